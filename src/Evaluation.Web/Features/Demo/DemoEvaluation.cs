@@ -1,0 +1,98 @@
+using Dapper;
+using Evaluation.Core.Forms;
+using Evaluation.Web.Features.Accounts;
+using Evaluation.Web.Infrastructure;
+using Npgsql;
+
+namespace Evaluation.Web.Features.Demo;
+
+/// <summary>
+/// <c>--demo</c>: a complete draft evaluation shaped like the seed campaign (a 卫生局 班子 of five, one transferred out
+/// eight months ago, the seed's respondent categories), plus one account per staff role to look at it with.
+/// </summary>
+public static class DemoEvaluation
+{
+    public const string UnitName = "示例市卫生局";
+    public const string EvaluationName = "2026年局领导班子和班子成员民主评议";
+
+    private static readonly (string UserName, string DisplayName, string Role)[] Accounts =
+    [
+        ("demo-organizer", "局教育实践活动办公室", Roles.Organizer),
+        ("demo-supervisor", "第一督导组", Roles.Supervisor),
+        ("demo-auditor", "局纪委", Roles.Auditor),
+    ];
+
+    private static readonly (string Name, string Title, int TransferredMonthsAgo)[] Members =
+    [
+        ("王建国", "党委书记、局长", 0),
+        ("李秀英", "党委副书记", 0),
+        ("张卫东", "副局长", 0),
+        ("刘志明", "纪委书记", 0),
+        ("陈晓红", "原副局长（已调市医保局）", 8),
+    ];
+
+    private static readonly (string Name, int Expected)[] Categories =
+        [("机关工作人员", 86), ("直属单位领导班子成员", 54), ("离退休老党员", 23), ("服务对象代表", 30)];
+
+    public static async Task SeedAsync(WebApplication app)
+    {
+        var db = app.Services.GetRequiredService<NpgsqlDataSource>();
+        await using var conn = await db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        if (await conn.ExecuteScalarAsync<bool>("select exists (select 1 from unit where name = @UnitName)", new { UnitName }, tx))
+        {
+            Console.WriteLine($"演示数据已存在（{UnitName}），未重复创建。");
+            return;
+        }
+
+        var unitId = Guid.NewGuid();
+        await conn.ExecuteAsync("insert into unit (id, name) values (@unitId, @UnitName)", new { unitId, UnitName }, tx);
+
+        var passwords = new List<(string UserName, string Role, string Password)>();
+        foreach (var (userName, displayName, role) in Accounts)
+        {
+            if (await conn.ExecuteScalarAsync<bool>("select exists (select 1 from staff_account where user_name = @userName)", new { userName }, tx))
+                continue;
+            var id = Guid.NewGuid();
+            var password = Passwords.Generate();
+            await conn.ExecuteAsync(
+                """
+                insert into staff_account (id, user_name, display_name, role, password_hash, security_stamp)
+                values (@id, @userName, @displayName, @role, @Hash, @Stamp);
+                insert into staff_unit (account_id, unit_id) values (@id, @unitId);
+                """, new { id, userName, displayName, role, unitId, Hash = Passwords.Hash(password), Stamp = Guid.NewGuid() }, tx);
+            passwords.Add((userName, role, password));
+        }
+
+        var evaluationId = Guid.NewGuid();
+        await conn.ExecuteAsync(
+            "insert into evaluation (id, unit_id, name, round, questionnaire) values (@evaluationId, @unitId, @EvaluationName, @Round, @Questionnaire)",
+            new { evaluationId, unitId, EvaluationName, Round = "动员大会后民主评议", Questionnaire = FormJson.Canonical(FormTemplates.MobilisationEvaluation.Questionnaire) }, tx);
+
+        var today = DateOnly.FromDateTime(DateTime.Today);
+        var targets = Members
+            .Select((m, i) => new
+            {
+                Id = Guid.NewGuid(), evaluationId, Kind = "member", m.Name, m.Title, Position = i + 2,
+                TransferredOutOn = m.TransferredMonthsAgo > 0 ? today.AddMonths(-m.TransferredMonthsAgo) : (DateOnly?)null,
+            })
+            .Prepend(new { Id = Guid.NewGuid(), evaluationId, Kind = "team", Name = $"{UnitName}领导班子", Title = (string)null!, Position = 1, TransferredOutOn = (DateOnly?)null });
+        await conn.ExecuteAsync(
+            """
+            insert into target (id, evaluation_id, kind, name, title, transferred_out_on, position)
+            values (@Id, @evaluationId, @Kind, @Name, @Title, @TransferredOutOn, @Position)
+            """, targets, tx);
+        await conn.ExecuteAsync(
+            "insert into respondent_category (id, evaluation_id, name, expected_count, position) values (@Id, @evaluationId, @Name, @Expected, @Position)",
+            Categories.Select((c, i) => new { Id = Guid.NewGuid(), evaluationId, c.Name, c.Expected, Position = i + 1 }), tx);
+
+        await ActionLogWriter.AppendAsync(tx, "系统", "创建演示数据", $"{UnitName}《{EvaluationName}》，编号 {evaluationId}");
+        await tx.CommitAsync();
+
+        Console.WriteLine();
+        Console.WriteLine($"已创建演示评议：{UnitName}《{EvaluationName}》（草稿，可直接开始投票）。演示账号（密码只显示这一次）：");
+        foreach (var (userName, role, password) in passwords)
+            Console.WriteLine($"  {Roles.NameOf(role),-4} {userName,-16} 密码 {password}");
+        Console.WriteLine();
+    }
+}

@@ -1,0 +1,72 @@
+using Dapper;
+using Evaluation.Web.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+
+namespace Evaluation.Web.Features.Evaluations;
+
+public sealed record CategoryForm(string? Name, int? ExpectedCount);
+
+/// <summary>Respondent categories (机关工作人员, 离退休老党员 …) and their expected headcounts (应到).</summary>
+[Authorize(Roles = Roles.Organizer)]
+[Route("evaluations/{id:guid}/categories")]
+public sealed class CategoriesController(NpgsqlDataSource db) : Controller
+{
+    public const int MaxExpectedCount = 1_000_000;
+
+    [HttpPost("")]
+    public Task<IActionResult> Add(Guid id, [FromForm] CategoryForm form, CancellationToken ct) =>
+        this.EditDraftAsync(db, id, async (conn, tx, evaluation) =>
+        {
+            var errors = await ProblemsAsync(conn, tx, id, null, form);
+            if (errors.Count > 0) return await this.ShowWithErrorsAsync(conn, tx, id, errors);
+            await conn.ExecuteAsync(
+                """
+                insert into respondent_category (id, evaluation_id, name, expected_count, position)
+                values (@CategoryId, @id, @Name, @ExpectedCount,
+                        (select coalesce(max(position), 0) + 1 from respondent_category where evaluation_id = @id))
+                """, new { CategoryId = Guid.NewGuid(), id, Name = form.Name!.Trim(), form.ExpectedCount }, tx);
+            await ActionLogWriter.AppendAsync(tx, User, "添加评议人员类别", $"《{evaluation.Name}》：{form.Name!.Trim()}，应到 {form.ExpectedCount} 人");
+            return Redirect(EvaluationScope.Url(id) + "#categories");
+        }, ct);
+
+    [HttpPost("{categoryId:guid}")]
+    public Task<IActionResult> Update(Guid id, Guid categoryId, [FromForm] CategoryForm form, CancellationToken ct) =>
+        this.EditDraftAsync(db, id, async (conn, tx, evaluation) =>
+        {
+            var errors = await ProblemsAsync(conn, tx, id, categoryId, form);
+            if (errors.Count > 0) return await this.ShowWithErrorsAsync(conn, tx, id, errors);
+            var updated = await conn.ExecuteAsync(
+                "update respondent_category set name = @Name, expected_count = @ExpectedCount where id = @categoryId and evaluation_id = @id",
+                new { categoryId, id, Name = form.Name!.Trim(), form.ExpectedCount }, tx);
+            if (updated == 0) return NotFound();
+            await ActionLogWriter.AppendAsync(tx, User, "修改评议人员类别", $"《{evaluation.Name}》：{form.Name!.Trim()}，应到 {form.ExpectedCount} 人");
+            return Redirect(EvaluationScope.Url(id) + "#categories");
+        }, ct);
+
+    [HttpPost("{categoryId:guid}/delete")]
+    public Task<IActionResult> Delete(Guid id, Guid categoryId, CancellationToken ct) =>
+        this.EditDraftAsync(db, id, async (conn, tx, evaluation) =>
+        {
+            var name = await conn.QuerySingleOrDefaultAsync<string>(
+                "delete from respondent_category where id = @categoryId and evaluation_id = @id returning name", new { categoryId, id }, tx);
+            if (name is null) return NotFound();
+            await ActionLogWriter.AppendAsync(tx, User, "删除评议人员类别", $"《{evaluation.Name}》：{name}");
+            return Redirect(EvaluationScope.Url(id) + "#categories");
+        }, ct);
+
+    private static async Task<List<string>> ProblemsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, Guid? categoryId, CategoryForm form)
+    {
+        var errors = new List<string>();
+        if (string.IsNullOrWhiteSpace(form.Name) || form.Name.Trim().Length > 50)
+            errors.Add("请填写类别名称（不超过 50 个字），如“机关工作人员”。");
+        else if (await conn.ExecuteScalarAsync<bool>(
+                     "select exists (select 1 from respondent_category where evaluation_id = @id and name = @Name and id <> coalesce(@categoryId, '00000000-0000-0000-0000-000000000000'::uuid))",
+                     new { id, Name = form.Name.Trim(), categoryId }, tx))
+            errors.Add($"类别“{form.Name.Trim()}”已存在。");
+        if (form.ExpectedCount is not (>= 0 and <= MaxExpectedCount))
+            errors.Add($"应到人数请填写 0 到 {MaxExpectedCount} 之间的整数。");
+        return errors;
+    }
+}

@@ -1,0 +1,110 @@
+using System.Security.Claims;
+using Dapper;
+using Evaluation.Core.Forms;
+using Evaluation.Web.Infrastructure;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+
+namespace Evaluation.Web.Features.Evaluations;
+
+public static class EvaluationStatus
+{
+    public const string Draft = "draft";
+    public const string Open = "open";
+    public const string Closed = "closed";
+
+    public static string NameOf(string status) => status switch
+    {
+        Draft => "草稿",
+        Open => "进行中",
+        Closed => "已结束",
+        _ => status,
+    };
+}
+
+public sealed record EvaluationHeader(
+    Guid Id, Guid UnitId, string UnitName, string Name, string Round, string Status,
+    string Questionnaire, string? FormHash, DateTime CreatedAt, DateTime? OpenedAt, DateTime? ClosedAt)
+{
+    public bool IsDraft => Status == EvaluationStatus.Draft;
+    public Questionnaire ReadQuestionnaire() => FormJson.ReadQuestionnaire(Questionnaire);
+}
+
+/// <summary>Every evaluation query goes through here, so a member of staff reaches only the units assigned to them.</summary>
+public static class EvaluationScope
+{
+    public const string FrozenMessage = "投票已开始，评议对象、问卷和评议人员类别已冻结，不能再修改。";
+
+    private const string SelectScoped =
+        """
+        select e.id, e.unit_id, u.name as unit_name, e.name, e.round, e.status, e.questionnaire, e.form_hash,
+               e.created_at, e.opened_at, e.closed_at
+        from evaluation e join unit u on u.id = e.unit_id
+        where e.id = @id
+          and exists (select 1 from staff_unit su where su.unit_id = e.unit_id and su.account_id = @me)
+        """;
+
+    public static Task<EvaluationHeader?> FindAsync(NpgsqlConnection conn, Guid id, ClaimsPrincipal user, NpgsqlTransaction? tx = null) =>
+        conn.QuerySingleOrDefaultAsync<EvaluationHeader>(SelectScoped, new { id, me = user.AccountId() }, tx);
+
+    /// <summary>
+    /// Runs an organiser's change to a draft in one transaction that holds the evaluation row, so voting cannot open halfway through it.
+    /// 404 outside the caller's units (not 403: don't reveal another unit's evaluation exists); 409 once frozen.
+    /// The change commits only when it answers with a redirect, i.e. succeeded.
+    /// </summary>
+    public static async Task<IActionResult> EditDraftAsync(this Controller controller, NpgsqlDataSource db, Guid id,
+        Func<NpgsqlConnection, NpgsqlTransaction, EvaluationHeader, Task<IActionResult>> change, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var evaluation = await conn.QuerySingleOrDefaultAsync<EvaluationHeader>(SelectScoped + " for update of e",
+            new { id, me = controller.User.AccountId() }, tx);
+        if (evaluation is null) return controller.NotFound();
+        if (!evaluation.IsDraft) return controller.Refuse(StatusCodes.Status409Conflict, FrozenMessage);
+
+        var result = await change(conn, tx, evaluation);
+        if (result is RedirectResult or LocalRedirectResult)
+            await tx.CommitAsync(ct);
+        return result;
+    }
+
+    public static async Task<IReadOnlyList<Target>> TargetsAsync(NpgsqlConnection conn, Guid evaluationId, NpgsqlTransaction? tx = null) =>
+        (await conn.QueryAsync<TargetRow>(
+            "select id, kind, name, title, transferred_out_on, position from target where evaluation_id = @evaluationId order by position, id",
+            new { evaluationId }, tx)).Select(t => t.ToTarget()).ToList();
+
+    public static async Task<IReadOnlyList<CategoryRow>> CategoriesAsync(NpgsqlConnection conn, Guid evaluationId, NpgsqlTransaction? tx = null) =>
+        (await conn.QueryAsync<CategoryRow>(
+            "select id, name, expected_count, position from respondent_category where evaluation_id = @evaluationId order by position, name",
+            new { evaluationId }, tx)).ToList();
+
+    public static async Task<EvaluationPage?> PageAsync(NpgsqlConnection conn, Guid id, ClaimsPrincipal user, IReadOnlyList<string> errors,
+        NpgsqlTransaction? tx = null)
+    {
+        var evaluation = await FindAsync(conn, id, user, tx);
+        if (evaluation is null) return null;
+        return new EvaluationPage(evaluation, evaluation.ReadQuestionnaire(), await TargetsAsync(conn, id, tx), await CategoriesAsync(conn, id, tx),
+            CanEdit: evaluation.IsDraft && user.IsInRole(Roles.Organizer), errors);
+    }
+
+    /// <summary>The evaluation page again, with what was wrong; 400 so that nothing about it looks like success.</summary>
+    public static async Task<IActionResult> ShowWithErrorsAsync(this Controller controller, NpgsqlConnection conn, NpgsqlTransaction tx, Guid id,
+        IReadOnlyList<string> errors)
+    {
+        controller.Response.StatusCode = StatusCodes.Status400BadRequest;
+        return controller.View("Show", await PageAsync(conn, id, controller.User, errors, tx));
+    }
+
+    public static string Url(Guid id) => $"/evaluations/{id}";
+}
+
+public sealed record TargetRow(Guid Id, string Kind, string Name, string? Title, DateOnly? TransferredOutOn, int Position)
+{
+    public Target ToTarget() => new()
+    {
+        Id = Id, Kind = Kind == "team" ? TargetKind.Team : TargetKind.Member, Name = Name, Title = Title,
+        TransferredOutOn = TransferredOutOn, Position = Position,
+    };
+}
+
+public sealed record CategoryRow(Guid Id, string Name, int ExpectedCount, int Position);

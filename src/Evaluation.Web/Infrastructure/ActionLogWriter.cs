@@ -1,0 +1,33 @@
+using System.Data;
+using System.Security.Claims;
+using Dapper;
+using Evaluation.Core;
+
+namespace Evaluation.Web.Infrastructure;
+
+/// <summary>Appends to the hash-chained staff action log inside the caller's transaction, so an action and its record commit together.</summary>
+public static class ActionLogWriter
+{
+    // Serialises appends so two actions cannot both chain onto the same predecessor.
+    private const long AppendLockKey = 0x6576616C5F6C6F67;
+
+    public static async Task AppendAsync(IDbTransaction tx, ClaimsPrincipal actor, string action, string detail) =>
+        await AppendAsync(tx, actor.ActorLabel(), action, detail);
+
+    public static async Task AppendAsync(IDbTransaction tx, string actor, string action, string detail)
+    {
+        var conn = tx.Connection!;
+        await conn.ExecuteAsync("select pg_advisory_xact_lock(@AppendLockKey)", new { AppendLockKey }, tx);
+        var last = await conn.QuerySingleOrDefaultAsync<(long Seq, string Hash)?>(
+            "select seq, hash from staff_action order by seq desc limit 1", transaction: tx);
+        var seq = (last?.Seq ?? 0) + 1;
+        var prev = last?.Hash ?? ActionLog.GenesisHash;
+        // PostgreSQL keeps microseconds; hash exactly what will be read back.
+        var now = DateTimeOffset.UtcNow;
+        var at = now.AddTicks(-(now.Ticks % 10));
+        var hash = ActionLog.HashOf(seq, at, actor, action, detail, prev);
+        await conn.ExecuteAsync(
+            "insert into staff_action (seq, at, actor, action, detail, prev_hash, hash) values (@seq, @at, @actor, @action, @detail, @prev, @hash)",
+            new { seq, at, actor, action, detail, prev, hash }, tx);
+    }
+}

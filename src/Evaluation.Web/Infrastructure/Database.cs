@@ -1,0 +1,66 @@
+using System.Reflection;
+using Dapper;
+using DbUp;
+using DbUp.Engine.Output;
+using Npgsql;
+
+namespace Evaluation.Web.Infrastructure;
+
+public static class Database
+{
+    /// <summary>
+    /// The connection string from configuration, or else a private cluster started from the machine's binaries.
+    /// The returned cluster (null when configured) is stopped when disposed.
+    /// </summary>
+    public static async Task<(string ConnectionString, LocalPostgres? Local)> ResolveAsync(IConfiguration configuration)
+    {
+        if (configuration.GetConnectionString("Evaluation") is { Length: > 0 } configured)
+            return (configured, null);
+        var root = configuration["LocalDatabase:Root"] is { Length: > 0 } r ? r : LocalPostgres.DefaultRoot;
+        var port = configuration.GetValue("LocalDatabase:Port", 54329);
+        var local = await LocalPostgres.StartAsync(root, port);
+        return (local.ConnectionString, local);
+    }
+
+    public static IServiceCollection AddDatabase(this IServiceCollection services, string connectionString)
+    {
+        DefaultTypeMap.MatchNamesWithUnderscores = true;
+        SqlMapper.AddTypeHandler(new DateOnlyHandler());
+        services.AddSingleton(NpgsqlDataSource.Create(connectionString));
+        return services;
+    }
+
+    /// <summary>Applies db/migrations/*.sql in order, each in its own transaction; already applied scripts are skipped.</summary>
+    public static void Migrate(string connectionString, ILogger logger)
+    {
+        var result = DeployChanges.To.PostgresqlDatabase(connectionString)
+            .WithScriptsEmbeddedInAssembly(Assembly.GetExecutingAssembly(), name => name.StartsWith("Migrations.", StringComparison.Ordinal))
+            .WithTransactionPerScript()
+            .LogTo(new MigrationLog(logger))
+            .Build()
+            .PerformUpgrade();
+        if (!result.Successful)
+            throw new InvalidOperationException($"数据库迁移失败：{result.ErrorScript?.Name}", result.Error);
+    }
+
+    private sealed class DateOnlyHandler : SqlMapper.TypeHandler<DateOnly>
+    {
+        public override void SetValue(System.Data.IDbDataParameter parameter, DateOnly value) => parameter.Value = value;
+        public override DateOnly Parse(object value) => value switch
+        {
+            DateOnly d => d,
+            DateTime dt => DateOnly.FromDateTime(dt),
+            _ => throw new InvalidCastException($"Cannot read {value.GetType()} as DateOnly"),
+        };
+    }
+
+    private sealed class MigrationLog(ILogger logger) : IUpgradeLog
+    {
+        public void LogTrace(string format, params object[] args) { }
+        public void LogDebug(string format, params object[] args) { }
+        public void LogInformation(string format, params object[] args) => logger.LogInformation("Migration: {Message}", string.Format(format, args));
+        public void LogWarning(string format, params object[] args) => logger.LogWarning("Migration: {Message}", string.Format(format, args));
+        public void LogError(string format, params object[] args) => logger.LogError("Migration: {Message}", string.Format(format, args));
+        public void LogError(Exception ex, string format, params object[] args) => logger.LogError(ex, "Migration: {Message}", string.Format(format, args));
+    }
+}

@@ -1,0 +1,51 @@
+using Evaluation.Web.Features.Accounts;
+using Evaluation.Web.Features.Demo;
+using Evaluation.Web.Features.Operations;
+using Evaluation.Web.Infrastructure;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.Razor;
+
+var demo = args.Contains("--demo");
+var builder = WebApplication.CreateBuilder(args.Where(a => a != "--demo").ToArray());
+builder.AddStructuredLogging();
+builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1 << 20);
+
+LocalPostgres? localPostgres;
+string connectionString;
+try
+{
+    (connectionString, localPostgres) = await Database.ResolveAsync(builder.Configuration);
+}
+catch (LocalPostgresException e)
+{
+    Console.Error.WriteLine(e.Message);
+    return 1;
+}
+
+await using (localPostgres)
+{
+    builder.Services.AddDatabase(connectionString);
+    builder.Services.AddStaffAuthentication();
+    builder.Services.AddControllersWithViews(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()));
+    builder.Services.Configure<RazorViewEngineOptions>(razor => razor.ViewLocationExpanders.Add(new FeatureFolders()));
+    builder.Services.AddAntiforgery(antiforgery => antiforgery.Cookie.Name = "eval.csrf");
+
+    var app = builder.Build();
+    Database.Migrate(connectionString, app.Logger);
+    await InitialAdmin.EnsureAsync(app);
+    if (demo) await DemoEvaluation.SeedAsync(app);
+
+    app.UseStatusCodePagesWithReExecute("/error/{0}");
+    app.UseExceptionHandler("/error/500");
+    app.UseStaticFiles();
+    app.UseAuthentication();
+    app.UseAuthorization();
+
+    app.MapOperations();
+    app.MapControllers();
+
+    await app.RunAsync();
+}
+return 0;
+
+public partial class Program;
