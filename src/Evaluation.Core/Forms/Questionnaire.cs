@@ -46,7 +46,7 @@ public sealed record Question
     /// <summary>Text, and the 其他 box: the most characters accepted.</summary>
     public int? MaxLength { get; init; }
 
-    public bool IsPerTarget => Per != TargetScope.Once;
+    [JsonIgnore] public bool IsPerTarget => Per != TargetScope.Once;
 }
 
 public sealed record Questionnaire
@@ -55,7 +55,7 @@ public sealed record Questionnaire
     public string? Instructions { get; init; }
     public IReadOnlyList<Question> Questions { get; init; } = [];
 
-    public bool HasPerTargetQuestions => Questions.Any(q => q.IsPerTarget);
+    [JsonIgnore] public bool HasPerTargetQuestions => Questions.Any(q => q.IsPerTarget);
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<TargetKind>))]

@@ -7,8 +7,16 @@ using Npgsql;
 
 namespace Evaluation.Web.Features.Accounts;
 
-public sealed record AccountRow(Guid Id, string UserName, string DisplayName, string Role, bool Disabled, DateTime? LockedUntil, string[] Units)
+// Properties, not a positional record: Npgsql reports array columns as System.Array, which Dapper's constructor matching rejects.
+public sealed record AccountRow
 {
+    public Guid Id { get; init; }
+    public string UserName { get; init; } = "";
+    public string DisplayName { get; init; } = "";
+    public string Role { get; init; } = "";
+    public bool Disabled { get; init; }
+    public DateTime? LockedUntil { get; init; }
+    public string[] Units { get; init; } = [];
     public bool Locked => LockedUntil > DateTime.UtcNow;
 }
 public sealed record UnitOption(Guid Id, string Name);

@@ -69,8 +69,8 @@ public sealed class EvaluationsController(NpgsqlDataSource db) : Controller
             new { id, form.UnitId, Name = form.Name!.Trim(), Round = form.Round!.Trim(), Questionnaire = FormJson.Canonical(questionnaire) }, tx);
         if (form.PresetCategories)
             await conn.ExecuteAsync(
-                "insert into respondent_category (id, evaluation_id, name, expected_count, position) values (@Id, @id, @Name, 0, @Position)",
-                CategoryPresets.Select((name, i) => new { Id = Guid.NewGuid(), id, Name = name, Position = i + 1 }), tx);
+                "insert into respondent_category (id, evaluation_id, name, expected_count, position) values (@CategoryId, @id, @Name, 0, @Position)",
+                CategoryPresets.Select((name, i) => new { CategoryId = Guid.NewGuid(), id, Name = name, Position = i + 1 }), tx);
         await ActionLogWriter.AppendAsync(tx, User, "创建评议",
             $"{units.First(u => u.Id == form.UnitId).Name}《{form.Name!.Trim()}》（{form.Round!.Trim()}），模板：{template?.Name ?? "空白"}，编号 {id}");
         await tx.CommitAsync(ct);

@@ -92,10 +92,13 @@ public sealed class QuestionnaireController(NpgsqlDataSource db) : Controller
         }, ct);
 
     [Authorize(Roles = Roles.Organizer), HttpPost("template")]
-    public Task<IActionResult> ApplyTemplate(Guid id, [FromForm] string? template, CancellationToken ct) =>
-        FormTemplates.Find(template) is { } chosen
-            ? SaveAsync(id, $"套用问卷模板：{chosen.Name}", _ => chosen.Questionnaire, ct)
-            : Task.FromResult<IActionResult>(this.Refuse(StatusCodes.Status400BadRequest, "请选择一个问卷模板。"));
+    public Task<IActionResult> ApplyTemplate(Guid id, [FromForm] string? template, CancellationToken ct)
+    {
+        var chosen = FormTemplates.Find(template);
+        return chosen is null
+            ? this.EditDraftAsync(db, id, (_, _, evaluation) => Task.FromResult<IActionResult>(Invalid(evaluation, ["请选择一个问卷模板。"])), ct)
+            : SaveAsync(id, $"套用问卷模板：{chosen.Name}", _ => chosen.Questionnaire, ct);
+    }
 
     /// <summary>Replaces the whole questionnaire with pasted JSON (import from another evaluation, or bulk editing).</summary>
     [Authorize(Roles = Roles.Organizer), HttpPost("json")]

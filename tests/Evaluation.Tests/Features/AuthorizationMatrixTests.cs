@@ -1,0 +1,134 @@
+using System.Net;
+using Evaluation.Tests.Infrastructure;
+
+namespace Evaluation.Tests.Features;
+
+/// <summary>
+/// Every staff endpoint, called by every role and by staff of another unit. Allowed callers get past authorisation
+/// (whatever the page then says about the empty form); other roles get 403; another unit's evaluation is 404, so its
+/// existence is not revealed; a signed-out caller is sent to the login page.
+/// </summary>
+public sealed class AuthorizationMatrixTests
+{
+    private const string Admin = "admin", Organizer = "organizer", Supervisor = "supervisor", Auditor = "auditor";
+    private static readonly string[] Everyone = [Admin, Organizer, Supervisor, Auditor];
+    private static readonly string[] UnitStaff = [Organizer, Supervisor, Auditor];
+
+    /// <param name="Scoped">The endpoint belongs to one unit's evaluation, so staff of another unit must get 404.</param>
+    public sealed record Endpoint(string Method, string Path, string[] Allowed, bool Scoped = false)
+    {
+        public override string ToString() => $"{Method} {Path}";
+    }
+
+    private static readonly Endpoint[] Endpoints =
+    [
+        new("GET", "/admin/accounts", [Admin]),
+        new("GET", "/admin/accounts/new", [Admin]),
+        new("POST", "/admin/accounts/new", [Admin]),
+        new("GET", "/admin/accounts/{victim}", [Admin]),
+        new("POST", "/admin/accounts/{victim}", [Admin]),
+        new("POST", "/admin/accounts/{victim}/reset-password", [Admin]),
+        new("POST", "/admin/accounts/{victim}/unlock", [Admin]),
+        new("POST", "/admin/accounts/{victim}/disable", [Admin]),
+        new("POST", "/admin/accounts/{victim}/enable", [Admin]),
+        new("GET", "/admin/units", [Admin]),
+        new("POST", "/admin/units", [Admin]),
+        new("GET", "/evaluations", UnitStaff),
+        new("GET", "/evaluations/new", [Organizer]),
+        new("POST", "/evaluations/new", [Organizer]),
+        new("GET", "/evaluations/{e}", UnitStaff, Scoped: true),
+        new("POST", "/evaluations/{e}/details", [Organizer], Scoped: true),
+        new("POST", "/evaluations/{e}/open", [Organizer], Scoped: true),
+        new("POST", "/evaluations/{e}/close", [Organizer], Scoped: true),
+        new("POST", "/evaluations/{e}/targets", [Organizer], Scoped: true),
+        new("POST", "/evaluations/{e}/targets/{member}", [Organizer], Scoped: true),
+        new("POST", "/evaluations/{e}/targets/{member}/move", [Organizer], Scoped: true),
+        new("POST", "/evaluations/{e}/targets/{member}/delete", [Organizer], Scoped: true),
+        new("POST", "/evaluations/{e}/categories", [Organizer], Scoped: true),
+        new("POST", "/evaluations/{e}/categories/{category}", [Organizer], Scoped: true),
+        new("POST", "/evaluations/{e}/categories/{category}/delete", [Organizer], Scoped: true),
+        new("GET", "/evaluations/{e}/questionnaire", UnitStaff, Scoped: true),
+        new("POST", "/evaluations/{e}/questionnaire/header", [Organizer], Scoped: true),
+        new("POST", "/evaluations/{e}/questionnaire/questions", [Organizer], Scoped: true),
+        new("POST", "/evaluations/{e}/questionnaire/questions/{question}", [Organizer], Scoped: true),
+        new("POST", "/evaluations/{e}/questionnaire/questions/{question}/move", [Organizer], Scoped: true),
+        new("POST", "/evaluations/{e}/questionnaire/questions/{question}/delete", [Organizer], Scoped: true),
+        new("POST", "/evaluations/{e}/questionnaire/template", [Organizer], Scoped: true),
+        new("POST", "/evaluations/{e}/questionnaire/json", [Organizer], Scoped: true),
+        new("GET", "/audit-log", [Auditor]),
+        new("GET", "/account/password", Everyone),
+        new("POST", "/account/password", Everyone),
+    ];
+
+    private static IEnumerable<TestCaseData> Cases() =>
+        from endpoint in Endpoints
+        from caller in new[] { "anonymous", "admin2", "organizer-a", "supervisor-a", "auditor-a", "organizer-b", "supervisor-b", "auditor-b" }
+        select new TestCaseData(endpoint, caller).SetName($"{endpoint.Method} {endpoint.Path} as {caller}");
+
+    private StaffWorld _world = null!;
+    private readonly Dictionary<string, StaffClient> _clients = [];
+    private Guid _victim;
+
+    [OneTimeSetUp]
+    public async Task Start()
+    {
+        _world = await StaffWorld.StartAsync();
+        _victim = await _world.AddAccountAsync("victim", "organizer", _world.UnitA);
+        foreach (var userName in _world.Accounts.Keys)
+            _clients[userName] = await _world.SignInAsync(userName);
+        _clients["anonymous"] = _world.App.CreateStaffClient();
+    }
+
+    [OneTimeTearDown]
+    public async Task Stop()
+    {
+        foreach (var client in _clients.Values) client.Dispose();
+        await _world.DisposeAsync();
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public async Task Endpoint_AnswersEachCallerAsItsRoleAndUnitAllow(Endpoint endpoint, string caller)
+    {
+        // A fresh evaluation in unit A per case, so one case's successful change cannot affect the next.
+        var evaluation = await _world.SeedDraftAsync(_world.UnitA);
+        var path = endpoint.Path
+            .Replace("{e}", evaluation.Id.ToString()).Replace("{member}", evaluation.MemberId.ToString())
+            .Replace("{category}", evaluation.CategoryId.ToString()).Replace("{question}", evaluation.QuestionId)
+            .Replace("{victim}", _victim.ToString());
+        var client = _clients[caller];
+
+        using var response = endpoint.Method == "GET"
+            ? await client.GetAsync(path)
+            : caller == "anonymous"
+                ? await client.Http.PostAsync(path, new FormUrlEncodedContent([]))
+                : await client.PostFormAsync(path, []);
+
+        var role = caller == "anonymous" ? null : caller.Split('-')[0].Replace("admin2", Admin);
+        var status = response.StatusCode;
+        var body = await StaffClient.BodyAsync(response);
+        if (role is null)
+        {
+            Assert.That(status, Is.EqualTo(HttpStatusCode.Redirect));
+            Assert.That(response.Headers.Location?.AbsolutePath ?? response.Headers.Location?.OriginalString, Does.StartWith("/login"));
+        }
+        else if (!endpoint.Allowed.Contains(role))
+            Assert.That(status, Is.EqualTo(HttpStatusCode.Forbidden), body);
+        else if (endpoint.Scoped && caller.EndsWith("-b"))
+            Assert.That(status, Is.EqualTo(HttpStatusCode.NotFound), body);
+        else
+            Assert.That((int)status, Is.Not.AnyOf(401, 403, 404).And.LessThan(500), body);
+    }
+
+    [Test]
+    public async Task EvaluationList_ShowsOnlyTheCallersUnits()
+    {
+        var mine = await _world.SeedDraftAsync(_world.UnitA);
+        var theirs = await _world.SeedDraftAsync(_world.UnitB);
+
+        using var response = await _clients["supervisor-a"].GetAsync("/evaluations");
+        var body = await StaffClient.BodyAsync(response);
+
+        Assert.That(body, Does.Contain(mine.Id.ToString()));
+        Assert.That(body, Does.Not.Contain(theirs.Id.ToString()));
+    }
+}

@@ -1,0 +1,32 @@
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace Evaluation.Tests.Infrastructure;
+
+/// <summary>The whole app in memory, against the database it is given (one per fixture, from <see cref="TestDatabase"/>).</summary>
+public sealed class AppFactory(string connectionString) : WebApplicationFactory<Program>
+{
+    /// <summary>The first administrator's password, so tests can sign in as <c>admin</c>.</summary>
+    public const string AdminPassword = "Admin-Pass-2026!";
+
+    public string ConnectionString => connectionString;
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        // Program.cs reads the connection string before Build(); UseSetting values reach it because the
+        // factory hands them to the entry point as command-line arguments. AppFactoryTests checks this.
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("ConnectionStrings:Evaluation", connectionString);
+        builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
+        builder.UseSetting("Logging:Json", "false");
+    }
+
+    /// <summary>A browser-like client: keeps cookies, does not follow redirects so tests can see where they point.</summary>
+    public StaffClient CreateStaffClient() => new(CreateClient(new WebApplicationFactoryClientOptions
+    {
+        AllowAutoRedirect = false,
+        HandleCookies = true,
+        // https, so that cookies marked Secure are sent back as a browser would.
+        BaseAddress = new Uri("https://localhost"),
+    }));
+}
