@@ -11,7 +11,7 @@ using System.Text.Unicode;
 var demo = args.Contains("--demo");
 var builder = WebApplication.CreateBuilder(args.Where(a => a != "--demo").ToArray());
 builder.AddStructuredLogging();
-builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 1 << 20);
+builder.LimitRequestBodies();
 
 LocalPostgres? localPostgres;
 string connectionString;
@@ -40,8 +40,14 @@ await using (localPostgres)
     await InitialAdmin.EnsureAsync(app);
     if (demo) await DemoEvaluation.SeedAsync(app);
 
+    app.UseRequestBodyLimit();
     app.UseStatusCodePagesWithReExecute("/error/{0}");
-    app.UseExceptionHandler("/error/500");
+    app.UseExceptionHandler(new ExceptionHandlerOptions
+    {
+        ExceptionHandlingPath = "/error/exception",
+        // An oversized or malformed body is the client's mistake: say so (413/400), not 500.
+        StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+    });
     app.UseStaticFiles();
     app.UseAuthentication();
     app.UseAuthorization();

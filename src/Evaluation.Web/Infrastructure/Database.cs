@@ -18,7 +18,7 @@ public static class Database
             return (configured, null);
         var root = configuration["LocalDatabase:Root"] is { Length: > 0 } r ? r : LocalPostgres.DefaultRoot;
         var port = configuration.GetValue("LocalDatabase:Port", 54329);
-        var local = await LocalPostgres.StartAsync(root, port);
+        var local = await LocalPostgres.StartAsync(root, port, configuration["LocalDatabase:BinDirectory"] is { Length: > 0 } bin ? bin : null);
         return (local.ConnectionString, local);
     }
 

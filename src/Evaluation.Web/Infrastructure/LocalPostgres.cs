@@ -54,9 +54,9 @@ public sealed class LocalPostgres : IAsyncDisposable
     private static bool IsRoot => Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root";
 
     /// <summary>Starts (creating it on first use) the cluster under <paramref name="root"/>; reuses one already running there.</summary>
-    public static async Task<LocalPostgres> StartAsync(string root, int port, CancellationToken ct = default)
+    public static async Task<LocalPostgres> StartAsync(string root, int port, string? binDirectory = null, CancellationToken ct = default)
     {
-        var bin = FindBinDirectory() ?? throw new LocalPostgresException(
+        var bin = (binDirectory is null ? FindBinDirectory() : File.Exists(Path.Combine(binDirectory, "initdb")) ? binDirectory : null) ?? throw new LocalPostgresException(
             "找不到 PostgreSQL 程序（initdb、pg_ctl）。请安装：apt-get install -y postgresql（或运行 ./run.sh 自动安装），" +
             "或设置环境变量 ConnectionStrings__Evaluation 指向已有的 PostgreSQL 服务器。");
         root = Path.GetFullPath(root);

@@ -8,8 +8,12 @@ namespace Evaluation.Web.Features.Operations;
 [ApiExplorerSettings(IgnoreApi = true)]
 public sealed class ErrorController : Controller
 {
+    /// <summary>After an exception: the status was already chosen from it (413 for an oversized body, else 500).</summary>
+    [Route("error/exception")]
+    public IActionResult AfterException() => Show(Response.StatusCode >= 400 ? Response.StatusCode : StatusCodes.Status500InternalServerError);
+
     [Route("error/{code:int}")]
-    public IActionResult Show(int code)
+    public IActionResult Show([FromRoute] int code)
     {
         Response.StatusCode = code;
         ViewData["Title"] = "出错了";
