@@ -6,48 +6,29 @@ using Evaluation.Tests.Infrastructure;
 
 namespace Evaluation.Tests.Features;
 
-public sealed class EvaluationSetupTests
+public sealed class EvaluationSetupTests : OrganizerSession
 {
-    private StaffWorld _world = null!;
-    private StaffClient _organizer = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _world = await StaffWorld.StartAsync();
-        _organizer = await _world.SignInAsync("organizer-a");
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _organizer.Dispose();
-        await _world.DisposeAsync();
-    }
-
     private async Task<Guid> CreateThroughFormAsync(string template = "mobilisation")
     {
-        using var response = await _organizer.PostFormAsync("/evaluations/new",
+        using var response = await Organizer.PostFormAsync("/evaluations/new",
         [
-            new("UnitId", _world.UnitA.ToString()), new("Name", "2026年局领导班子民主评议"), new("Round", "动员大会后民主评议"),
+            new("UnitId", World.UnitA.ToString()), new("Name", "2026年局领导班子民主评议"), new("Round", "动员大会后民主评议"),
             new("Template", template), new("PresetCategories", "true"),
         ]);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(response));
         return Guid.Parse(response.Headers.Location!.OriginalString.Split('/').Last());
     }
 
-    private async Task<HttpResponseMessage> PostAsync(string url, params (string Key, string Value)[] fields) =>
-        await _organizer.PostFormAsync(url, fields.Select(f => new KeyValuePair<string, string>(f.Key, f.Value)));
 
     [Test]
     public async Task Create_FromTemplate_StoresTheTemplateQuestionnaireAndPresetCategories_AndLogsIt()
     {
         var id = await CreateThroughFormAsync();
 
-        await using var conn = await _world.OpenAsync();
+        await using var conn = await World.OpenAsync();
         var questionnaire = await conn.ExecuteScalarAsync<string>("select questionnaire from evaluation where id = @id", new { id });
         var categories = (await conn.QueryAsync<string>("select name from respondent_category where evaluation_id = @id order by position", new { id })).ToList();
-        using var page = await _organizer.GetAsync($"/evaluations/{id}");
+        using var page = await Organizer.GetAsync($"/evaluations/{id}");
 
         Assert.That(questionnaire, Is.EqualTo(FormJson.Canonical(FormTemplates.MobilisationEvaluation.Questionnaire)));
         Assert.That(categories, Is.EqualTo(new[] { "机关工作人员", "直属单位领导班子成员", "离退休老党员", "服务对象代表" }));
@@ -59,14 +40,14 @@ public sealed class EvaluationSetupTests
     [Test]
     public async Task Create_ForAUnitTheOrganiserDoesNotCover_Gets400AndNothingIsStored()
     {
-        var before = await _world.ScalarAsync<long>("select count(*) from evaluation");
+        var before = await World.ScalarAsync<long>("select count(*) from evaluation");
 
         using var response = await PostAsync("/evaluations/new",
-            ("UnitId", _world.UnitB.ToString()), ("Name", "越权"), ("Round", "动员大会后民主评议"), ("Template", "mobilisation"));
+            ("UnitId", World.UnitB.ToString()), ("Name", "越权"), ("Round", "动员大会后民主评议"), ("Template", "mobilisation"));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(await StaffClient.BodyAsync(response), Does.Contain("请选择您负责的单位"));
-        Assert.That(await _world.ScalarAsync<long>("select count(*) from evaluation"), Is.EqualTo(before));
+        Assert.That(await World.ScalarAsync<long>("select count(*) from evaluation"), Is.EqualTo(before));
     }
 
     [Test]
@@ -83,7 +64,7 @@ public sealed class EvaluationSetupTests
                    ("TransferredOutOn", transferredOn.ToString("yyyy-MM-dd"))))
             Assert.That(moved.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
 
-        await using var conn = await _world.OpenAsync();
+        await using var conn = await World.OpenAsync();
         var category = await conn.QueryFirstAsync<Guid>("select id from respondent_category where evaluation_id = @id order by position", new { id });
         using (var headcount = await PostAsync($"{url}/categories/{category}", ("Name", "机关工作人员"), ("ExpectedCount", "86")))
             Assert.That(headcount.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
@@ -99,7 +80,7 @@ public sealed class EvaluationSetupTests
         Assert.That(row.FormHash, Is.EqualTo(expectedHash));
         Assert.That(row.FormHash, Is.EqualTo(FormJson.Sha256Hex(row.FrozenForm)));
         Assert.That(row.FrozenForm, Does.Contain("陈晓红").And.Contain(transferredOn.ToString("yyyy-MM-dd")));
-        using (var page = await _organizer.GetAsync(url))
+        using (var page = await Organizer.GetAsync(url))
             Assert.That(await StaffClient.BodyAsync(page), Does.Contain(expectedHash).And.Contain("进行中"));
 
         using var close = await PostAsync($"{url}/close");
@@ -112,10 +93,10 @@ public sealed class EvaluationSetupTests
     [Test]
     public async Task AfterOpening_TargetsQuestionnaireAndCategoriesAreFrozen_409AndNothingChanges()
     {
-        var evaluation = await _world.SeedDraftAsync(_world.UnitA, expectedCount: 30);
+        var evaluation = await World.SeedDraftAsync(World.UnitA, expectedCount: 30);
         using (var open = await PostAsync($"{evaluation.Url}/open"))
             Assert.That(open.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(open));
-        await using var conn = await _world.OpenAsync();
+        await using var conn = await World.OpenAsync();
         var before = await conn.QuerySingleAsync<(string Questionnaire, long Targets, long Actions)>(
             "select questionnaire, (select count(*) from target where evaluation_id = @Id), (select count(*) from staff_action) from evaluation where id = @Id",
             new { evaluation.Id });
@@ -153,14 +134,14 @@ public sealed class EvaluationSetupTests
 
         Assert.That(open.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(body, Does.Contain("请先添加领导班子").And.Contain("请先添加班子成员").And.Contain("请填写各评议人员类别的应到人数"));
-        Assert.That(await _world.ScalarAsync<string>("select status from evaluation where id = @id", new { id }), Is.EqualTo("draft"));
+        Assert.That(await World.ScalarAsync<string>("select status from evaluation where id = @id", new { id }), Is.EqualTo("draft"));
     }
 
     [Test]
     public async Task PlainSurvey_WithoutTargets_CanOpen()
     {
         var id = await CreateThroughFormAsync("survey");
-        await using var conn = await _world.OpenAsync();
+        await using var conn = await World.OpenAsync();
         await conn.ExecuteAsync("update respondent_category set expected_count = 40 where evaluation_id = @id", new { id });
 
         using var open = await PostAsync($"/evaluations/{id}/open");
@@ -172,34 +153,34 @@ public sealed class EvaluationSetupTests
     [Test]
     public async Task Targets_SecondTeamOrFutureTransferDate_Gets400AndNothingIsStored()
     {
-        var evaluation = await _world.SeedDraftAsync(_world.UnitA);
+        var evaluation = await World.SeedDraftAsync(World.UnitA);
 
         using var secondTeam = await PostAsync($"{evaluation.Url}/targets", ("Kind", "team"), ("Name", "另一个班子"));
         using var future = await PostAsync($"{evaluation.Url}/targets", ("Kind", "member"), ("Name", "李四"),
-            ("TransferredOutOn", DateTime.Today.AddDays(10).ToString("yyyy-MM-dd")));
+            ("TransferredOutOn", DateTime.UtcNow.AddDays(10).ToString("yyyy-MM-dd")));
 
         Assert.That(secondTeam.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(await StaffClient.BodyAsync(secondTeam), Does.Contain("已经有一个领导班子"));
         Assert.That(future.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(await StaffClient.BodyAsync(future), Does.Contain("调出日期不能晚于今天"));
-        Assert.That(await _world.ScalarAsync<long>("select count(*) from target where evaluation_id = @Id", new { evaluation.Id }), Is.EqualTo(2));
+        Assert.That(await World.ScalarAsync<long>("select count(*) from target where evaluation_id = @Id", new { evaluation.Id }), Is.EqualTo(2));
     }
 
     [Test]
     public async Task Targets_MoveUp_SwapsOrder()
     {
-        var evaluation = await _world.SeedDraftAsync(_world.UnitA);
+        var evaluation = await World.SeedDraftAsync(World.UnitA);
 
         using var move = await PostAsync($"{evaluation.Url}/targets/{evaluation.MemberId}/move", ("direction", "up"));
 
         Assert.That(move.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
-        Assert.That(await _world.ScalarAsync<int>("select position from target where id = @MemberId", new { evaluation.MemberId }), Is.EqualTo(1));
+        Assert.That(await World.ScalarAsync<int>("select position from target where id = @MemberId", new { evaluation.MemberId }), Is.EqualTo(1));
     }
 
     [Test]
     public async Task Categories_NegativeOrNonNumericHeadcount_Gets400AndNothingIsStored()
     {
-        var evaluation = await _world.SeedDraftAsync(_world.UnitA, expectedCount: 12);
+        var evaluation = await World.SeedDraftAsync(World.UnitA, expectedCount: 12);
 
         using var negative = await PostAsync($"{evaluation.Url}/categories/{evaluation.CategoryId}", ("Name", "机关工作人员"), ("ExpectedCount", "-3"));
         using var text = await PostAsync($"{evaluation.Url}/categories", ("Name", "中层干部"), ("ExpectedCount", "很多"));
@@ -207,20 +188,20 @@ public sealed class EvaluationSetupTests
         Assert.That(negative.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(text.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(await StaffClient.BodyAsync(text), Does.Contain("应到人数请填写"));
-        Assert.That(await _world.ScalarAsync<int>("select expected_count from respondent_category where id = @CategoryId", new { evaluation.CategoryId }), Is.EqualTo(12));
-        Assert.That(await _world.ScalarAsync<long>("select count(*) from respondent_category where evaluation_id = @Id", new { evaluation.Id }), Is.EqualTo(1));
+        Assert.That(await World.ScalarAsync<int>("select expected_count from respondent_category where id = @CategoryId", new { evaluation.CategoryId }), Is.EqualTo(12));
+        Assert.That(await World.ScalarAsync<long>("select count(*) from respondent_category where evaluation_id = @Id", new { evaluation.Id }), Is.EqualTo(1));
     }
 
     [Test]
     public async Task ActionLog_AfterStaffActions_IsAChainTheAuditorSeesWhole_AndTamperingIsShown()
     {
         await CreateThroughFormAsync();
-        using var auditor = await _world.SignInAsync("auditor-a");
+        using var auditor = await World.SignInAsync("auditor-a");
 
         using (var page = await auditor.GetAsync("/audit-log"))
             Assert.That(await StaffClient.BodyAsync(page), Does.Contain("哈希链完整").And.Contain("创建评议"));
 
-        await using var conn = await _world.OpenAsync();
+        await using var conn = await World.OpenAsync();
         var entries = (await conn.QueryAsync<(long Seq, DateTime At, string Actor, string Action, string Detail, string PrevHash, string Hash)>(
                 "select seq, at, actor, action, detail, prev_hash, hash from staff_action order by seq"))
             .Select(r => new ActionLogEntry(r.Seq, new DateTimeOffset(DateTime.SpecifyKind(r.At, DateTimeKind.Utc)), r.Actor, r.Action, r.Detail, r.PrevHash, r.Hash))

@@ -5,31 +5,11 @@ using Evaluation.Tests.Infrastructure;
 
 namespace Evaluation.Tests.Features;
 
-public sealed class QuestionnaireEditingTests
+public sealed class QuestionnaireEditingTests : OrganizerSession
 {
-    private StaffWorld _world = null!;
-    private StaffClient _organizer = null!;
-
-    [OneTimeSetUp]
-    public async Task Start()
-    {
-        _world = await StaffWorld.StartAsync();
-        _organizer = await _world.SignInAsync("organizer-a");
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        _organizer.Dispose();
-        await _world.DisposeAsync();
-    }
-
-    private Task<HttpResponseMessage> PostAsync(string url, params (string Key, string Value)[] fields) =>
-        _organizer.PostFormAsync(url, fields.Select(f => new KeyValuePair<string, string>(f.Key, f.Value)));
-
     private async Task<(string Questionnaire, long Actions)> StateAsync(Guid id)
     {
-        await using var conn = await _world.OpenAsync();
+        await using var conn = await World.OpenAsync();
         return await conn.QuerySingleAsync<(string, long)>(
             "select questionnaire, (select count(*) from staff_action) from evaluation where id = @id", new { id });
     }
@@ -64,7 +44,7 @@ public sealed class QuestionnaireEditingTests
     [TestCaseSource(nameof(BadQuestions))]
     public async Task AddQuestion_WithBadInput(ValueTuple<string, string>[] fields, string expectedMessage)
     {
-        var evaluation = await _world.SeedDraftAsync(_world.UnitA);
+        var evaluation = await World.SeedDraftAsync(World.UnitA);
         var before = await StateAsync(evaluation.Id);
 
         using var response = await PostAsync($"{evaluation.Url}/questionnaire/questions", fields);
@@ -78,7 +58,7 @@ public sealed class QuestionnaireEditingTests
     [Test]
     public async Task AddQuestion_Valid_IsAppendedWithOnlyTheFieldsOfItsKind()
     {
-        var evaluation = await _world.SeedDraftAsync(_world.UnitA);
+        var evaluation = await World.SeedDraftAsync(World.UnitA);
 
         // Fields of other kinds left filled in (as the form always sends them) must not leak into the question.
         using var response = await PostAsync($"{evaluation.Url}/questionnaire/questions",
@@ -97,7 +77,7 @@ public sealed class QuestionnaireEditingTests
     [Test]
     public async Task UpdateQuestion_ChangesOnlyThatQuestion_AndDeleteAndMoveWork()
     {
-        var evaluation = await _world.SeedDraftAsync(_world.UnitA);
+        var evaluation = await World.SeedDraftAsync(World.UnitA);
         var original = FormTemplates.MobilisationEvaluation.Questionnaire.Questions;
 
         using var update = await PostAsync($"{evaluation.Url}/questionnaire/questions/{original[0].Id}",
@@ -117,7 +97,7 @@ public sealed class QuestionnaireEditingTests
     [Test]
     public async Task UpdateQuestion_ThatDoesNotExist_Is404()
     {
-        var evaluation = await _world.SeedDraftAsync(_world.UnitA);
+        var evaluation = await World.SeedDraftAsync(World.UnitA);
 
         using var response = await PostAsync($"{evaluation.Url}/questionnaire/questions/no-such-question", ValidChoice);
 
@@ -127,7 +107,7 @@ public sealed class QuestionnaireEditingTests
     [Test]
     public async Task ReplaceJson_WithValidQuestionnaire_StoresItCanonically()
     {
-        var evaluation = await _world.SeedDraftAsync(_world.UnitA);
+        var evaluation = await World.SeedDraftAsync(World.UnitA);
         var survey = FormTemplates.OpinionSurvey.Questionnaire;
         var pretty = System.Text.Json.JsonSerializer.Serialize(survey, new System.Text.Json.JsonSerializerOptions(FormJson.Options) { WriteIndented = true });
 
@@ -145,7 +125,7 @@ public sealed class QuestionnaireEditingTests
     [TestCase("{\"title\": \"问卷\", \"questions\": []}", "还没有题目", TestName = "ReplaceJson_WithNoQuestions_Gets400AndNothingIsStored")]
     public async Task ReplaceJson_WithBadInput(string json, string expectedMessage)
     {
-        var evaluation = await _world.SeedDraftAsync(_world.UnitA);
+        var evaluation = await World.SeedDraftAsync(World.UnitA);
         var before = await StateAsync(evaluation.Id);
 
         using var response = await PostAsync($"{evaluation.Url}/questionnaire/json", ("json", json));
@@ -160,7 +140,7 @@ public sealed class QuestionnaireEditingTests
     [Test]
     public async Task ReplaceJson_LargerThanTheRequestLimit_Gets413AndNothingIsStored()
     {
-        var evaluation = await _world.SeedDraftAsync(_world.UnitA);
+        var evaluation = await World.SeedDraftAsync(World.UnitA);
         var before = await StateAsync(evaluation.Id);
 
         using var response = await PostAsync($"{evaluation.Url}/questionnaire/json", ("json", new string('x', 2 << 20)));
@@ -172,7 +152,7 @@ public sealed class QuestionnaireEditingTests
     [Test]
     public async Task ApplyTemplate_ReplacesTheQuestions()
     {
-        var evaluation = await _world.SeedDraftAsync(_world.UnitA);
+        var evaluation = await World.SeedDraftAsync(World.UnitA);
 
         using var response = await PostAsync($"{evaluation.Url}/questionnaire/template", ("template", "closing"));
 
@@ -183,8 +163,8 @@ public sealed class QuestionnaireEditingTests
     [Test]
     public async Task Supervisor_SeesTheQuestionnaireReadOnly()
     {
-        var evaluation = await _world.SeedDraftAsync(_world.UnitA);
-        using var supervisor = await _world.SignInAsync("supervisor-a");
+        var evaluation = await World.SeedDraftAsync(World.UnitA);
+        using var supervisor = await World.SignInAsync("supervisor-a");
 
         using var page = await supervisor.GetAsync($"{evaluation.Url}/questionnaire");
         var body = await StaffClient.BodyAsync(page);

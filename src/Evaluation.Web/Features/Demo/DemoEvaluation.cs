@@ -69,7 +69,7 @@ public static class DemoEvaluation
             "insert into evaluation (id, unit_id, name, round, questionnaire) values (@evaluationId, @unitId, @EvaluationName, @Round, @Questionnaire)",
             new { evaluationId, unitId, EvaluationName, Round = "动员大会后民主评议", Questionnaire = FormJson.Canonical(FormTemplates.MobilisationEvaluation.Questionnaire) }, tx);
 
-        var today = DateOnly.FromDateTime(DateTime.Today);
+        var today = ChinaTime.Today;
         var targets = Members
             .Select((m, i) => new
             {

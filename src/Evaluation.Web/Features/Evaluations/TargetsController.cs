@@ -94,7 +94,7 @@ public sealed class TargetsController(NpgsqlDataSource db) : Controller
             errors.Add("请填写评议对象名称或姓名（不超过 50 个字）。");
         if (form.Title?.Trim().Length > 50)
             errors.Add("职务不能超过 50 个字。");
-        if (form.Kind == "member" && form.TransferredOutOn > DateOnly.FromDateTime(DateTime.Today))
+        if (form.Kind == "member" && form.TransferredOutOn > ChinaTime.Today)
             errors.Add("调出日期不能晚于今天。");
         if (form.Kind == "team" && await conn.ExecuteScalarAsync<bool>(
                 "select exists (select 1 from target where evaluation_id = @id and kind = 'team' and id <> coalesce(@targetId, '00000000-0000-0000-0000-000000000000'::uuid))",
