@@ -41,6 +41,7 @@ public static class Database
             .PerformUpgrade();
         if (!result.Successful)
             throw new InvalidOperationException($"数据库迁移失败：{result.ErrorScript?.Name}", result.Error);
+        logger.LogInformation("Database migrations applied: {Count} new script(s)", result.Scripts.Count());
     }
 
     private sealed class DateOnlyHandler : SqlMapper.TypeHandler<DateOnly>
@@ -58,7 +59,8 @@ public static class Database
     {
         public void LogTrace(string format, params object[] args) { }
         public void LogDebug(string format, params object[] args) { }
-        public void LogInformation(string format, params object[] args) => logger.LogInformation("Migration: {Message}", string.Format(format, args));
+        // DbUp narrates every step; the summary after the upgrade is what an operator needs.
+        public void LogInformation(string format, params object[] args) => logger.LogDebug("Migration: {Message}", string.Format(format, args));
         public void LogWarning(string format, params object[] args) => logger.LogWarning("Migration: {Message}", string.Format(format, args));
         public void LogError(string format, params object[] args) => logger.LogError("Migration: {Message}", string.Format(format, args));
         public void LogError(Exception ex, string format, params object[] args) => logger.LogError(ex, "Migration: {Message}", string.Format(format, args));
