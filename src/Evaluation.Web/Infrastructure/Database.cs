@@ -30,9 +30,16 @@ public static class Database
         return services;
     }
 
+    // Replicas starting together take turns, so no two run the same script.
+    private const long MigrationLockKey = 0x6576616C5F6D6967;
+
     /// <summary>Applies db/migrations/*.sql in order, each in its own transaction; already applied scripts are skipped.</summary>
     public static void Migrate(string connectionString, ILogger logger)
     {
+        // Unpooled: the session, and with it the lock, ends when this connection is disposed.
+        using var lockConnection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
+        lockConnection.Open();
+        lockConnection.Execute("select pg_advisory_lock(@MigrationLockKey)", new { MigrationLockKey });
         var result = DeployChanges.To.PostgresqlDatabase(connectionString)
             .WithScriptsEmbeddedInAssembly(Assembly.GetExecutingAssembly(), name => name.StartsWith("Migrations.", StringComparison.Ordinal))
             .WithTransactionPerScript()
