@@ -1,0 +1,60 @@
+using System.Security.Cryptography;
+using Org.BouncyCastle.Math;
+using Org.BouncyCastle.Utilities;
+
+namespace Evaluation.Core.Crypto;
+
+/// <summary>
+/// An RSA public key for RSABSSA. Exported as a plain rsaEncryption SubjectPublicKeyInfo (not the
+/// id-RSASSA-PSS OID of RFC 9474 §6) because that is what WebCrypto's importKey('spki', …, RSA-PSS) accepts.
+/// </summary>
+public sealed class BlindRsaPublicKey
+{
+    public const int MinModulusBits = 2048;
+    public const int MaxModulusBits = 8192;
+
+    internal BigInteger Modulus { get; }
+    internal BigInteger Exponent { get; }
+
+    /// <summary>Bit length of the modulus n.</summary>
+    public int ModulusBits => Modulus.BitLength;
+
+    /// <summary>kLen: the length in bytes of n, and of every blinded message, blind signature, inverse and signature.</summary>
+    public int ModulusLength => (Modulus.BitLength + 7) / 8;
+
+    internal BlindRsaPublicKey(BigInteger modulus, BigInteger exponent)
+    {
+        if (modulus.BitLength < MinModulusBits || modulus.BitLength > MaxModulusBits || !modulus.TestBit(0))
+            throw new CryptographicException($"The RSA modulus must be odd and {MinModulusBits} to {MaxModulusBits} bits long.");
+        if (exponent.BitLength < 2 || !exponent.TestBit(0) || exponent.CompareTo(modulus) >= 0)
+            throw new CryptographicException("The RSA public exponent must be odd, at least 3 and less than the modulus.");
+        Modulus = modulus;
+        Exponent = exponent;
+    }
+
+    /// <summary>Imports a DER SubjectPublicKeyInfo with the rsaEncryption algorithm identifier.</summary>
+    /// <exception cref="CryptographicException">Not a DER rsaEncryption SPKI, trailing bytes, or an unusable key.</exception>
+    public static BlindRsaPublicKey ImportSpki(ReadOnlySpan<byte> spki)
+    {
+        using var rsa = RSA.Create();
+        rsa.ImportSubjectPublicKeyInfo(spki, out var read);
+        if (read != spki.Length)
+            throw new CryptographicException("Trailing bytes after the SubjectPublicKeyInfo.");
+        var parameters = rsa.ExportParameters(includePrivateParameters: false);
+        return new BlindRsaPublicKey(Unsigned(parameters.Modulus), Unsigned(parameters.Exponent));
+    }
+
+    /// <summary>DER SubjectPublicKeyInfo, algorithm rsaEncryption (1.2.840.113549.1.1.1) with NULL parameters.</summary>
+    public byte[] ExportSpki()
+    {
+        using var rsa = RSA.Create(new RSAParameters
+        {
+            Modulus = BigIntegers.AsUnsignedByteArray(ModulusLength, Modulus),
+            Exponent = Exponent.ToByteArrayUnsigned(),
+        });
+        return rsa.ExportSubjectPublicKeyInfo();
+    }
+
+    internal static BigInteger Unsigned(byte[]? bytes) =>
+        bytes is { Length: > 0 } ? new BigInteger(1, bytes) : throw new CryptographicException("Missing RSA key component.");
+}
