@@ -1,6 +1,7 @@
 using Evaluation.Web.Features.Accounts;
 using Evaluation.Web.Features.Demo;
 using Evaluation.Web.Features.Operations;
+using Evaluation.Web.Features.Voting;
 using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Razor;
@@ -53,6 +54,7 @@ await using (localPostgres)
     app.UseAuthorization();
 
     app.MapOperations();
+    app.MapVoting();
     app.MapControllers();
 
     await app.RunAsync();

@@ -84,7 +84,7 @@ public static class EvaluationScope
         var evaluation = await FindAsync(conn, id, user, tx);
         if (evaluation is null) return null;
         return new EvaluationPage(evaluation, evaluation.ReadQuestionnaire(), await TargetsAsync(conn, id, tx), await CategoriesAsync(conn, id, tx),
-            CanEdit: evaluation.IsDraft && user.IsInRole(Roles.Organizer), errors);
+            CanEdit: evaluation.IsDraft && user.IsInRole(Roles.Organizer), errors, await TurnoutAsync(conn, id, tx));
     }
 
     /// <summary>The evaluation page again, with what was wrong; 400 so that nothing about it looks like success.</summary>
@@ -92,8 +92,19 @@ public static class EvaluationScope
         IReadOnlyList<string> errors)
     {
         controller.Response.StatusCode = StatusCodes.Status400BadRequest;
-        return controller.View("Show", await PageAsync(conn, id, controller.User, errors, tx));
+        return controller.View("~/Features/Evaluations/Show.cshtml", await PageAsync(conn, id, controller.User, errors, tx));
     }
+
+    public static async Task<IReadOnlyList<TurnoutRow>> TurnoutAsync(NpgsqlConnection conn, Guid evaluationId, NpgsqlTransaction? tx = null) =>
+        (await conn.QueryAsync<TurnoutRow>(
+            """
+            select c.id as category_id, c.name, c.expected_count as expected,
+                   (select count(*)::int from slip s where s.category_id = c.id) as issued,
+                   (select count(*)::int from slip s where s.category_id = c.id and s.voided) as voided,
+                   (select count(*)::int from slip s where s.category_id = c.id and s.blinded_hash is not null) as checked_in,
+                   (select count(*)::int from ballot b where b.category_id = c.id) as ballots
+            from respondent_category c where c.evaluation_id = @evaluationId order by c.position, c.name
+            """, new { evaluationId }, tx)).ToList();
 
     public static string Url(Guid id) => $"/evaluations/{id}";
 }
@@ -108,3 +119,6 @@ public sealed record TargetRow(Guid Id, string Kind, string Name, string? Title,
 }
 
 public sealed record CategoryRow(Guid Id, string Name, int ExpectedCount, int Position);
+
+/// <summary>Aggregate counts only (DESIGN.md §2.6): never which slip was used.</summary>
+public sealed record TurnoutRow(Guid CategoryId, string Name, int Expected, int Issued, int Voided, int CheckedIn, int Ballots);

@@ -1,4 +1,5 @@
 using Dapper;
+using Evaluation.Core.Crypto;
 using Evaluation.Core.Forms;
 using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
@@ -13,7 +14,7 @@ public sealed record NewEvaluationPage(NewEvaluationForm Form, IReadOnlyList<(Gu
 public sealed record DetailsForm(string? Name, string? Round);
 public sealed record EvaluationPage(
     EvaluationHeader Evaluation, Questionnaire Questionnaire, IReadOnlyList<Target> Targets, IReadOnlyList<CategoryRow> Categories,
-    bool CanEdit, IReadOnlyList<string> Errors);
+    bool CanEdit, IReadOnlyList<string> Errors, IReadOnlyList<TurnoutRow> Turnout);
 
 [Authorize(Roles = Roles.UnitStaff)]
 [Route("evaluations")]
@@ -110,6 +111,15 @@ public sealed class EvaluationsController(NpgsqlDataSource db) : Controller
             else if (categories.Sum(c => c.ExpectedCount) == 0)
                 errors.Add("请填写各评议人员类别的应到人数。");
             if (errors.Count > 0) return await this.ShowWithErrorsAsync(conn, tx, id, errors);
+
+            // One key per category, so a ballot's signature proves its category and nothing else.
+            foreach (var category in categories)
+            {
+                var key = BlindRsaPrivateKey.Generate();
+                await conn.ExecuteAsync(
+                    "insert into signing_key (evaluation_id, category_id, public_key, private_key) values (@id, @CategoryId, @PublicKey, @PrivateKey)",
+                    new { id, CategoryId = category.Id, PublicKey = key.PublicKey.ExportSpki(), PrivateKey = key.ExportPkcs8() }, tx);
+            }
 
             var frozen = FormJson.FrozenForm(questionnaire, targets);
             var hash = FormJson.FormHash(questionnaire, targets);

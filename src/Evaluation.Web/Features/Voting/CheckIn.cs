@@ -1,0 +1,126 @@
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Dapper;
+using Evaluation.Core.Crypto;
+using Evaluation.Core.Slips;
+using Npgsql;
+
+namespace Evaluation.Web.Features.Voting;
+
+public sealed record SlipRequest(string? Token);
+public sealed record CheckInRequest(string? Token, string? BlindedMessage);
+
+/// <summary>
+/// The first of the two unlinkable steps (DESIGN.md §2.1): the phone shows its slip token and a blinded message;
+/// the slip is burnt and the blind signature returned. The token never appears in a URL and is never logged.
+/// </summary>
+public static class CheckIn
+{
+    private sealed record SlipState(Guid EvaluationId, Guid CategoryId, string CategoryName, bool Voided, byte[]? BlindedHash,
+        byte[]? BlindSignature, string Status, string Name, string UnitName, string Round, string? FrozenForm, byte[]? PublicKey, byte[]? PrivateKey);
+
+    private const string SelectSlip =
+        """
+        select s.evaluation_id, s.category_id, c.name as category_name, s.voided, s.blinded_hash, s.blind_signature,
+               e.status, e.name, u.name as unit_name, e.round, e.frozen_form, k.public_key, k.private_key
+        from slip s
+        join evaluation e on e.id = s.evaluation_id
+        join unit u on u.id = e.unit_id
+        join respondent_category c on c.id = s.category_id
+        left join signing_key k on k.evaluation_id = s.evaluation_id and k.category_id = s.category_id
+        where s.token_hash = @Hash
+        """;
+
+    /// <summary>What the phone needs before it can blind: the evaluation, the frozen form and the category's public key. Burns nothing.</summary>
+    public static async Task<IResult> DescribeAsync(SlipRequest request, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var (slip, refusal) = await FindUsableAsync(db, request.Token, ct);
+        if (refusal is not null) return refusal;
+        var form = JsonNode.Parse(slip!.FrozenForm!);
+        return Results.Json(new
+        {
+            evaluation = new { id = slip.EvaluationId, name = slip.Name, unit = slip.UnitName, round = slip.Round },
+            category = new { id = slip.CategoryId, name = slip.CategoryName },
+            publicKey = Convert.ToBase64String(slip.PublicKey!),
+            form,
+            checkedIn = slip.BlindedHash is not null,
+        });
+    }
+
+    public static async Task<IResult> CheckInAsync(CheckInRequest request, NpgsqlDataSource db, CancellationToken ct)
+    {
+        var (slip, refusal) = await FindUsableAsync(db, request.Token, ct);
+        if (refusal is not null) return refusal;
+        byte[] blinded;
+        try
+        {
+            blinded = Convert.FromBase64String(request.BlindedMessage ?? "");
+        }
+        catch (FormatException)
+        {
+            return VotingProblem.BadRequest("签到数据格式不正确，请刷新页面重试。");
+        }
+        var blindedHash = SHA256.HashData(blinded);
+        var hash = SlipToken.Hash(SlipToken.Normalize(request.Token)!);
+
+        // A retry after a lost answer: the same blinded message gets the same signature.
+        if (slip!.BlindedHash is not null)
+            return slip.BlindedHash.AsSpan().SequenceEqual(blindedHash)
+                ? Results.Json(new { blindSignature = Convert.ToBase64String(slip.BlindSignature!) })
+                : VotingProblem.AlreadyUsed();
+
+        byte[] signature;
+        try
+        {
+            signature = BlindRsa.BlindSign(BlindRsaPrivateKey.ImportPkcs8(slip.PrivateKey), blinded);
+        }
+        catch (ArgumentException)
+        {
+            return VotingProblem.BadRequest("签到数据不完整，请刷新页面重试。");
+        }
+
+        await using var conn = await db.OpenConnectionAsync(ct);
+        // Burns the slip only if nobody burnt it in the meantime: of many simultaneous check-ins, exactly one wins.
+        var burnt = await conn.ExecuteAsync(
+            """
+            update slip set blinded_hash = @blindedHash, blind_signature = @signature
+            where token_hash = @hash and blinded_hash is null and not voided
+            """, new { blindedHash, signature, hash });
+        if (burnt == 1)
+            return Results.Json(new { blindSignature = Convert.ToBase64String(signature) });
+
+        var winner = await conn.QuerySingleAsync<(byte[]? BlindedHash, byte[]? BlindSignature)>(
+            "select blinded_hash, blind_signature from slip where token_hash = @hash", new { hash });
+        return winner.BlindedHash is not null && winner.BlindedHash.AsSpan().SequenceEqual(blindedHash)
+            ? Results.Json(new { blindSignature = Convert.ToBase64String(winner.BlindSignature!) })
+            : VotingProblem.AlreadyUsed();
+    }
+
+    private static async Task<(SlipState? Slip, IResult? Refusal)> FindUsableAsync(NpgsqlDataSource db, string? typed, CancellationToken ct)
+    {
+        var token = SlipToken.Normalize(typed);
+        if (token is null)
+            return (null, VotingProblem.BadRequest("票签代码应为 20 位字母和数字，请核对后重新输入。"));
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var slip = await conn.QuerySingleOrDefaultAsync<SlipState>(SelectSlip, new { Hash = SlipToken.Hash(token) });
+        return slip switch
+        {
+            null => (null, VotingProblem.Status(StatusCodes.Status404NotFound, "没有这个票签代码。请核对票签上的代码后重新输入，或向工作人员询问。")),
+            { Voided: true } => (null, VotingProblem.Status(StatusCodes.Status410Gone, "这张票签已作废，请向工作人员领取新的票签。")),
+            { Status: "draft" } => (null, VotingProblem.Status(StatusCodes.Status409Conflict, "投票还没有开始。请等主持人宣布开始后，再打开本页面。", "not-open")),
+            { Status: "closed" } => (null, VotingProblem.Status(StatusCodes.Status409Conflict, "投票已经结束，不能再提交。", "closed")),
+            _ => (slip, null),
+        };
+    }
+}
+
+public static class VotingProblem
+{
+    public static IResult Status(int status, string message, string? code = null) =>
+        Results.Json(new { error = message, code }, statusCode: status);
+
+    public static IResult BadRequest(string message) => Status(StatusCodes.Status400BadRequest, message);
+
+    public static IResult AlreadyUsed() =>
+        Status(StatusCodes.Status409Conflict, "这张票签已在另一部手机上使用。如果不是您本人使用的，请向工作人员说明。", "used");
+}

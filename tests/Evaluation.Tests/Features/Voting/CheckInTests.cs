@@ -1,0 +1,223 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Dapper;
+using Evaluation.Core.Crypto;
+using Evaluation.Tests.Infrastructure;
+
+namespace Evaluation.Tests.Features.Voting;
+
+public sealed partial class CheckInTests : OrganizerSession
+{
+    private SeededEvaluation _open = null!;
+    private readonly Queue<string> _tokens = new();
+
+    [OneTimeSetUp]
+    public async Task OpenEvaluationWithSlips()
+    {
+        _open = await World.SeedDraftAsync(World.UnitA, expectedCount: 80);
+        using (var open = await PostAsync($"{_open.Url}/open"))
+            Assert.That(open.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(open));
+        foreach (var token in await IssueAsync(_open, 20)) _tokens.Enqueue(token);
+    }
+
+    private async Task<List<string>> IssueAsync(SeededEvaluation evaluation, int count)
+    {
+        using var response = await PostAsync($"{evaluation.Url}/slips", ("CategoryId", evaluation.CategoryId.ToString()), ("Count", count.ToString()));
+        var body = await StaffClient.BodyAsync(response);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), body);
+        Assert.That(response.Headers.CacheControl?.NoStore, Is.True);
+        return SlipLink().Matches(body).Select(m => m.Groups[1].Value).ToList();
+    }
+
+    [GeneratedRegex(@"/v#([A-Z0-9]{20})<")]
+    private static partial Regex SlipLink();
+
+    private HttpClient Phone() => World.App.CreateClient();
+
+    private static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
+
+    private async Task<BlindRsaPublicKey> PublicKeyAsync(HttpClient phone, string token)
+    {
+        using var response = await phone.PostAsJsonAsync("/api/v/slip", new { token });
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+        var body = await JsonAsync(response);
+        return BlindRsaPublicKey.ImportSpki(Convert.FromBase64String(body.GetProperty("publicKey").GetString()!));
+    }
+
+    [Test]
+    public async Task Issue_GivesDistinctTwentySymbolTokens_AndCountsThemAsIssued()
+    {
+        var before = await World.ScalarAsync<long>("select count(*) from slip where category_id = @CategoryId", new { _open.CategoryId });
+
+        var tokens = await IssueAsync(_open, 25);
+
+        Assert.That(tokens, Has.Count.EqualTo(25));
+        Assert.That(tokens.Distinct().Count(), Is.EqualTo(25));
+        Assert.That(await World.ScalarAsync<long>("select count(*) from slip where category_id = @CategoryId", new { _open.CategoryId }),
+            Is.EqualTo(before + 25));
+    }
+
+    [Test]
+    public async Task Issue_StoresOnlyHashes_AndLogsTheCountButNoToken()
+    {
+        var tokens = await IssueAsync(_open, 3);
+        await using var conn = await World.OpenAsync();
+
+        var columns = await conn.QueryAsync<(string Table, string Column)>(
+            "select table_name, column_name from information_schema.columns where table_schema = 'public' and data_type in ('text', 'bytea', 'character varying')");
+        foreach (var (table, column) in columns)
+        foreach (var token in tokens)
+            Assert.That(await conn.ExecuteScalarAsync<long>($"select count(*) from \"{table}\" where \"{column}\"::text like '%' || @token || '%'", new { token }),
+                Is.Zero, $"{table}.{column} holds a token");
+        Assert.That(await conn.ExecuteScalarAsync<long>("select count(*) from staff_action where action = '发放票签' and detail like '%3 张'"), Is.GreaterThanOrEqualTo(1));
+    }
+
+    [Test]
+    public async Task Describe_ReturnsTheFrozenFormAndTheCategoryKey_WithoutBurningTheSlip()
+    {
+        var token = _tokens.Dequeue();
+        using var phone = Phone();
+
+        // Typed by hand: lower case, grouped with dashes and spaces.
+        var typed = string.Join("- ", token.ToLowerInvariant().Chunk(5).Select(c => new string(c)));
+        using var response = await phone.PostAsJsonAsync("/api/v/slip", new { token = typed });
+        var body = await JsonAsync(response);
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(response.Headers.CacheControl?.NoStore, Is.True);
+        Assert.That(body.GetProperty("category").GetProperty("name").GetString(), Is.EqualTo("机关工作人员"));
+        Assert.That(body.GetProperty("form").GetProperty("targets").GetArrayLength(), Is.EqualTo(2));
+        Assert.That(body.GetProperty("checkedIn").GetBoolean(), Is.False);
+        Assert.That(await World.ScalarAsync<bool>("select blinded_hash is null from slip where token_hash = @Hash",
+            new { Hash = Evaluation.Core.Slips.SlipToken.Hash(token) }), Is.True);
+    }
+
+    [TestCase("ABC", HttpStatusCode.BadRequest, "20 位", TestName = "Describe_MalformedCode_Is400")]
+    [TestCase("22222-22222-22222-22222", HttpStatusCode.NotFound, "没有这个票签代码", TestName = "Describe_UnknownCode_Is404")]
+    public async Task Describe_BadCode(string token, HttpStatusCode status, string message)
+    {
+        using var phone = Phone();
+
+        using var response = await phone.PostAsJsonAsync("/api/v/slip", new { token });
+
+        Assert.That(response.StatusCode, Is.EqualTo(status));
+        Assert.That((await JsonAsync(response)).GetProperty("error").GetString(), Does.Contain(message));
+    }
+
+    [Test]
+    public async Task Describe_SlipOfAnEvaluationNotYetOpen_Is409SayingVotingHasNotStarted()
+    {
+        var draft = await World.SeedDraftAsync(World.UnitA, expectedCount: 10);
+        var token = (await IssueAsync(draft, 1)).Single();
+        using var phone = Phone();
+
+        using var response = await phone.PostAsJsonAsync("/api/v/slip", new { token });
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That((await JsonAsync(response)).GetProperty("error").GetString(), Does.Contain("投票还没有开始"));
+    }
+
+    [Test]
+    public async Task CheckIn_ReturnsABlindSignatureThatFinalizesUnderTheCategoryKey_AndARetryGetsTheSameOne()
+    {
+        var token = _tokens.Dequeue();
+        using var phone = Phone();
+        var key = await PublicKeyAsync(phone, token);
+        var message = BlindRsa.Prepare("ballot"u8);
+        var blinding = BlindRsa.Blind(key, message);
+
+        using var first = await phone.PostAsJsonAsync("/api/v/checkin", new { token, blindedMessage = Convert.ToBase64String(blinding.BlindedMessage) });
+        using var retry = await phone.PostAsJsonAsync("/api/v/checkin", new { token, blindedMessage = Convert.ToBase64String(blinding.BlindedMessage) });
+        var blindSignature = Convert.FromBase64String((await JsonAsync(first)).GetProperty("blindSignature").GetString()!);
+
+        Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(retry.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That((await JsonAsync(retry)).GetProperty("blindSignature").GetString(), Is.EqualTo(Convert.ToBase64String(blindSignature)));
+        var signature = BlindRsa.Finalize(key, message, blindSignature, blinding.Inverse);
+        Assert.That(BlindRsa.Verify(key, message, signature), Is.True);
+    }
+
+    [Test]
+    public async Task CheckIn_OfABurntSlipFromAnotherPhone_Is409AndChangesNothing()
+    {
+        var token = _tokens.Dequeue();
+        using var phone = Phone();
+        using var secondPhone = Phone();
+        var key = await PublicKeyAsync(phone, token);
+        var mine = BlindRsa.Blind(key, BlindRsa.Prepare("mine"u8));
+        var theirs = BlindRsa.Blind(key, BlindRsa.Prepare("theirs"u8));
+
+        using var first = await phone.PostAsJsonAsync("/api/v/checkin", new { token, blindedMessage = Convert.ToBase64String(mine.BlindedMessage) });
+        using var second = await secondPhone.PostAsJsonAsync("/api/v/checkin", new { token, blindedMessage = Convert.ToBase64String(theirs.BlindedMessage) });
+
+        Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
+        Assert.That((await JsonAsync(second)).GetProperty("error").GetString(), Does.Contain("已在另一部手机上使用"));
+    }
+
+    [Test]
+    public async Task CheckIn_FiftySimultaneousPhonesWithOneSlip_YieldsExactlyOneCredential()
+    {
+        var token = _tokens.Dequeue();
+        using var probe = Phone();
+        var key = await PublicKeyAsync(probe, token);
+        var blindings = Enumerable.Range(0, 50).Select(i => BlindRsa.Blind(key, BlindRsa.Prepare([(byte)i]))).ToList();
+        var phones = blindings.Select(_ => Phone()).ToList();
+        using var start = new ManualResetEventSlim();
+
+        var responses = await Task.WhenAll(blindings.Select((b, i) => Task.Run(async () =>
+        {
+            start.Wait();
+            return await phones[i].PostAsJsonAsync("/api/v/checkin", new { token, blindedMessage = Convert.ToBase64String(b.BlindedMessage) });
+        })).Append(Task.Run(() => { start.Set(); return (HttpResponseMessage)null!; })));
+
+        var answered = responses.Where(r => r is not null).ToList();
+        Assert.That(answered.Count(r => r.StatusCode == HttpStatusCode.OK), Is.EqualTo(1));
+        Assert.That(answered.Count(r => r.StatusCode == HttpStatusCode.Conflict), Is.EqualTo(49));
+        foreach (var r in answered) r.Dispose();
+        foreach (var p in phones) p.Dispose();
+    }
+
+    [Test]
+    public async Task CheckIn_WithAMalformedBlindedMessage_Is400AndTheSlipStaysUnused()
+    {
+        var token = _tokens.Dequeue();
+        using var phone = Phone();
+
+        using var notBase64 = await phone.PostAsJsonAsync("/api/v/checkin", new { token, blindedMessage = "not base64!" });
+        using var tooShort = await phone.PostAsJsonAsync("/api/v/checkin", new { token, blindedMessage = Convert.ToBase64String(new byte[10]) });
+        using var describe = await phone.PostAsJsonAsync("/api/v/slip", new { token });
+
+        Assert.That(notBase64.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(tooShort.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That((await JsonAsync(describe)).GetProperty("checkedIn").GetBoolean(), Is.False);
+    }
+
+    [Test]
+    public async Task Void_AnUnusedSlip_StopsItFromCheckingIn_ButAUsedSlipCannotBeVoided()
+    {
+        var lost = _tokens.Dequeue();
+        var used = _tokens.Dequeue();
+        using var phone = Phone();
+        var key = await PublicKeyAsync(phone, used);
+        (await phone.PostAsJsonAsync("/api/v/checkin",
+            new { token = used, blindedMessage = Convert.ToBase64String(BlindRsa.Blind(key, BlindRsa.Prepare("x"u8)).BlindedMessage) })).Dispose();
+
+        using var voidLost = await PostAsync($"{_open.Url}/slips/void", ("code", SlipGrouped(lost)));
+        using var voidUsed = await PostAsync($"{_open.Url}/slips/void", ("code", used));
+        using var describeLost = await phone.PostAsJsonAsync("/api/v/slip", new { token = lost });
+
+        Assert.That(voidLost.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        Assert.That(voidUsed.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(await StaffClient.BodyAsync(voidUsed), Does.Contain("已经使用，不能作废"));
+        Assert.That(describeLost.StatusCode, Is.EqualTo(HttpStatusCode.Gone));
+        await using var conn = await World.OpenAsync();
+        Assert.That(await conn.ExecuteScalarAsync<string>("select detail from staff_action where action = '作废票签' order by seq desc limit 1"),
+            Does.Not.Contain(lost));
+    }
+
+    private static string SlipGrouped(string token) => string.Join('-', token.Chunk(5).Select(c => new string(c)));
+}
