@@ -6,6 +6,7 @@ using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Razor;
 using Microsoft.Extensions.WebEncoders;
+using Npgsql;
 using System.Text.Encodings.Web;
 using System.Text.Unicode;
 
@@ -30,6 +31,8 @@ await using (localPostgres)
 {
     builder.Services.AddDatabase(connectionString);
     builder.Services.AddStaffAuthentication();
+    builder.Services.AddSingleton<BallotBox>();
+    builder.Services.AddHostedService(services => services.GetRequiredService<BallotBox>());
     builder.Services.AddControllersWithViews(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()));
     builder.Services.Configure<RazorViewEngineOptions>(razor => razor.ViewLocationExpanders.Add(new FeatureFolders()));
     builder.Services.AddAntiforgery(antiforgery => antiforgery.Cookie.Name = "eval.csrf");
@@ -47,7 +50,13 @@ await using (localPostgres)
     {
         ExceptionHandlingPath = "/error/exception",
         // An oversized or malformed body is the client's mistake: say so (413/400), not 500.
-        StatusCodeSelector = e => e is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError,
+        StatusCodeSelector = e => e switch
+        {
+            BadHttpRequestException bad => bad.StatusCode,
+            // The database is away or saturated: a passing condition the client should retry, not a server bug.
+            NpgsqlException or TimeoutException => StatusCodes.Status503ServiceUnavailable,
+            _ => StatusCodes.Status500InternalServerError,
+        },
     });
     app.UseStaticFiles();
     app.UseAuthentication();

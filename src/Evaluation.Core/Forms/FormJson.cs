@@ -50,6 +50,10 @@ public static class FormJson
     public static string FormHash(Questionnaire questionnaire, IReadOnlyList<Target> targets) =>
         Sha256Hex(FrozenForm(questionnaire, targets));
 
+    /// <summary>Reads back what <see cref="FrozenForm(Questionnaire, IReadOnlyList{Target})"/> wrote.</summary>
+    public static FrozenForm ReadFrozenForm(string json) =>
+        JsonSerializer.Deserialize<FrozenForm>(json, Options) ?? throw new JsonException("empty frozen form");
+
     public static string FrozenForm(Questionnaire questionnaire, IReadOnlyList<Target> targets) =>
         Canonical(new { questionnaire, targets = targets.OrderBy(t => t.Position).ThenBy(t => t.Id).ToList() });
 

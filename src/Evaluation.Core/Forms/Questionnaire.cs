@@ -85,3 +85,6 @@ public sealed record Target
         _ => false,
     };
 }
+
+/// <summary>What voters answer once voting opens: the questionnaire and the targets, frozen together.</summary>
+public sealed record FrozenForm(Questionnaire Questionnaire, IReadOnlyList<Target> Targets);

@@ -30,6 +30,8 @@ public sealed class LocalPostgres : IAsyncDisposable
         "log_disconnections=off",
         "track_commit_timestamp=off",
         "synchronous_commit=on",
+        // A venue's burst of phones, plus a test run's several apps, each with its own connection pool.
+        "max_connections=300",
     ];
 
     private readonly string _binDirectory;

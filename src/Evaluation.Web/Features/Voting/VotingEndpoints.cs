@@ -12,5 +12,6 @@ public static class VotingEndpoints
         });
         api.MapPost("/slip", CheckIn.DescribeAsync);
         api.MapPost("/checkin", CheckIn.CheckInAsync);
+        api.MapPost("/ballot", Submit.SubmitAsync);
     }
 }

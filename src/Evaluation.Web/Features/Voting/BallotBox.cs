@@ -1,0 +1,114 @@
+using System.Runtime.InteropServices;
+using System.Security.Cryptography;
+using System.Threading.Channels;
+using Dapper;
+using Npgsql;
+
+namespace Evaluation.Web.Features.Voting;
+
+public sealed record NewBallot(Guid EvaluationId, Guid CategoryId, byte[] Message, byte[] Signature, string Answers, string Receipt);
+
+public enum BallotOutcome { Stored, AlreadyStored, CredentialUsed, VotingClosed }
+
+/// <summary>
+/// Group commit (DESIGN.md §2.3): ballots wait here while the previous batch commits, then go to the database
+/// together in one transaction, in shuffled order, so neither heap order nor transaction ids tell arrival order.
+/// A submitter is answered only after its batch has committed: an acknowledged ballot is on disk.
+/// </summary>
+public sealed class BallotBox(NpgsqlDataSource db, ILogger<BallotBox> logger) : BackgroundService
+{
+    public const int MaxBatch = 500;
+
+    private sealed record Pending(NewBallot Ballot, TaskCompletionSource<BallotOutcome> Done);
+
+    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(
+        new BoundedChannelOptions(20_000) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+
+    public async Task<BallotOutcome> SubmitAsync(NewBallot ballot, CancellationToken ct)
+    {
+        var pending = new Pending(ballot, new TaskCompletionSource<BallotOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
+        await _queue.Writer.WriteAsync(pending, ct);
+        // Not cancelled with the request: once queued, the ballot is written whether or not the phone is still listening.
+        return await pending.Done.Task;
+    }
+
+    /// <summary>On shutdown, takes no new ballots but writes every one already queued before the process ends.</summary>
+    public override Task StopAsync(CancellationToken cancellationToken)
+    {
+        _queue.Writer.TryComplete();
+        return base.StopAsync(cancellationToken);
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var batch = new List<Pending>(MaxBatch);
+        // Not tied to stoppingToken: the loop ends when the queue is completed and drained.
+        while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var pending)) batch.Add(pending);
+            RandomNumberGenerator.Shuffle(CollectionsMarshal.AsSpan(batch));
+            try
+            {
+                var outcomes = await WriteAsync(batch);
+                for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(outcomes[i]);
+            }
+            catch (Exception e)
+            {
+                // Whether or not the commit landed, each phone is told to retry, and a retry is idempotent.
+                logger.LogWarning("A ballot batch of {Count} could not be written: {Reason}", batch.Count, e.GetType().Name);
+                foreach (var pending in batch) pending.Done.TrySetException(e);
+            }
+        }
+    }
+
+    private async Task<BallotOutcome[]> WriteAsync(List<Pending> batch)
+    {
+        var ballots = batch.Select(p => p.Ballot).ToList();
+        await using var conn = await db.OpenConnectionAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        var inserted = (await conn.QueryAsync<byte[]>(
+            """
+            insert into ballot (id, evaluation_id, category_id, message, signature, answers, receipt)
+            select b.id, b.evaluation_id, b.category_id, b.message, b.signature, b.answers, b.receipt
+            from unnest(@Ids, @Evaluations, @Categories, @Messages, @Signatures, @Answers, @Receipts)
+                 as b(id, evaluation_id, category_id, message, signature, answers, receipt)
+            where exists (select 1 from evaluation e where e.id = b.evaluation_id and e.status = 'open')
+            on conflict do nothing
+            returning message
+            """,
+            new
+            {
+                Ids = ballots.Select(_ => Guid.NewGuid()).ToArray(),
+                Evaluations = ballots.Select(b => b.EvaluationId).ToArray(),
+                Categories = ballots.Select(b => b.CategoryId).ToArray(),
+                Messages = ballots.Select(b => b.Message).ToArray(),
+                Signatures = ballots.Select(b => b.Signature).ToArray(),
+                Answers = ballots.Select(b => b.Answers).ToArray(),
+                Receipts = ballots.Select(b => b.Receipt).ToArray(),
+            }, tx)).Select(Convert.ToBase64String).ToHashSet();
+
+        var others = ballots.Where(b => !inserted.Contains(Convert.ToBase64String(b.Message))).ToList();
+        var existing = others.Count == 0
+            ? new Dictionary<string, string>()
+            : (await conn.QueryAsync<(byte[] Message, string Answers)>(
+                "select message, answers from ballot where message = any(@Messages)",
+                new { Messages = others.Select(b => b.Message).ToArray() }, tx))
+            .ToDictionary(r => Convert.ToBase64String(r.Message), r => r.Answers);
+        await tx.CommitAsync();
+
+        // Within one batch the first copy of a message wins; later copies are answered like a retry.
+        var claimed = new HashSet<string>();
+        return ballots.Select(b =>
+        {
+            var key = Convert.ToBase64String(b.Message);
+            if (inserted.Contains(key) && claimed.Add(key)) return BallotOutcome.Stored;
+            var stored = existing.TryGetValue(key, out var answers) ? answers
+                : inserted.Contains(key) ? ballots.First(x => Convert.ToBase64String(x.Message) == key).Answers
+                : null;
+            return stored is null ? BallotOutcome.VotingClosed
+                : stored == b.Answers ? BallotOutcome.AlreadyStored
+                : BallotOutcome.CredentialUsed;
+        }).ToArray();
+    }
+}

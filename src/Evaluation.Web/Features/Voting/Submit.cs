@@ -1,0 +1,87 @@
+using System.Text.Json;
+using Dapper;
+using Evaluation.Core.Ballots;
+using Evaluation.Core.Crypto;
+using Evaluation.Core.Forms;
+using Evaluation.Core.Slips;
+using Npgsql;
+
+namespace Evaluation.Web.Features.Voting;
+
+public sealed record BallotRequest(Guid? EvaluationId, Guid? CategoryId, string? Message, string? Signature, JsonElement? Answers);
+
+/// <summary>
+/// The second step (DESIGN.md §2.1), a separate request that never sees the slip: a signed message and the answers.
+/// Answered only once the ballot's batch has committed.
+/// </summary>
+public static class Submit
+{
+    private sealed record Context(string Status, string FrozenForm, byte[] PublicKey);
+
+    public static async Task<IResult> SubmitAsync(BallotRequest request, NpgsqlDataSource db, BallotBox box, HttpContext http, CancellationToken ct)
+    {
+        if (request.EvaluationId is not { } evaluationId || request.CategoryId is not { } categoryId
+            || !TryBase64(request.Message, out var message) || !TryBase64(request.Signature, out var signature) || request.Answers is not { } answersJson)
+            return VotingProblem.BadRequest("提交的数据不完整，请刷新页面后重新提交（已填写的内容会保留）。");
+
+        Context? context;
+        await using (var conn = await db.OpenConnectionAsync(ct))
+            context = await conn.QuerySingleOrDefaultAsync<Context>(
+                """
+                select e.status, e.frozen_form, k.public_key
+                from evaluation e join signing_key k on k.evaluation_id = e.id and k.category_id = @categoryId
+                where e.id = @evaluationId
+                """, new { evaluationId, categoryId });
+        if (context is null)
+            return VotingProblem.Status(StatusCodes.Status404NotFound, "找不到这次评议，请重新扫描票签上的二维码。");
+        if (context.Status != "open")
+            return VotingProblem.Status(StatusCodes.Status409Conflict, "投票已经结束，不能再提交。", "closed");
+
+        if (!BlindRsa.Verify(BlindRsaPublicKey.ImportSpki(context.PublicKey), message, signature))
+            return VotingProblem.BadRequest("投票凭证无效，无法提交。请重新扫描票签；如果票签已经用过，请向工作人员说明。");
+
+        if (!BallotJson.TryRead(answersJson.GetRawText(), out var answers, out var readError))
+            return VotingProblem.BadRequest(readError);
+        var form = FormJson.ReadFrozenForm(context.FrozenForm);
+        var errors = BallotValidator.Validate(form.Questionnaire, form.Targets, answers);
+        if (errors.Count > 0)
+            return Results.Json(new { error = "答卷有需要修改的地方：", problems = errors }, statusCode: StatusCodes.Status400BadRequest);
+
+        var receipt = Receipt.From(message);
+        var ballot = new NewBallot(evaluationId, categoryId, message, signature, BallotJson.Canonical(BallotValidator.Normalise(answers)), receipt);
+        BallotOutcome outcome;
+        try
+        {
+            outcome = await box.SubmitAsync(ballot, ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            http.Response.Headers.RetryAfter = "2";
+            return VotingProblem.Status(StatusCodes.Status503ServiceUnavailable, "服务器繁忙，您的答卷还没有保存。页面会自动重试，请不要关闭。", "retry");
+        }
+
+        return outcome switch
+        {
+            BallotOutcome.Stored or BallotOutcome.AlreadyStored =>
+                Results.Json(new { receipt = Receipt.Grouped(receipt), blank = BallotValidator.IsBlank(answers) }),
+            BallotOutcome.CredentialUsed => VotingProblem.Status(StatusCodes.Status409Conflict,
+                "这张票签的答卷已经提交过，不能再提交不同的内容。", "used"),
+            _ => VotingProblem.Status(StatusCodes.Status409Conflict, "投票已经结束，不能再提交。", "closed"),
+        };
+    }
+
+    private static bool TryBase64(string? text, out byte[] bytes)
+    {
+        bytes = [];
+        if (string.IsNullOrEmpty(text) || text.Length > 8192) return false;
+        try
+        {
+            bytes = Convert.FromBase64String(text);
+            return true;
+        }
+        catch (FormatException)
+        {
+            return false;
+        }
+    }
+}
