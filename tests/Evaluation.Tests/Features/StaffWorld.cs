@@ -2,6 +2,7 @@ using Dapper;
 using Evaluation.Core.Forms;
 using Evaluation.Tests.Infrastructure;
 using Evaluation.Web.Features.Accounts;
+using Microsoft.AspNetCore.Hosting;
 using Npgsql;
 
 namespace Evaluation.Tests.Features;
@@ -20,10 +21,10 @@ public sealed class StaffWorld : IAsyncDisposable
     public Guid UnitB { get; } = Guid.NewGuid();
     public Dictionary<string, Guid> Accounts { get; } = [];
 
-    public static async Task<StaffWorld> StartAsync()
+    public static async Task<StaffWorld> StartAsync(Action<IWebHostBuilder>? configure = null)
     {
         var connectionString = await TestDatabase.CreateDatabaseAsync();
-        var app = new AppFactory(connectionString);
+        var app = new AppFactory(connectionString, configure);
         app.StartServer();
         var world = new StaffWorld { App = app, ConnectionString = connectionString };
         await using var conn = await world.OpenAsync();

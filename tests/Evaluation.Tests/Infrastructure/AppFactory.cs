@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 namespace Evaluation.Tests.Infrastructure;
 
 /// <summary>The whole app in memory, against the database it is given (one per fixture, from <see cref="TestDatabase"/>).</summary>
-public sealed class AppFactory(string connectionString) : WebApplicationFactory<Program>
+public sealed class AppFactory(string connectionString, Action<IWebHostBuilder>? configure = null) : WebApplicationFactory<Program>
 {
     /// <summary>The first administrator's password, so tests can sign in as <c>admin</c>.</summary>
     public const string AdminPassword = "Admin-Pass-2026!";
@@ -19,6 +19,7 @@ public sealed class AppFactory(string connectionString) : WebApplicationFactory<
         builder.UseSetting("ConnectionStrings:Evaluation", connectionString);
         builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
         builder.UseSetting("Logging:Json", "false");
+        configure?.Invoke(builder);
     }
 
     /// <summary>A browser-like client: keeps cookies, does not follow redirects so tests can see where they point.</summary>

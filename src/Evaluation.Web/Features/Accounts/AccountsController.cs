@@ -20,7 +20,10 @@ public sealed record AccountRow
     public bool Locked => LockedUntil > DateTime.UtcNow;
 }
 public sealed record UnitOption(Guid Id, string Name);
-public sealed record AccountForm(string? UserName, string? DisplayName, string? Role, Guid[]? Units, string? Password);
+public sealed record AccountForm(string? UserName, string? DisplayName, string? Role, Guid[]? Units, string? Password)
+{
+    public override string ToString() => nameof(AccountForm);
+}
 public sealed record AccountEditPage(Guid? Id, AccountForm Form, IReadOnlyList<UnitOption> AllUnits, IReadOnlyList<string> Errors);
 public sealed record PasswordShownOnce(string UserName, string Password, bool IsNew);
 

@@ -7,9 +7,16 @@ using Npgsql;
 
 namespace Evaluation.Web.Features.Accounts;
 
-public sealed record LoginForm(string? UserName, string? Password, string? ReturnUrl);
+// ToString left out: MVC traces action arguments, and a record prints every member, the password included.
+public sealed record LoginForm(string? UserName, string? Password, string? ReturnUrl)
+{
+    public override string ToString() => nameof(LoginForm);
+}
 public sealed record LoginPage(string? UserName, string? ReturnUrl, string? Error);
-public sealed record ChangePasswordForm(string? Current, string? New, string? Confirm);
+public sealed record ChangePasswordForm(string? Current, string? New, string? Confirm)
+{
+    public override string ToString() => nameof(ChangePasswordForm);
+}
 
 public sealed class LoginController(NpgsqlDataSource db) : Controller
 {

@@ -7,8 +7,15 @@ using Npgsql;
 
 namespace Evaluation.Web.Features.Voting;
 
-public sealed record SlipRequest(string? Token);
-public sealed record CheckInRequest(string? Token, string? BlindedMessage);
+// ToString left out of requests: nothing that prints them may show a token.
+public sealed record SlipRequest(string? Token)
+{
+    public override string ToString() => nameof(SlipRequest);
+}
+public sealed record CheckInRequest(string? Token, string? BlindedMessage)
+{
+    public override string ToString() => nameof(CheckInRequest);
+}
 
 /// <summary>
 /// The first of the two unlinkable steps (DESIGN.md §2.1): the phone shows its slip token and a blinded message;

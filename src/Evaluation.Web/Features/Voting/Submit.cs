@@ -8,7 +8,10 @@ using Npgsql;
 
 namespace Evaluation.Web.Features.Voting;
 
-public sealed record BallotRequest(Guid? EvaluationId, Guid? CategoryId, string? Message, string? Signature, JsonElement? Answers);
+public sealed record BallotRequest(Guid? EvaluationId, Guid? CategoryId, string? Message, string? Signature, JsonElement? Answers)
+{
+    public override string ToString() => nameof(BallotRequest);
+}
 
 /// <summary>
 /// The second step (DESIGN.md §2.1), a separate request that never sees the slip: a signed message and the answers.
