@@ -32,6 +32,8 @@ await using (localPostgres)
     builder.Services.AddDatabase(connectionString);
     builder.Services.AddStaffAuthentication();
     builder.Services.AddSingleton<BallotBox>();
+    builder.Services.AddSingleton<PdfPrinter>();
+    builder.Services.AddScoped<ViewRenderer>();
     builder.Services.AddHostedService(services => services.GetRequiredService<BallotBox>());
     builder.Services.AddControllersWithViews(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()));
     builder.Services.Configure<RazorViewEngineOptions>(razor => razor.ViewLocationExpanders.Add(new FeatureFolders()));

@@ -5,12 +5,13 @@ using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
+using QRCoder;
 
 namespace Evaluation.Web.Features.Slips;
 
-public sealed record IssueForm(Guid? CategoryId, int? Count);
-public sealed record IssuedSlip(string Grouped, string Link);
-public sealed record IssuedSlipsPage(EvaluationHeader Evaluation, string CategoryName, IReadOnlyList<IssuedSlip> Slips);
+public sealed record IssueForm(Guid? CategoryId, int? Count, string? Format);
+public sealed record IssuedSlip(string Grouped, string Link, string QrSvg);
+public sealed record IssuedSlipsPage(EvaluationHeader Evaluation, string CategoryName, IReadOnlyList<IssuedSlip> Slips, bool ForPrint, string? Notice);
 
 /// <summary>
 /// 组织者: issues one-time slips per respondent category and voids lost ones. A token exists in clear only in the
@@ -18,7 +19,7 @@ public sealed record IssuedSlipsPage(EvaluationHeader Evaluation, string Categor
 /// </summary>
 [Authorize(Roles = Roles.Organizer)]
 [Route("evaluations/{id:guid}/slips")]
-public sealed class SlipsController(NpgsqlDataSource db, IConfiguration configuration) : Controller
+public sealed class SlipsController(NpgsqlDataSource db, IConfiguration configuration, PdfPrinter pdf, ViewRenderer views) : Controller
 {
     public const int MaxPerIssue = 2000;
 
@@ -51,8 +52,26 @@ public sealed class SlipsController(NpgsqlDataSource db, IConfiguration configur
 
         Response.Headers.CacheControl = "no-store";
         var baseUrl = PublicBaseUrl();
-        return View("Issued", new IssuedSlipsPage(evaluation, category,
-            tokens.Select(t => new IssuedSlip(SlipToken.Grouped(t), $"{baseUrl}/v#{t}")).ToList()));
+        var slips = tokens.Select(t => new IssuedSlip(SlipToken.Grouped(t), $"{baseUrl}/v#{t}", QrSvg($"{baseUrl}/v#{t}"))).ToList();
+        var sheet = new IssuedSlipsPage(evaluation, category, slips, ForPrint: form.Format != "html", Notice: null);
+        if (!sheet.ForPrint) return View("Issued", sheet);
+        try
+        {
+            var document = await pdf.PrintAsync(await views.RenderAsync(ControllerContext, "~/Features/Slips/Issued.cshtml", sheet), ct);
+            return File(document, "application/pdf", $"票签-{category}-{tokens.Count}张.pdf");
+        }
+        catch (PdfUnavailableException e)
+        {
+            // The slips are stored already and their codes exist nowhere else: show them for printing from the browser.
+            return View("Issued", sheet with { ForPrint = false, Notice = e.Message + " 本页即为票签，请直接用浏览器打印。" });
+        }
+    }
+
+    private static string QrSvg(string link)
+    {
+        using var data = QRCodeGenerator.GenerateQrCode(link, QRCodeGenerator.ECCLevel.M);
+        return new SvgQRCode(data).GetGraphic(new System.Drawing.Size(120, 120), "#000000", "#ffffff", drawQuietZones: true,
+            SvgQRCode.SizingMode.ViewBoxAttribute);
     }
 
     /// <summary>A lost slip: its code is typed in and it can no longer check in. One already used cannot be voided.</summary>

@@ -24,7 +24,7 @@ public sealed partial class CheckInTests : OrganizerSession
 
     private async Task<List<string>> IssueAsync(SeededEvaluation evaluation, int count)
     {
-        using var response = await PostAsync($"{evaluation.Url}/slips", ("CategoryId", evaluation.CategoryId.ToString()), ("Count", count.ToString()));
+        using var response = await PostAsync($"{evaluation.Url}/slips", ("CategoryId", evaluation.CategoryId.ToString()), ("Count", count.ToString()), ("Format", "html"));
         var body = await StaffClient.BodyAsync(response);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), body);
         Assert.That(response.Headers.CacheControl?.NoStore, Is.True);

@@ -26,7 +26,7 @@ public sealed partial class LogPrivacyTests
         var evaluation = await world.SeedDraftAsync(world.UnitA, expectedCount: 10);
         (await organizer.PostFormAsync($"{evaluation.Url}/open", [])).Dispose();
         using var issued = await organizer.PostFormAsync($"{evaluation.Url}/slips",
-            [new("CategoryId", evaluation.CategoryId.ToString()), new("Count", "2")]);
+            [new("CategoryId", evaluation.CategoryId.ToString()), new("Count", "2"), new("Format", "html")]);
         var tokens = SlipLink().Matches(await StaffClient.BodyAsync(issued)).Select(m => m.Groups[1].Value).ToList();
         const string secretOpinion = "这是一条只属于投票人的意见";
 

@@ -32,7 +32,7 @@ public sealed partial class SubmitTests : OrganizerSession
 
     private async Task<List<string>> IssueAsync(Guid category, int count)
     {
-        using var response = await PostAsync($"{_evaluation.Url}/slips", ("CategoryId", category.ToString()), ("Count", count.ToString()));
+        using var response = await PostAsync($"{_evaluation.Url}/slips", ("CategoryId", category.ToString()), ("Count", count.ToString()), ("Format", "html"));
         return SlipLink().Matches(await StaffClient.BodyAsync(response)).Select(m => m.Groups[1].Value).ToList();
     }
 
