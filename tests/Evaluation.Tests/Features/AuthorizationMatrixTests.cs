@@ -37,6 +37,7 @@ public sealed class AuthorizationMatrixTests
         new("GET", "/evaluations/new", [Organizer]),
         new("POST", "/evaluations/new", [Organizer]),
         new("GET", "/evaluations/{e}", UnitStaff, Scoped: true),
+        new("GET", "/evaluations/{e}/progress", UnitStaff, Scoped: true),
         new("POST", "/evaluations/{e}/details", [Organizer], Scoped: true),
         new("POST", "/evaluations/{e}/open", [Organizer], Scoped: true),
         new("POST", "/evaluations/{e}/close", [Organizer], Scoped: true),

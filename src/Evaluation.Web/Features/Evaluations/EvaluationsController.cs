@@ -86,6 +86,15 @@ public sealed class EvaluationsController(NpgsqlDataSource db) : Controller
         return page is null ? NotFound() : View(page);
     }
 
+    /// <summary>The meeting-day view for the organiser and the 督导组: aggregate turnout, refreshing itself.</summary>
+    [HttpGet("{id:guid}/progress")]
+    public async Task<IActionResult> Progress(Guid id, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var page = await EvaluationScope.PageAsync(conn, id, User, []);
+        return page is null ? NotFound() : View(page);
+    }
+
     [Authorize(Roles = Roles.Organizer), HttpPost("{id:guid}/details")]
     public Task<IActionResult> UpdateDetails(Guid id, [FromForm] DetailsForm form, CancellationToken ct) =>
         this.EditDraftAsync(db, id, async (conn, tx, evaluation) =>

@@ -192,6 +192,26 @@ public sealed partial class SubmitTests : OrganizerSession
     }
 
     [Test]
+    public async Task Progress_ShowsTheSupervisionGroupAggregateCountsThatRefresh()
+    {
+        using (var phone = Phone())
+        {
+            var credential = await phone.CheckInAsync(_tokens.Dequeue());
+            (await phone.SubmitAsync(credential, CompleteAnswers())).Dispose();
+        }
+        using var supervisor = await World.SignInAsync("supervisor-a");
+
+        using var page = await supervisor.GetAsync($"{_evaluation.Url}/progress");
+        var body = await StaffClient.BodyAsync(page);
+
+        var ballots = await BallotCountAsync();
+        var checkedIn = await World.ScalarAsync<long>("select count(*) from slip where evaluation_id = @Id and blinded_hash is not null", new { _evaluation.Id });
+        Assert.That(page.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(body, Does.Contain($"已提交 <strong>{ballots}</strong>").And.Contain($"已签到 <strong>{checkedIn}</strong>"));
+        Assert.That(body, Does.Contain("http-equiv=\"refresh\""));
+    }
+
+    [Test]
     public async Task BallotTable_HoldsNothingThatOrdersOrDatesABallot()
     {
         await using var conn = await World.OpenAsync();
