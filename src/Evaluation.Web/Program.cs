@@ -33,6 +33,7 @@ await using (localPostgres)
     builder.Services.AddStaffAuthentication();
     builder.Services.AddSingleton<BallotBox>();
     builder.Services.AddSingleton<PdfPrinter>();
+    builder.Services.AddStaticAssetCompression();
     builder.Services.AddScoped<ViewRenderer>();
     builder.Services.AddHostedService(services => services.GetRequiredService<BallotBox>());
     builder.Services.AddControllersWithViews(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()));
@@ -60,7 +61,7 @@ await using (localPostgres)
             _ => StatusCodes.Status500InternalServerError,
         },
     });
-    app.UseStaticFiles();
+    app.UseStaticAssets();
     app.UseAuthentication();
     app.UseAuthorization();
 

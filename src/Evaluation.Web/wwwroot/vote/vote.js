@@ -1,0 +1,797 @@
+// The attendee's page (DESIGN.md §2): open a slip, take an anonymous credential, fill the form, submit, keep a receipt.
+//
+// - The slip token arrives after '#' (never sent to a server) and is dropped from the address bar at once.
+// - Check-in and submit are separate requests; the ballot carries the blind-signed credential, never the token.
+// - Phone (/v): the draft and the credential live in localStorage under a hash of the token, so a reload, a dropped
+//   connection or a closed tab loses nothing. The raw token is kept only in sessionStorage, and only until check-in.
+// - Kiosk (/kiosk): a shared tablet. Everything stays in memory and is wiped after each voter or when left idle.
+// - Nothing is logged, nothing goes to another host.
+import { importPublicKey, prepare, blind, finalize } from '/js/blindrsa.js';
+
+const KIOSK = location.pathname === '/kiosk';
+const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
+const TOKEN_LENGTH = 20;
+const GROUP = 5;
+const SCALES = {
+  quality: ['好', '较好', '一般', '差'],
+  competence: ['优秀', '称职', '基本称职', '不称职'],
+  satisfaction: ['满意', '基本满意', '不满意'],
+};
+const UNKNOWN = '不了解';
+const OTHER = '其他（请注明）';
+const TEXT_MAX = 2000;       // QuestionnaireValidator.MaxTextAnswerLength
+const OTHER_MAX = 200;       // QuestionnaireValidator.MaxOptionLength * 2
+const RECORD = 'vote:';      // localStorage: vote:<evaluation id>:<slip hash> → draft, credential, or receipt
+const ACTIVE = 'vote.active';
+const PENDING_TOKEN = 'vote.token';
+const KIOSK_RECEIPT_SECONDS = 20;
+const KIOSK_IDLE_WARN_MS = 150_000;
+const KIOSK_IDLE_WIPE_MS = 180_000;
+const KEPT = KIOSK ? '已填写的内容还在，请稍候。' : '已填写的内容保存在本机，请不要关闭页面。';
+const STORED_NOTE = '您的答卷已匿名保存。服务器只保存了答卷内容和一个无法追溯到票签的凭证；没有保存您的票签代码、手机信息、IP 地址或提交时间。' +
+  '凭回执码可在公开页面查询答卷是否已计入，但任何人都无法凭回执码看到答卷内容。';
+
+const app = document.getElementById('app');
+const statusBar = document.getElementById('status');
+
+// ---- storage -------------------------------------------------------------------------------------------------------
+
+function memoryStore() {
+  const map = new Map();
+  return {
+    get: (k) => map.get(k) ?? null,
+    set: (k, v) => { map.set(k, v); },
+    remove: (k) => { map.delete(k); },
+    keys: () => [...map.keys()],
+    clear: () => map.clear(),
+  };
+}
+
+function localStore() {
+  try {
+    localStorage.setItem('vote.probe', '1');
+    localStorage.removeItem('vote.probe');
+  } catch {
+    return memoryStore(); // storage blocked: the page still works, only not across reloads
+  }
+  return {
+    get: (k) => { try { return JSON.parse(localStorage.getItem(k)); } catch { return null; } },
+    set: (k, v) => { try { localStorage.setItem(k, JSON.stringify(v)); } catch { /* full: keep going in memory */ } },
+    remove: (k) => localStorage.removeItem(k),
+    keys: () => Object.keys(localStorage),
+    clear: () => {},
+  };
+}
+
+const store = KIOSK ? memoryStore() : localStore();
+
+// The raw token, for the phone only and only until check-in has succeeded: a reload while voting has not opened yet,
+// or while the check-in answer is lost, must not force a rescan. Tab-scoped; a kiosk keeps it in memory alone.
+const pendingToken = {
+  get: () => { if (KIOSK) return null; try { return sessionStorage.getItem(PENDING_TOKEN); } catch { return null; } },
+  set: (t) => { if (!KIOSK) try { sessionStorage.setItem(PENDING_TOKEN, t); } catch { /* blocked */ } },
+  clear: () => { if (!KIOSK) try { sessionStorage.removeItem(PENDING_TOKEN); } catch { /* blocked */ } },
+};
+
+// ---- state -----------------------------------------------------------------------------------------------------------
+
+let session = 0;      // bumped by a kiosk wipe: anything still in flight for the previous voter is dropped
+let token = null;     // the slip, in memory, until check-in
+let key = null;       // storage key of the current slip
+let rec = null;       // the current slip: {evaluation, category, publicKey, form, pending?, credential?, answers, step, sending?} or {receipt, title}
+let steps = [];       // [{target|null, questions}]
+let fromReview = false;
+let checkingIn = null;
+
+const save = () => { if (key && rec) store.set(key, rec); };
+
+/** Resolves as `promise` does, unless a kiosk wipe happened meanwhile: then never, so a stale flow just stops. */
+function guard(promise) {
+  const gen = session;
+  return promise.then((v) => (gen === session ? v : new Promise(() => {})));
+}
+
+// ---- small helpers ---------------------------------------------------------------------------------------------------
+
+function h(tag, props = {}, ...kids) {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (v == null || v === false) continue;
+    if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else if (k === 'value' || k === 'checked' || k === 'disabled' || k === 'hidden') el[k] = v;
+    else el.setAttribute(k, v === true ? '' : v);
+  }
+  el.append(...kids.flat(2).filter((kid) => kid != null && kid !== false));
+  return el;
+}
+
+function render(screen, ...kids) {
+  app.dataset.screen = screen;
+  app.replaceChildren(...kids.flat(2).filter(Boolean));
+  window.scrollTo(0, 0);
+  app.querySelector('h1')?.focus({ preventScroll: true });
+}
+
+const title = (text) => h('h1', { tabindex: '-1' }, text);
+const button = (text, onclick, cls = 'primary') => h('button', { type: 'button', class: cls, onclick }, text);
+const pause = (ms) => new Promise((resolve) => {
+  const done = () => { clearTimeout(timer); removeEventListener('online', done); resolve(); };
+  const timer = setTimeout(done, ms);
+  addEventListener('online', done);
+});
+
+function notice(text) {
+  statusBar.textContent = text ?? '';
+  statusBar.hidden = !text;
+}
+
+const b64 = (bytes) => btoa(String.fromCharCode(...bytes));
+const unb64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+
+async function slipHash(t) {
+  // Domain-separated, so the key on the phone is not the slip's hash in the server's database.
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode('vote-draft:' + t));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+const compact = (typed) => typed.toUpperCase().replace(/[\s\-\u3000]/g, '');
+const grouped = (raw) => raw.match(new RegExp(`.{1,${GROUP}}`, 'g'))?.join('-') ?? '';
+
+function badSymbol(raw) {
+  const bad = [...raw].find((c) => !ALPHABET.includes(c));
+  return bad ? `“${bad}”不会出现在票签代码中（代码里没有 0、1、O、I、L），请核对。` : null;
+}
+
+/** The token from a QR fragment or typed code, or null when it cannot be one. */
+function normalise(typed) {
+  const raw = compact(typed ?? '');
+  return raw.length === TOKEN_LENGTH && [...raw].every((c) => ALPHABET.includes(c)) ? raw : null;
+}
+
+// ---- the server --------------------------------------------------------------------------------------------------
+
+/**
+ * POSTs JSON to /api/v/<path>. A dropped connection, a gateway error or 503 is retried, with backoff or after
+ * Retry-After, until it answers: every call here is idempotent (same slip, same blinded message, same ballot).
+ * Resolves to {ok, status, data}.
+ */
+async function api(path, body) {
+  for (let attempt = 0; ; attempt++) {
+    const wait = Math.min(1000 * 2 ** attempt, 8000);
+    let response, text;
+    try {
+      response = await fetch('/api/v/' + path, {
+        method: 'POST', body, cache: 'no-store', credentials: 'omit', referrerPolicy: 'no-referrer',
+        headers: { 'Content-Type': 'application/json' },
+      });
+      text = await response.text();
+    } catch {
+      notice(`网络中断，正在重试……${rec?.answers ? KEPT : ''}`);
+      await pause(wait);
+      continue;
+    }
+    let data = null;
+    try { data = JSON.parse(text); } catch { /* a proxy's HTML page */ }
+    if (response.status === 502 || response.status === 503 || response.status === 504) {
+      notice(data?.error ?? '服务器繁忙，正在重试……');
+      const after = Number(response.headers.get('Retry-After'));
+      await pause(after > 0 ? after * 1000 : wait);
+      continue;
+    }
+    notice(null);
+    return { ok: response.ok, status: response.status, data: data ?? { error: `服务器出错（${response.status}），请稍后重试。` } };
+  }
+}
+
+// ---- start -------------------------------------------------------------------------------------------------------
+
+function start() {
+  let fragment = location.hash.slice(1);
+  try { fragment = decodeURIComponent(fragment); } catch { /* left as it is */ }
+  // Out of the address bar, the history and the screen before anything else happens.
+  if (location.hash) history.replaceState(null, '', location.pathname);
+  if (!window.isSecureContext || !crypto.subtle) {
+    return showProblem('无法打开', '本页面需要安全连接（https）才能匿名签到。请扫描票签上的二维码打开，或向工作人员询问。');
+  }
+  // A slip link opened again in this very tab changes only the fragment, which reloads nothing: start over from it.
+  addEventListener('hashchange', () => {
+    if (KIOSK) history.replaceState(null, '', location.pathname);
+    else location.reload();
+  });
+  if (KIOSK) {
+    watchIdle();
+    return showCodeEntry();
+  }
+  addEventListener('popstate', (e) => {
+    if (!rec?.credential || rec.sending || rec.receipt || typeof e.state?.step !== 'number') return;
+    fromReview = false;
+    goTo(e.state.step, false);
+  });
+  const fromLink = normalise(fragment);
+  if (fromLink) return openSlip(fromLink);
+  if (fragment) return showCodeEntry('二维码中的票签代码不完整，请输入票签上印的代码。');
+  const waiting = pendingToken.get();
+  if (waiting) return openSlip(waiting);
+  const active = store.get(ACTIVE);
+  const saved = active && store.get(active);
+  if (saved) {
+    key = active;
+    rec = saved;
+    return resume();
+  }
+  showCodeEntry();
+}
+
+// ---- code entry ----------------------------------------------------------------------------------------------------
+
+function showCodeEntry(message, typed = '') {
+  const error = h('p', { id: 'code-error', class: 'error', role: 'alert' }, message ?? '');
+  const count = h('p', { id: 'code-count', class: 'hint' });
+  const input = h('input', {
+    id: 'code', class: 'code-input', type: 'text', inputmode: 'text', autocomplete: 'off', autocapitalize: 'characters',
+    autocorrect: 'off', spellcheck: 'false', enterkeyhint: 'go', 'aria-describedby': 'code-help code-count code-error',
+  });
+  const show = () => {
+    const raw = compact(input.value).slice(0, TOKEN_LENGTH);
+    const caret = compact(input.value.slice(0, input.selectionStart ?? input.value.length)).length;
+    const value = grouped(raw);
+    if (value !== input.value) {
+      input.value = value;
+      const at = caret + Math.max(0, Math.floor((caret - 1) / GROUP));
+      input.setSelectionRange(at, at);
+    }
+    count.textContent = `已输入 ${raw.length} / ${TOKEN_LENGTH} 位`;
+    const bad = badSymbol(raw);
+    if (bad) error.textContent = bad;
+    else if (!message) error.textContent = '';
+  };
+  input.value = typed;
+  input.addEventListener('input', (e) => { if (!e.isComposing) { message = null; show(); } });
+  show();
+  if (message) error.textContent = message;
+
+  const form = h('form', {
+    class: 'code-form', novalidate: true,
+    onsubmit: (e) => {
+      e.preventDefault();
+      const t = normalise(input.value);
+      if (!t) {
+        message = null;
+        error.textContent = badSymbol(compact(input.value)) ?? `票签代码是 ${TOKEN_LENGTH} 位字母和数字，请核对后输入完整。`;
+        input.focus();
+        return;
+      }
+      openSlip(t, input.value);
+    },
+  },
+  h('label', { for: 'code', class: 'big-label' }, '票签代码'),
+  h('p', { id: 'code-help', class: 'hint' }, '请输入票签上印的 20 位代码。不区分大小写，空格和短横线可以不输。'),
+  input, count, error,
+  h('button', { type: 'submit', class: 'primary wide' }, '开始'));
+
+  render('code', title(KIOSK ? '请输入票签代码' : '输入票签代码'),
+    KIOSK ? h('p', {}, '本机供现场填写使用。提交后，本页面会清除您填写的一切内容。') : h('p', {}, '也可以直接用手机扫描票签上的二维码。'),
+    form);
+}
+
+// ---- opening a slip and checking in ----------------------------------------------------------------------------
+
+async function openSlip(t, typed) {
+  token = t;
+  pendingToken.set(t);
+  const hash = await guard(slipHash(t));
+  const found = store.keys().find((k) => k.startsWith(RECORD) && k.endsWith(':' + hash));
+  const saved = found && store.get(found);
+  if (saved && (saved.receipt || saved.credential)) {
+    // Already checked in on this phone: nothing to ask the server, and no second check-in.
+    forgetToken();
+    key = found;
+    rec = saved;
+    store.set(ACTIVE, key);
+    return resume();
+  }
+
+  render('wait', title('正在读取票签……'), h('p', {}, '请稍候。'));
+  const r = await guard(api('slip', JSON.stringify({ token: t })));
+  if (!r.ok) return refuse(r, typed);
+  const d = r.data;
+  key = `${RECORD}${d.evaluation.id}:${hash}`;
+  rec = saved?.pending ? saved : { answers: { once: {}, targets: {} }, step: -1 };
+  Object.assign(rec, { evaluation: d.evaluation, category: d.category, publicKey: d.publicKey, form: d.form });
+  save();
+  store.set(ACTIVE, key);
+  steps = buildSteps(rec.form);
+  checkingIn = checkIn();
+  showIntro();
+}
+
+/**
+ * RFC 9474: a random message, blinded; the server burns the slip and signs blind; unblinded here into the credential.
+ * The blinding state is saved before the request, so a retry after a lost answer resends the same blinded message
+ * and gets the same signature instead of being refused as a second phone.
+ */
+async function checkIn() {
+  try {
+    const pk = await guard(importPublicKey(unb64(rec.publicKey)));
+    if (!rec.pending) {
+      const prepared = prepare(crypto.getRandomValues(new Uint8Array(32)));
+      const { blindedMsg, inv } = await guard(blind(pk, prepared));
+      rec.pending = { prepared: b64(prepared), inv: b64(inv), blinded: b64(blindedMsg) };
+      save();
+    }
+    const r = await guard(api('checkin', JSON.stringify({ token, blindedMessage: rec.pending.blinded })));
+    if (!r.ok) {
+      if (r.data.code === 'used') forgetSlip();
+      refuse(r);
+      return false;
+    }
+    const p = rec.pending;
+    const signature = await guard(finalize(pk, unb64(p.prepared), unb64(r.data.blindSignature), unb64(p.inv)));
+    rec.credential = { message: p.prepared, signature: b64(signature) };
+    delete rec.pending;
+    save();
+    forgetToken();
+    app.querySelector('#ready')?.replaceChildren('已领取匿名凭证。您的答卷将凭它提交，与票签无法对应。');
+    app.querySelector('#ready')?.classList.add('ok');
+    return true;
+  } catch {
+    showProblem('签到没有完成', '匿名凭证校验失败，请刷新页面重试。如果仍然不行，请向工作人员说明。', true);
+    return false;
+  }
+}
+
+function forgetToken() {
+  token = null;
+  pendingToken.clear();
+}
+
+function forgetSlip() {
+  forgetToken();
+  if (key) store.remove(key);
+  if (store.get(ACTIVE) === key) store.remove(ACTIVE);
+  key = rec = null;
+}
+
+/** Runs `then` once the credential is in hand, telling the voter while it is still on its way. */
+async function whenCheckedIn(then) {
+  if (rec.credential) return then();
+  const ready = app.querySelector('#ready');
+  if (ready) ready.textContent = '正在领取匿名凭证，请稍候……';
+  if (await checkingIn) then();
+}
+
+function refuse(r, typed) {
+  const { status, data } = r;
+  const message = data.error ?? '出现了问题，请稍后重试。';
+  if (status === 400 || status === 404) {
+    if (!rec?.credential) { forgetToken(); return showCodeEntry(message, typed ?? ''); }
+    return showProblem('无法提交', message, true);
+  }
+  if (status === 409 && data.code === 'not-open') {
+    return showProblem('投票还没有开始', message, false, button('刷新', () => openSlip(token)));
+  }
+  if (status === 410 || status === 409) {
+    if (!rec?.credential) forgetToken();
+    const heading = data.code === 'used' ? '票签已被使用' : data.code === 'closed' ? '投票已经结束' : status === 410 ? '票签已作废' : '无法继续';
+    return showProblem(heading, message, false);
+  }
+  showProblem('出现了问题', message, true);
+}
+
+function showProblem(heading, message, offerReload, ...actions) {
+  render('problem', title(heading), h('p', { class: 'alert', role: 'alert' }, message),
+    h('div', { class: 'nav' },
+      actions,
+      offerReload && button('刷新页面', () => location.reload(), 'secondary'),
+      KIOSK ? button('返回输入代码', wipe, 'secondary') : !rec?.credential && button('输入票签代码', () => showCodeEntry(), 'secondary')));
+}
+
+function resume() {
+  if (rec.receipt) return showReceipt(null);
+  if (!rec.form || !rec.evaluation) { forgetSlip(); return showCodeEntry(); }
+  steps = buildSteps(rec.form);
+  if (rec.sending) return send();
+  if (!rec.credential) return showCodeEntry('请重新扫描票签上的二维码，或输入票签代码以继续。');
+  goTo(rec.step ?? -1, false);
+}
+
+// ---- the form ------------------------------------------------------------------------------------------------------
+
+const askedAbout = (q, t) => q.per === 'all' || (q.per === 'team' && t.kind === 'team') || (q.per === 'members' && t.kind === 'member');
+
+/** A page per target (the 班子 first, then each member, in position order), then the questions asked once. */
+function buildSteps(form) {
+  const questions = form.questionnaire.questions ?? [];
+  const targets = [...(form.targets ?? [])].sort((a, b) => a.position - b.position);
+  const out = targets.map((t) => ({ target: t, questions: questions.filter((q) => askedAbout(q, t)) })).filter((s) => s.questions.length);
+  const once = questions.filter((q) => !q.per || q.per === 'once');
+  if (once.length) out.push({ target: null, questions: once });
+  return out;
+}
+
+const sectionOf = (step) => (step.target ? (rec.answers.targets[step.target.id] ??= {}) : rec.answers.once);
+
+function stepTitle(step) {
+  if (!step.target) return steps.length > 1 ? '总体评价和意见建议' : rec.form.questionnaire.title;
+  const t = step.target;
+  return t.kind === 'team' ? t.name : t.title ? `${t.name}（${t.title}）` : t.name;
+}
+
+function stepNote(step) {
+  const t = step.target;
+  if (!t) return null;
+  const out = t.transferredOutOn ? `已于 ${t.transferredOutOn.slice(0, 4)} 年 ${Number(t.transferredOutOn.slice(5, 7))} 月调出。` : '';
+  return t.kind === 'team' ? `请对领导班子作出评价。${out}` : `请对这位班子成员作出评价。${out}`;
+}
+
+function isAnswered(a) {
+  return !!a && (!!a.choice || (a.choices?.length ?? 0) > 0 || !!a.other?.trim() || !!a.text?.trim());
+}
+
+const missingIn = (step) => step.questions.filter((q) => q.required && !isAnswered(sectionOf(step)[q.id]));
+
+function progress(i) {
+  const total = steps.length + 1;
+  return h('div', { class: 'progress' },
+    h('p', { id: 'progress-text' }, i < steps.length ? `第 ${i + 1} / ${total} 步` : `第 ${total} / ${total} 步：核对`),
+    h('progress', { max: String(total), value: String(i + 1), 'aria-labelledby': 'progress-text' }));
+}
+
+function showIntro() {
+  const q = rec.form.questionnaire;
+  const e = rec.evaluation;
+  const members = steps.filter((s) => s.target?.kind === 'member').length;
+  const hasTeam = steps.some((s) => s.target?.kind === 'team');
+  const who = [hasTeam && '领导班子', members && `${members} 位班子成员`].filter(Boolean).join('、');
+  render('intro', title(q.title),
+    h('dl', { class: 'facts' },
+      h('dt', {}, '评议'), h('dd', {}, e.name),
+      h('dt', {}, '单位'), h('dd', {}, e.unit),
+      h('dt', {}, '轮次'), h('dd', {}, e.round),
+      h('dt', {}, '您的类别'), h('dd', {}, rec.category.name)),
+    q.instructions && h('p', { class: 'instructions' }, q.instructions),
+    h('p', {}, `${who ? `需要评议${who}。` : ''}共 ${steps.length + 1} 步，最后一步核对后提交。`,
+      KIOSK ? '请一次填写完毕：3 分钟没有操作，本页内容会被清除。' : '中途离开也不要紧，已填写的内容保存在本机。'),
+    h('p', { id: 'ready', class: rec.credential ? 'hint ok' : 'hint' },
+      rec.credential ? '已领取匿名凭证。您的答卷将凭它提交，与票签无法对应。' : '正在领取匿名凭证……'),
+    h('div', { class: 'nav' },
+      button('开始填写', () => whenCheckedIn(() => goTo(0))),
+      button('全部弃权', () => whenCheckedIn(showAbstain), 'secondary')));
+}
+
+/** Shows step i (-1: the introduction, steps.length: the review), as a history entry of its own on a phone. */
+function goTo(i, push = true) {
+  if (!KIOSK) {
+    if (push) history.pushState({ step: i }, '');
+    else history.replaceState({ step: i }, '');
+  }
+  rec.step = i;
+  save();
+  if (i < 0) return showIntro();
+  if (i >= steps.length) return showReview();
+  showStep(i);
+}
+
+function showStep(i) {
+  const step = steps[i];
+  const alert = h('div', { class: 'alert', role: 'alert', hidden: true });
+  const views = step.questions.map((q, qi) => questionView(q, step, `q${i}-${qi}`, qi + 1));
+  // Marks the required questions still unanswered; once the voter has been told, kept current as they answer.
+  const mark = () => {
+    const missing = missingIn(step);
+    views.forEach((v, qi) => v.classList.toggle('missing', missing.includes(step.questions[qi])));
+    alert.hidden = missing.length === 0;
+    alert.replaceChildren(
+      h('p', {}, `还有 ${missing.length} 道必答题没有作答：`),
+      h('ul', {}, missing.map((q) => h('li', {}, q.text))),
+      h('p', {}, '请作答后继续。如果您不想评议，可以全部弃权，提交一张空白答卷。'),
+      button('全部弃权', showAbstain, 'secondary'));
+    return missing;
+  };
+  const remark = () => { if (!alert.hidden) mark(); };
+  const leave = () => {
+    if (mark().length) {
+      app.querySelector('.missing')?.scrollIntoView({ block: 'start' });
+      app.querySelector('.missing input, .missing textarea')?.focus({ preventScroll: true });
+      return;
+    }
+    const next = fromReview ? steps.length : i + 1;
+    fromReview = false;
+    goTo(next);
+  };
+  render('step', progress(i), title(stepTitle(step)), stepNote(step) && h('p', { class: 'hint' }, stepNote(step)),
+    h('div', { onchange: remark, oninput: remark }, views), alert,
+    h('div', { class: 'nav' },
+      button(fromReview ? '返回核对' : i === steps.length - 1 ? '核对答卷' : '下一步', leave),
+      !fromReview && button('上一步', () => goTo(i - 1), 'secondary')));
+}
+
+function questionView(q, step, id, number) {
+  const section = sectionOf(step);
+  const set = (answer) => {
+    if (isAnswered(answer) || answer?.other === '') section[q.id] = answer;
+    else delete section[q.id];
+    save();
+  };
+  const legend = h('legend', {}, `${number}. ${q.text}`, q.required && h('span', { class: 'req' }, '（必答）'));
+  switch (q.kind) {
+    case 'rating': {
+      const grades = [...(SCALES[q.scale] ?? []), ...(q.allowUnknown ? [UNKNOWN] : [])];
+      return h('fieldset', { class: 'q' }, legend, h('div', { class: 'grades' }, grades.map((g, gi) =>
+        h('label', { class: 'opt' }, h('input', {
+          type: 'radio', name: id, id: `${id}-${gi}`, value: g, checked: section[q.id]?.choice === g,
+          onchange: () => set({ choice: g }),
+        }), g))));
+    }
+    case 'single':
+      return singleView(q, section[q.id] ?? {}, set, id, legend);
+    case 'multiple':
+    case 'symptoms':
+      return choicesView(q, section[q.id] ?? {}, set, id, legend);
+    default:
+      return textView(q, section[q.id] ?? {}, set, id, number);
+  }
+}
+
+function otherBox(q, id, value, oninput) {
+  const max = q.maxLength ?? OTHER_MAX;
+  const count = h('span', { class: 'count', id: id + '-other-count' });
+  const input = h('input', { type: 'text', id: id + '-other-text', maxlength: String(max), value, 'aria-describedby': count.id, oninput: () => { show(); oninput(input.value); } });
+  const show = () => { count.textContent = `${input.value.length} / ${max} 字`; };
+  show();
+  const wrap = h('div', { class: 'other' }, h('label', { for: input.id }, '请注明：'), input, count);
+  return { wrap, input };
+}
+
+function singleView(q, a, set, id, legend) {
+  const other = q.allowOther ? otherBox(q, id, a.other ?? '', (text) => set({ other: text })) : null;
+  const sync = () => { if (other) other.wrap.hidden = a.other === undefined; };
+  const radio = (value, vi) => h('label', { class: 'opt' }, h('input', {
+    type: 'radio', name: id, id: `${id}-${vi}`, value,
+    checked: value === OTHER ? a.other !== undefined : a.choice === value,
+    onchange: () => {
+      a = value === OTHER ? { other: other.input.value } : { choice: value };
+      set(a);
+      sync();
+      if (value === OTHER) other.input.focus();
+    },
+  }), value);
+  const el = h('fieldset', { class: 'q' }, legend, h('div', { class: 'opts' },
+    q.options.map((o, oi) => radio(o, oi)),
+    other && radio(OTHER, 'other'),
+    other?.wrap));
+  sync();
+  return el;
+}
+
+/** Check boxes: the none-option (未发现) excludes all others; at most maxSelections, 其他 counting as one. */
+function choicesView(q, a, set, id, legend) {
+  const none = q.kind === 'symptoms' ? q.noneOption : null;
+  const picked = new Set(a.choices ?? []);
+  let otherText = a.other;   // undefined: 其他 not ticked
+  const other = q.allowOther ? otherBox(q, id, a.other ?? '', (text) => { otherText = text; commit(); }) : null;
+  const counter = h('p', { class: 'hint', id: id + '-n' });
+  const boxes = [];
+  const commit = () => {
+    const choices = picked.has(none) ? [none] : q.options.filter((o) => picked.has(o));
+    set(otherText === undefined ? { choices } : { choices, other: otherText });
+  };
+  const sync = () => {
+    const count = picked.size + (otherText === undefined ? 0 : 1);
+    const full = q.maxSelections && count >= q.maxSelections;
+    for (const [box, value] of boxes) {
+      box.checked = value === OTHER ? otherText !== undefined : picked.has(value);
+      box.disabled = !box.checked && !!full && value !== none;
+    }
+    if (other) other.wrap.hidden = otherText === undefined;
+    counter.textContent = q.maxSelections
+      ? `最多选 ${q.maxSelections} 项${q.allowOther ? '（“其他”也算一项）' : ''}，已选 ${count} 项。`
+      : none ? `可多选；没有发现请选“${none}”。` : '可多选。';
+  };
+  const toggle = (value, on) => {
+    if (value === OTHER) {
+      otherText = on ? other.input.value : undefined;
+      if (on) picked.delete(none);
+    } else if (value === none) {
+      picked.clear();
+      if (on) { picked.add(none); otherText = undefined; }
+    } else {
+      picked.delete(none);
+      if (on) picked.add(value); else picked.delete(value);
+    }
+    commit();
+    sync();
+    if (value === OTHER && on) other.input.focus();
+  };
+  const box = (value, vi, cls) => {
+    const input = h('input', { type: 'checkbox', id: `${id}-${vi}`, value, onchange: () => toggle(value, input.checked) });
+    boxes.push([input, value]);
+    return h('label', { class: cls ? `opt ${cls}` : 'opt' }, input, value);
+  };
+  const el = h('fieldset', { class: 'q', 'aria-describedby': counter.id }, legend, counter, h('div', { class: 'opts' },
+    none && box(none, 'none', 'none'),
+    q.options.map((o, oi) => box(o, oi)),
+    other && box(OTHER, 'other'),
+    other?.wrap));
+  sync();
+  return el;
+}
+
+function textView(q, a, set, id, number) {
+  const max = q.maxLength ?? TEXT_MAX;
+  const count = h('p', { class: 'hint count', id: id + '-count' });
+  const area = h('textarea', { id, rows: '4', maxlength: String(max), 'aria-describedby': count.id, oninput: () => { show(); set({ text: area.value }); } });
+  area.value = a.text ?? '';
+  const show = () => {
+    count.textContent = `已写 ${area.value.length} / ${max} 字`;
+    count.classList.toggle('near', area.value.length > max * 0.9);
+  };
+  show();
+  return h('div', { class: 'q' },
+    h('label', { for: id, class: 'q-label' }, `${number}. ${q.text}`, q.required && h('span', { class: 'req' }, '（必答）')),
+    area, count);
+}
+
+// ---- review, abstain, submit -------------------------------------------------------------------------------------
+
+function summary(a) {
+  if (!isAnswered(a)) return null;
+  const parts = [];
+  if (a.choice) parts.push(a.choice);
+  if (a.choices?.length) parts.push(...a.choices);
+  if (a.other?.trim()) parts.push(`其他：${a.other.trim()}`);
+  if (a.text?.trim()) parts.push(a.text.trim());
+  return parts.join('；'); // options themselves often contain 、
+}
+
+function showReview(problem) {
+  const blank = !Object.values(rec.answers.once).some(isAnswered)
+    && Object.values(rec.answers.targets).every((s) => !Object.values(s).some(isAnswered));
+  const missing = blank ? [] : steps.flatMap((s, si) => missingIn(s).map((q) => [si, q]));
+  const sections = steps.map((step, si) => h('section', { class: 'review' },
+    h('div', { class: 'review-head' }, h('h2', {}, stepTitle(step)),
+      h('button', { type: 'button', class: 'link', 'aria-label': `修改：${stepTitle(step)}`, onclick: () => { fromReview = true; goTo(si); } }, '修改')),
+    h('dl', {}, step.questions.map((q) => {
+      const text = summary(sectionOf(step)[q.id]);
+      return [h('dt', {}, q.text), h('dd', { class: text ? '' : 'empty' }, text ?? (q.required && !blank ? '未作答（必答）' : '未作答'))];
+    }))));
+  render('review', progress(steps.length), title('核对答卷'),
+    problem && h('div', { class: 'alert', role: 'alert' }, h('p', {}, problem.error), problem.problems && h('ul', {}, problem.problems.map((p) => h('li', {}, p)))),
+    blank && h('p', { class: 'alert' }, '您没有回答任何题目。提交后将记为弃权票。'),
+    missing.length > 0 && h('div', { class: 'alert', role: 'alert' }, h('p', {}, '以下必答题还没有作答，请点“修改”补上：'),
+      h('ul', {}, missing.map(([si, q]) => h('li', {}, `${stepTitle(steps[si])}：${q.text}`)))),
+    h('p', {}, '请核对以下内容。提交后不能再修改。'),
+    sections,
+    h('div', { class: 'nav' },
+      missing.length === 0 && button(blank ? '提交弃权票' : '提交答卷', () => submit(ballotAnswers())),
+      button('上一步', () => goTo(steps.length - 1), 'secondary')));
+}
+
+function showAbstain() {
+  render('abstain', title('全部弃权'),
+    h('p', {}, '您将提交一张空白答卷，记为弃权票。已填写的内容不会提交。'),
+    h('div', { class: 'nav' },
+      button('确认弃权并提交', () => submit({ once: {}, targets: {} })),
+      button('返回填写', () => goTo(rec.step ?? -1, false), 'secondary')));
+}
+
+/** The answers as the server reads them: empty answers dropped, text trimmed, choices in option order. */
+function ballotAnswers() {
+  const once = {};
+  const targets = {};
+  for (const step of steps) {
+    const source = sectionOf(step);
+    const out = {};
+    for (const q of step.questions) {
+      const a = source[q.id];
+      if (!isAnswered(a)) continue;
+      const clean = {};
+      if (a.choice) clean.choice = a.choice;
+      if (a.choices?.length) clean.choices = [...a.choices];
+      if (a.other?.trim()) clean.other = a.other.trim();
+      if (a.text?.trim()) clean.text = a.text.trim();
+      out[q.id] = clean;
+    }
+    if (!step.target) Object.assign(once, out);
+    else if (Object.keys(out).length) targets[step.target.id] = out;
+  }
+  return { once, targets };
+}
+
+function submit(answers) {
+  // Fixed before the first attempt: a retry, even after a reload, sends these very bytes and gets the same receipt.
+  rec.sending = JSON.stringify({
+    evaluationId: rec.evaluation.id, categoryId: rec.category.id,
+    message: rec.credential.message, signature: rec.credential.signature, answers,
+  });
+  save();
+  send();
+}
+
+async function send() {
+  render('sending', title('正在提交……'), h('p', {}, '请稍候，不要关闭页面。'));
+  const r = await guard(api('ballot', rec.sending));
+  if (r.ok) return finish(r.data);
+  delete rec.sending;
+  save();
+  if (r.status === 400) return showReview(r.data);
+  refuse(r);
+}
+
+function finish({ receipt, blank }) {
+  // Only the receipt stays: the draft and the credential are of no more use, and a phone may be looked at by others.
+  rec = { receipt, title: rec.evaluation.name };
+  save();
+  if (!KIOSK) history.replaceState(null, '');
+  showReceipt(blank);
+}
+
+function showReceipt(blank) {
+  const fresh = blank !== null;
+  let countdown = null;
+  if (KIOSK) {
+    let left = KIOSK_RECEIPT_SECONDS;
+    countdown = h('p', { class: 'hint' }, `${left} 秒后自动返回。`);
+    kioskTimers.receipt = setInterval(() => {
+      left -= 1;
+      countdown.textContent = `${left} 秒后自动返回。`;
+      if (left <= 0) wipe();
+    }, 1000);
+  }
+  render('receipt', title(fresh ? '提交成功' : '这张票签的答卷已经提交'),
+    rec.title && h('p', {}, rec.title),
+    h('p', { class: 'receipt-label', id: 'receipt-label' }, '回执码'),
+    h('p', { class: 'receipt', id: 'receipt' }, rec.receipt),
+    blank && h('p', { class: 'alert' }, '您提交的是空白答卷，已记为弃权。'),
+    h('p', {}, STORED_NOTE),
+    h('p', {}, KIOSK ? '请记下回执码。' : '请记下或截屏保存回执码。'),
+    countdown,
+    h('div', { class: 'nav' }, KIOSK
+      ? button('下一位', wipe)
+      : button('输入另一张票签代码', () => { store.remove(ACTIVE); key = rec = null; showCodeEntry(); }, 'secondary')));
+}
+
+// ---- kiosk -----------------------------------------------------------------------------------------------------------
+
+const kioskTimers = {};
+
+/** Forgets the voter: memory, timers and the page itself, then back to code entry. */
+function wipe() {
+  session += 1;
+  clearInterval(kioskTimers.receipt);
+  token = key = rec = checkingIn = null;
+  steps = [];
+  fromReview = false;
+  store.clear();
+  notice(null);
+  app.replaceChildren();
+  showCodeEntry();
+  activity();
+}
+
+function activity() {
+  clearTimeout(kioskTimers.warn);
+  clearTimeout(kioskTimers.idle);
+  if (kioskTimers.warned) { kioskTimers.warned = false; notice(null); }
+  kioskTimers.warn = setTimeout(() => {
+    if (rec?.sending) return;
+    kioskTimers.warned = true;
+    notice('长时间没有操作。30 秒后将清除本页内容；如需继续填写，请点一下屏幕。');
+  }, KIOSK_IDLE_WARN_MS);
+  kioskTimers.idle = setTimeout(() => { if (rec?.sending) activity(); else wipe(); }, KIOSK_IDLE_WIPE_MS);
+}
+
+function watchIdle() {
+  for (const type of ['pointerdown', 'keydown', 'input', 'wheel', 'touchstart']) {
+    document.addEventListener(type, activity, { capture: true, passive: true });
+  }
+  activity();
+}
+
+// Errors are shown, never logged: a stack trace or message could carry what the voter wrote.
+addEventListener('unhandledrejection', (e) => {
+  e.preventDefault();
+  showProblem('出现了问题', KIOSK ? '页面出现意外错误，请向工作人员求助。' : '页面出现意外错误。已填写的内容保存在本机，请刷新页面继续。', true);
+});
+
+start();

@@ -1,0 +1,238 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text;
+using System.Text.RegularExpressions;
+using Dapper;
+using Evaluation.Core.Forms;
+using Evaluation.Tests.Infrastructure;
+using Evaluation.Web.Features.Accounts;
+using Evaluation.Web.Infrastructure;
+using Npgsql;
+
+namespace Evaluation.Tests.Browser;
+
+/// <summary>
+/// The built web app on a real loopback socket, on a database of its own, for a browser to reach (Playwright's
+/// Chromium cannot reach the in-memory TestServer). Run from the web project's folder, so it serves wwwroot from
+/// the source tree. Rows are written straight to the database; opening an evaluation and issuing slips go through
+/// the organiser's pages, as they would at a venue.
+/// </summary>
+public sealed partial class VotingServer : IAsyncDisposable
+{
+    public const string OrganizerPassword = "Organizer-Password-1";
+    private const string OrganizerName = "organizer-browser";
+
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private VotingServer(Process process, string origin, string connectionString)
+    {
+        _process = process;
+        Origin = origin;
+        ConnectionString = connectionString;
+    }
+
+    /// <summary>http://127.0.0.1:port: a loopback origin, which Chromium treats as a secure context (WebCrypto).</summary>
+    public string Origin { get; }
+    public string ConnectionString { get; }
+    public Guid Unit { get; } = Guid.NewGuid();
+
+    public string Output
+    {
+        get { lock (_output) return _output.ToString(); }
+    }
+
+    public static async Task<VotingServer> StartAsync()
+    {
+        var connectionString = await TestDatabase.CreateDatabaseAsync();
+        var webProject = Path.Combine(RepositoryRoot(), "src", "Evaluation.Web");
+        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
+        var dll = Path.Combine(webProject, "bin", configuration, "net10.0", "Evaluation.Web.dll");
+        Assert.That(File.Exists(dll), Is.True, $"build the web project first: {dll}");
+
+        var origin = $"http://127.0.0.1:{LocalPostgres.FreeLoopbackPort()}";
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = webProject,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            ArgumentList = { dll, "--urls", origin },
+        };
+        start.Environment["ConnectionStrings__Evaluation"] = connectionString;
+        start.Environment["Bootstrap__AdminPassword"] = "Admin-Password-1";
+        start.Environment["Logging__Json"] = "false";
+
+        var server = new VotingServer(Process.Start(start)!, origin, connectionString);
+        server._process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        server._process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        server._process.BeginOutputReadLine();
+        server._process.BeginErrorReadLine();
+        await server.WaitUntilServingAsync();
+        await server.SeedUnitAndOrganizerAsync();
+        return server;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null) return;
+        lock (_output) _output.AppendLine(line);
+    }
+
+    private HttpClient Client() => new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true }) { BaseAddress = new Uri(Origin) };
+
+    private async Task WaitUntilServingAsync()
+    {
+        using var client = Client();
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (DateTime.UtcNow < deadline)
+        {
+            Assert.That(_process.HasExited, Is.False, $"the app exited early:\n{Output}");
+            try
+            {
+                using var response = await client.GetAsync("/login");
+                if (response.StatusCode == HttpStatusCode.OK) return;
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            await Task.Delay(100);
+        }
+        Assert.Fail($"the app did not serve /login within 60 s:\n{Output}");
+    }
+
+    public async Task<NpgsqlConnection> OpenAsync()
+    {
+        var conn = new NpgsqlConnection(ConnectionString);
+        await conn.OpenAsync();
+        return conn;
+    }
+
+    private async Task SeedUnitAndOrganizerAsync()
+    {
+        await using var conn = await OpenAsync();
+        await conn.ExecuteAsync(
+            """
+            insert into unit (id, name) values (@Unit, '示例市卫生局');
+            insert into staff_account (id, user_name, display_name, role, password_hash, security_stamp)
+            values (@Account, @OrganizerName, '组织者', 'organizer', @Hash, gen_random_uuid());
+            insert into staff_unit (account_id, unit_id) values (@Account, @Unit);
+            """, new { Unit, Account = Guid.NewGuid(), OrganizerName, Hash = Passwords.Hash(OrganizerPassword) });
+    }
+
+    /// <summary>A draft evaluation of <see cref="VotingForm"/>'s questionnaire and targets, with one respondent category.</summary>
+    public async Task<VotingEvaluation> SeedDraftAsync(string name)
+    {
+        var evaluation = new VotingEvaluation(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), name);
+        await using var conn = await OpenAsync();
+        await conn.ExecuteAsync(
+            """
+            insert into evaluation (id, unit_id, name, round, questionnaire) values (@Id, @Unit, @Name, '动员大会后民主评议', @Questionnaire);
+            insert into target (id, evaluation_id, kind, name, position) values (@TeamId, @Id, 'team', '局领导班子', 1);
+            insert into target (id, evaluation_id, kind, name, title, position) values (@ChiefId, @Id, 'member', '张三', '局长', 2);
+            insert into target (id, evaluation_id, kind, name, title, transferred_out_on, position)
+            values (@DeputyId, @Id, 'member', '李四', '副局长', date '2025-09-01', 3);
+            insert into respondent_category (id, evaluation_id, name, expected_count, position) values (@CategoryId, @Id, '机关工作人员', 50, 1);
+            """,
+            new
+            {
+                evaluation.Id, Unit, evaluation.Name, evaluation.TeamId, evaluation.ChiefId, evaluation.DeputyId, evaluation.CategoryId,
+                Questionnaire = FormJson.Canonical(VotingForm.Questionnaire),
+            });
+        return evaluation;
+    }
+
+    /// <summary>Signs in as the organiser, as a browser would (antiforgery token from the form, then the cookie session).</summary>
+    public async Task<StaffClient> SignInAsOrganizerAsync()
+    {
+        var organizer = new StaffClient(Client());
+        await organizer.LoginAsync(OrganizerName, OrganizerPassword);
+        return organizer;
+    }
+
+    public static async Task OpenAsync(StaffClient organizer, VotingEvaluation evaluation)
+    {
+        using var response = await organizer.PostFormAsync($"/evaluations/{evaluation.Id}/open", []);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(response));
+    }
+
+    /// <summary>Issues slips through the organiser's page (its HTML sheet, not the PDF) and reads the tokens from the slips' links.</summary>
+    public static async Task<List<string>> IssueSlipsAsync(StaffClient organizer, VotingEvaluation evaluation, int count)
+    {
+        using var response = await organizer.PostFormAsync($"/evaluations/{evaluation.Id}/slips",
+            [new("CategoryId", evaluation.CategoryId.ToString()), new("Count", count.ToString()), new("Format", "html")]);
+        var body = await StaffClient.BodyAsync(response);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), body);
+        var tokens = SlipLink().Matches(body).Select(m => m.Groups[1].Value).ToList();
+        Assert.That(tokens, Has.Count.EqualTo(count));
+        return tokens;
+    }
+
+    [GeneratedRegex(@"/v#([A-Z0-9]{20})<")]
+    private static partial Regex SlipLink();
+
+    public async Task<List<(string Receipt, string Answers)>> BallotsAsync(VotingEvaluation evaluation)
+    {
+        await using var conn = await OpenAsync();
+        return (await conn.QueryAsync<(string, string)>(
+            "select receipt, answers from ballot where evaluation_id = @Id", new { evaluation.Id })).ToList();
+    }
+
+    public async Task<long> CheckedInSlipsAsync(VotingEvaluation evaluation)
+    {
+        await using var conn = await OpenAsync();
+        return await conn.ExecuteScalarAsync<long>(
+            "select count(*) from slip where evaluation_id = @Id and blinded_hash is not null", new { evaluation.Id });
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            await _process.WaitForExitAsync();
+        }
+        _process.Dispose();
+    }
+
+    public static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Evaluation.sln"))) dir = dir.Parent;
+        return dir?.FullName ?? throw new InvalidOperationException("Evaluation.sln not found above the test binaries");
+    }
+}
+
+public sealed record VotingEvaluation(Guid Id, Guid TeamId, Guid ChiefId, Guid DeputyId, Guid CategoryId, string Name);
+
+/// <summary>
+/// The form the browser tests vote on: the mobilisation template (班子 and member ratings, 四风 symptom lists with
+/// 未发现 and 其他, per-target and once text), plus a once single choice with 其他 and a once multiple choice capped at
+/// two selections, so every kind of question the page draws is exercised.
+/// </summary>
+public static class VotingForm
+{
+    public const string TeamRating = "对领导班子作风方面情况的总体评价";
+    public const string MemberRating = "对该同志作风方面情况的总体评价";
+    public const string Formalism = "在形式主义方面存在的突出问题";
+    public const string Bureaucratism = "在官僚主义方面存在的突出问题";
+    public const string Hedonism = "在享乐主义方面存在的突出问题";
+    public const string Extravagance = "在奢靡之风方面存在的突出问题";
+    public const string TargetOpinion = "对其改进作风的具体意见";
+    public const string CampaignOpinion = "对搞好教育实践活动的意见建议"; // the template's last question, kept last
+    public const string Identity = "您的身份";
+    public const string Concerns = "最需要改进的方面（最多选 2 项）";
+
+    public static readonly Questionnaire Questionnaire = FormTemplates.MobilisationEvaluation.Questionnaire with
+    {
+        Questions =
+        [
+            .. FormTemplates.MobilisationEvaluation.Questionnaire.Questions.SkipLast(1),
+            new Question { Id = "identity", Kind = QuestionKind.SingleChoice, Text = Identity,
+                Options = ["在职干部职工", "中层干部", "服务对象"], AllowOther = true, MaxLength = 50 },
+            new Question { Id = "concerns", Kind = QuestionKind.MultipleChoice, Text = Concerns, MaxSelections = 2,
+                Options = ["会风文风", "服务态度", "办事效率", "公务接待"], AllowOther = true, MaxLength = 50 },
+            FormTemplates.MobilisationEvaluation.Questionnaire.Questions[^1],
+        ],
+    };
+}
