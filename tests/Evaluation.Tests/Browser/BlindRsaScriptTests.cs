@@ -40,7 +40,7 @@ public sealed class BlindRsaScriptTests
     {
         var root = RepositoryRoot();
         _script = await File.ReadAllTextAsync(Path.Combine(root, "src", "Evaluation.Web", "wwwroot", "js", "blindrsa.js"));
-        _vector = await Vector.LoadAsync(Path.Combine(root, "..", "shared", "vectors", "rfc9474.json"), Variant);
+        _vector = await Vector.LoadAsync(Path.Combine(root, "tests", "vectors", "rfc9474.json"), Variant);
 
         using (var key = RSA.Create())
         {
@@ -227,13 +227,13 @@ public sealed class BlindRsaScriptTests
         return dir?.FullName ?? throw new InvalidOperationException("Evaluation.sln not found above the test binaries");
     }
 
-    /// <summary>One entry of shared/vectors/rfc9474.json: lowercase hex byte strings, salt_len in bytes.</summary>
+    /// <summary>One entry of tests/vectors/rfc9474.json: lowercase hex byte strings, salt_len in bytes.</summary>
     private sealed record Vector(string N, string E, string D, string P, string Q, string PreparedMsg, string Salt,
         string Inv, string BlindedMsg, string BlindSig, string Sig)
     {
         public static async Task<Vector> LoadAsync(string path, string name)
         {
-            if (!File.Exists(path)) throw new FileNotFoundException($"RFC 9474 vectors not found (shared/ must sit beside the repository): {path}");
+            if (!File.Exists(path)) throw new FileNotFoundException($"RFC 9474 vectors not found (tests/vectors/rfc9474.json): {path}");
             using var json = JsonDocument.Parse(await File.ReadAllTextAsync(path));
             var v = json.RootElement.EnumerateArray().Single(e => e.GetProperty("name").GetString() == name);
             string S(string field) => v.GetProperty(field).GetString()!;

@@ -404,7 +404,7 @@ public sealed class BlindRsaTests
         return rsa.ExportParameters(false).Modulus!;
     }
 
-    /// <summary>One entry of shared/vectors/rfc9474.json (lowercase hex strings).</summary>
+    /// <summary>One entry of tests/vectors/rfc9474.json (lowercase hex strings).</summary>
     private sealed class Vector(JsonElement json)
     {
         private static readonly Lazy<JsonElement> All = new(() =>
@@ -419,13 +419,13 @@ public sealed class BlindRsaTests
 
         public BlindRsaPrivateKey PrivateKey() => BlindRsaPrivateKey.FromPrimes(Bytes("p"), Bytes("q"), Bytes("e"));
 
-        // The repository sits beside shared/ (locally /work/main and /work/shared; in CI <clone>/../shared).
+        // RFC 9474's published vectors, kept in the repository (tests/vectors/) so a clone alone can run the tests.
         private static string VectorsPath()
         {
             for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             {
                 if (File.Exists(Path.Combine(dir.FullName, "Evaluation.sln")))
-                    return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared", "vectors", "rfc9474.json"));
+                    return Path.Combine(dir.FullName, "tests", "vectors", "rfc9474.json");
             }
             throw new FileNotFoundException("No Evaluation.sln above " + AppContext.BaseDirectory);
         }
