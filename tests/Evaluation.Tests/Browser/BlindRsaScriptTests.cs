@@ -4,6 +4,8 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Playwright;
 
+using Evaluation.Tests.Infrastructure;
+
 namespace Evaluation.Tests.Browser;
 
 /// <summary>
@@ -38,7 +40,7 @@ public sealed class BlindRsaScriptTests
     [OneTimeSetUp]
     public async Task StartBrowser()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         _script = await File.ReadAllTextAsync(Path.Combine(root, "src", "Evaluation.Web", "wwwroot", "js", "blindrsa.js"));
         _vector = await Vector.LoadAsync(Path.Combine(root, "tests", "vectors", "rfc9474.json"), Variant);
 
@@ -218,13 +220,6 @@ public sealed class BlindRsaScriptTests
         Assert.That(_foreignRequests, Is.Empty, "the page must reach no origin but its own");
         Assert.That(_requests, Has.All.StartsWith(Origin + "/"));
         Assert.That(_requests, Does.Contain(Origin + "/js/blindrsa.js"), "the script came from the test origin");
-    }
-
-    private static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Evaluation.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Evaluation.sln not found above the test binaries");
     }
 
     /// <summary>One entry of tests/vectors/rfc9474.json: lowercase hex byte strings, salt_len in bytes.</summary>

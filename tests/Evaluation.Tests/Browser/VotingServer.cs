@@ -1,6 +1,4 @@
-using System.Diagnostics;
 using System.Net;
-using System.Text;
 using System.Text.RegularExpressions;
 using Dapper;
 using Evaluation.Core.Forms;
@@ -22,83 +20,32 @@ public sealed partial class VotingServer : IAsyncDisposable
     public const string OrganizerPassword = "Organizer-Password-1";
     private const string OrganizerName = "organizer-browser";
 
-    private readonly Process _process;
-    private readonly StringBuilder _output = new();
+    private readonly ServiceProcess _service;
 
-    private VotingServer(Process process, string origin, string connectionString)
+    private VotingServer(ServiceProcess service, string connectionString)
     {
-        _process = process;
-        Origin = origin;
+        _service = service;
         ConnectionString = connectionString;
     }
 
     /// <summary>http://127.0.0.1:port: a loopback origin, which Chromium treats as a secure context (WebCrypto).</summary>
-    public string Origin { get; }
+    public string Origin => _service.Origin;
     public string ConnectionString { get; }
     public Guid Unit { get; } = Guid.NewGuid();
 
-    public string Output
-    {
-        get { lock (_output) return _output.ToString(); }
-    }
+    public string Output => _service.Output;
 
     public static async Task<VotingServer> StartAsync()
     {
         var connectionString = await TestDatabase.CreateDatabaseAsync();
-        var webProject = Path.Combine(RepositoryRoot(), "src", "Evaluation.Web");
-        var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
-        var dll = Path.Combine(webProject, "bin", configuration, "net10.0", "Evaluation.Web.dll");
-        Assert.That(File.Exists(dll), Is.True, $"build the web project first: {dll}");
-
-        var origin = $"http://127.0.0.1:{LocalPostgres.FreeLoopbackPort()}";
-        var start = new ProcessStartInfo("dotnet")
+        var server = new VotingServer(ServiceProcess.Start(new Dictionary<string, string?>
         {
-            WorkingDirectory = webProject,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            ArgumentList = { dll, "--urls", origin },
-        };
-        start.Environment["ConnectionStrings__Evaluation"] = connectionString;
-        start.Environment["Bootstrap__AdminPassword"] = "Admin-Password-1";
-        start.Environment["Logging__Json"] = "false";
-
-        var server = new VotingServer(Process.Start(start)!, origin, connectionString);
-        server._process.OutputDataReceived += (_, e) => server.Append(e.Data);
-        server._process.ErrorDataReceived += (_, e) => server.Append(e.Data);
-        server._process.BeginOutputReadLine();
-        server._process.BeginErrorReadLine();
-        await server.WaitUntilServingAsync();
+            ["ConnectionStrings__Evaluation"] = connectionString,
+            ["Bootstrap__AdminPassword"] = "Admin-Password-1",
+        }), connectionString);
+        await server._service.WaitUntilServingAsync();
         await server.SeedUnitAndOrganizerAsync();
         return server;
-    }
-
-    private void Append(string? line)
-    {
-        if (line is null) return;
-        lock (_output) _output.AppendLine(line);
-    }
-
-    private HttpClient Client() => new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true }) { BaseAddress = new Uri(Origin) };
-
-    private async Task WaitUntilServingAsync()
-    {
-        using var client = Client();
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (DateTime.UtcNow < deadline)
-        {
-            Assert.That(_process.HasExited, Is.False, $"the app exited early:\n{Output}");
-            try
-            {
-                using var response = await client.GetAsync("/login");
-                if (response.StatusCode == HttpStatusCode.OK) return;
-            }
-            catch (HttpRequestException)
-            {
-                // Not listening yet.
-            }
-            await Task.Delay(100);
-        }
-        Assert.Fail($"the app did not serve /login within 60 s:\n{Output}");
     }
 
     public async Task<NpgsqlConnection> OpenAsync()
@@ -145,7 +92,7 @@ public sealed partial class VotingServer : IAsyncDisposable
     /// <summary>Signs in as the organiser, as a browser would (antiforgery token from the form, then the cookie session).</summary>
     public async Task<StaffClient> SignInAsOrganizerAsync()
     {
-        var organizer = new StaffClient(Client());
+        var organizer = new StaffClient(_service.Client());
         await organizer.LoginAsync(OrganizerName, OrganizerPassword);
         return organizer;
     }
@@ -185,22 +132,7 @@ public sealed partial class VotingServer : IAsyncDisposable
             "select count(*) from slip where evaluation_id = @Id and blinded_hash is not null", new { evaluation.Id });
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        if (!_process.HasExited)
-        {
-            _process.Kill(entireProcessTree: true);
-            await _process.WaitForExitAsync();
-        }
-        _process.Dispose();
-    }
-
-    public static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Evaluation.sln"))) dir = dir.Parent;
-        return dir?.FullName ?? throw new InvalidOperationException("Evaluation.sln not found above the test binaries");
-    }
+    public ValueTask DisposeAsync() => _service.DisposeAsync();
 }
 
 public sealed record VotingEvaluation(Guid Id, Guid TeamId, Guid ChiefId, Guid DeputyId, Guid CategoryId, string Name);

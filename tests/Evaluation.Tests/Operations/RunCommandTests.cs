@@ -1,7 +1,6 @@
-using System.Diagnostics;
 using System.Net;
-using System.Text;
 using System.Text.RegularExpressions;
+using Evaluation.Tests.Infrastructure;
 using Evaluation.Web.Infrastructure;
 
 namespace Evaluation.Tests.Operations;
@@ -32,7 +31,7 @@ public sealed partial class RunCommandTests
     [Test]
     public async Task Run_WithNoConfiguration_StartsPrivateDatabase_SeedsDemo_StopsClusterOnExit_AndKeepsDataForNextStart()
     {
-        await using (var first = await ServiceProcess.StartAsync(_root, _databasePort, "--demo"))
+        await using (var first = StartService("--demo"))
         {
             await first.WaitUntilServingAsync();
             var admin = AdminPassword().Match(first.Output);
@@ -54,7 +53,7 @@ public sealed partial class RunCommandTests
         var serverLog = await File.ReadAllTextAsync(Path.Combine(_root, "pgdata", "server.log"));
         Assert.That(serverLog, Does.Not.Contain("insert into").IgnoreCase, "PostgreSQL must not log statements");
 
-        await using var second = await ServiceProcess.StartAsync(_root, _databasePort, "--demo");
+        await using var second = StartService("--demo");
         await second.WaitUntilServingAsync();
         Assert.That(second.Output, Does.Not.Contain("已创建管理员账号"), "the data folder survives restarts");
         Assert.That(second.Output, Does.Contain("演示数据已存在"));
@@ -64,7 +63,7 @@ public sealed partial class RunCommandTests
     [Test]
     public async Task Run_WithoutPostgreSqlBinariesOrConnectionString_ExitsWithOneMessageSayingWhatToInstallOrSet()
     {
-        await using var service = await ServiceProcess.StartAsync(_root, _databasePort, extraEnvironment: ("LocalDatabase__BinDirectory", "/nonexistent/bin"));
+        await using var service = StartService(null, ("LocalDatabase__BinDirectory", "/nonexistent/bin"));
 
         var exitCode = await service.WaitForExitAsync(TimeSpan.FromSeconds(60));
 
@@ -88,117 +87,15 @@ public sealed partial class RunCommandTests
     [GeneratedRegex("demo-organizer\\s+密码 (\\S+)")]
     private static partial Regex DemoPassword();
 
-    /// <summary>The web project's own build output, run with `dotnet`, as `dotnet run` would.</summary>
-    private sealed class ServiceProcess : IAsyncDisposable
+    private ServiceProcess StartService(string? argument = null, params (string Name, string Value)[] extra)
     {
-        private readonly Process _process;
-        private readonly StringBuilder _output = new();
-        private readonly int _httpPort;
-
-        private ServiceProcess(Process process, int httpPort)
+        var environment = new Dictionary<string, string?>
         {
-            _process = process;
-            _httpPort = httpPort;
-        }
-
-        public string Output
-        {
-            get { lock (_output) return _output.ToString(); }
-        }
-
-        public static Task<ServiceProcess> StartAsync(string root, int databasePort, string? argument = null,
-            (string Name, string Value)? extraEnvironment = null)
-        {
-            var webProject = Path.Combine(RepositoryRoot(), "src", "Evaluation.Web");
-            var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
-            var dll = Path.Combine(webProject, "bin", configuration, "net10.0", "Evaluation.Web.dll");
-            Assert.That(File.Exists(dll), Is.True, $"build the web project first: {dll}");
-
-            var httpPort = LocalPostgres.FreeLoopbackPort();
-            var start = new ProcessStartInfo("dotnet")
-            {
-                WorkingDirectory = webProject,
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                ArgumentList = { dll, "--urls", $"http://127.0.0.1:{httpPort}" },
-            };
-            if (argument is not null) start.ArgumentList.Add(argument);
-            start.Environment.Remove("ConnectionStrings__Evaluation");
-            start.Environment["LocalDatabase__Root"] = root;
-            start.Environment["LocalDatabase__Port"] = databasePort.ToString();
-            start.Environment["Logging__Json"] = "false";
-            if (extraEnvironment is { } extra) start.Environment[extra.Name] = extra.Value;
-
-            var service = new ServiceProcess(Process.Start(start)!, httpPort);
-            service._process.OutputDataReceived += (_, e) => service.Append(e.Data);
-            service._process.ErrorDataReceived += (_, e) => service.Append(e.Data);
-            service._process.BeginOutputReadLine();
-            service._process.BeginErrorReadLine();
-            return Task.FromResult(service);
-        }
-
-        private void Append(string? line)
-        {
-            if (line is null) return;
-            lock (_output) _output.AppendLine(line);
-        }
-
-        public HttpClient Client() => new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true })
-        {
-            BaseAddress = new Uri($"http://127.0.0.1:{_httpPort}"),
+            ["ConnectionStrings__Evaluation"] = null,
+            ["LocalDatabase__Root"] = _root,
+            ["LocalDatabase__Port"] = _databasePort.ToString(),
         };
-
-        public async Task WaitUntilServingAsync()
-        {
-            using var client = Client();
-            var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (DateTime.UtcNow < deadline)
-            {
-                Assert.That(_process.HasExited, Is.False, $"the service exited early:\n{Output}");
-                try
-                {
-                    using var response = await client.GetAsync("/login");
-                    if (response.StatusCode == HttpStatusCode.OK) return;
-                }
-                catch (HttpRequestException)
-                {
-                    // Not listening yet.
-                }
-                await Task.Delay(200);
-            }
-            Assert.Fail($"the login page was not served within 60 s:\n{Output}");
-        }
-
-        /// <summary>SIGTERM, as Ctrl+C or a service manager would send; returns the exit code.</summary>
-        public async Task<int> StopAsync()
-        {
-            using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()]))
-                await kill.WaitForExitAsync();
-            return await WaitForExitAsync(TimeSpan.FromSeconds(30));
-        }
-
-        public async Task<int> WaitForExitAsync(TimeSpan timeout)
-        {
-            using var cts = new CancellationTokenSource(timeout);
-            await _process.WaitForExitAsync(cts.Token);
-            return _process.ExitCode;
-        }
-
-        public async ValueTask DisposeAsync()
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-                await _process.WaitForExitAsync();
-            }
-            _process.Dispose();
-        }
-
-        private static string RepositoryRoot()
-        {
-            var dir = new DirectoryInfo(AppContext.BaseDirectory);
-            while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Evaluation.sln"))) dir = dir.Parent;
-            return dir?.FullName ?? throw new InvalidOperationException("Evaluation.sln not found above the test binaries");
-        }
+        foreach (var (name, value) in extra) environment[name] = value;
+        return ServiceProcess.Start(environment, argument is null ? [] : [argument]);
     }
 }

@@ -420,14 +420,6 @@ public sealed class BlindRsaTests
         public BlindRsaPrivateKey PrivateKey() => BlindRsaPrivateKey.FromPrimes(Bytes("p"), Bytes("q"), Bytes("e"));
 
         // RFC 9474's published vectors, kept in the repository (tests/vectors/) so a clone alone can run the tests.
-        private static string VectorsPath()
-        {
-            for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Evaluation.sln")))
-                    return Path.Combine(dir.FullName, "tests", "vectors", "rfc9474.json");
-            }
-            throw new FileNotFoundException("No Evaluation.sln above " + AppContext.BaseDirectory);
-        }
+        private static string VectorsPath() => Path.Combine(Evaluation.Tests.Infrastructure.Repository.Root, "tests", "vectors", "rfc9474.json");
     }
 }
