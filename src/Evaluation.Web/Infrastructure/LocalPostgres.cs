@@ -53,7 +53,7 @@ public sealed class LocalPostgres : IAsyncDisposable
         : Path.Combine(Environment.GetEnvironmentVariable("XDG_DATA_HOME") is { Length: > 0 } xdg
             ? xdg : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".local", "share"), "evaluation");
 
-    private static bool IsRoot => Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root";
+    public static bool IsRoot => Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root";
 
     /// <summary>Starts (creating it on first use) the cluster under <paramref name="root"/>; reuses one already running there.</summary>
     public static async Task<LocalPostgres> StartAsync(string root, int port, string? binDirectory = null, CancellationToken ct = default)

@@ -43,7 +43,7 @@ public sealed class PdfPrinter(IConfiguration configuration)
                 },
             };
             // Chromium's sandbox refuses to start as root; containers run it unprivileged anyway.
-            if (Environment.UserName == "root" || Environment.GetEnvironmentVariable("DOTNET_RUNNING_IN_CONTAINER") == "true")
+            if (LocalPostgres.IsRoot || Environment.GetEnvironmentVariable("DOTNET_RUNNING_IN_CONTAINER") == "true")
                 start.ArgumentList.Insert(0, "--no-sandbox");
 
             using var process = Process.Start(start) ?? throw new PdfUnavailableException("无法启动 Chromium，无法生成 PDF。");

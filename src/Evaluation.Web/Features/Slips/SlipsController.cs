@@ -52,7 +52,8 @@ public sealed class SlipsController(NpgsqlDataSource db, IConfiguration configur
 
         Response.Headers.CacheControl = "no-store";
         var baseUrl = PublicBaseUrl();
-        var slips = tokens.Select(t => new IssuedSlip(SlipToken.Grouped(t), $"{baseUrl}/v#{t}", QrSvg($"{baseUrl}/v#{t}"))).ToList();
+        var slips = tokens.Select(t => (Token: t, Link: $"{baseUrl}/v#{t}"))
+            .Select(s => new IssuedSlip(SlipToken.Grouped(s.Token), s.Link, QrSvg(s.Link))).ToList();
         var sheet = new IssuedSlipsPage(evaluation, category, slips, ForPrint: form.Format != "html", Notice: null);
         if (!sheet.ForPrint) return View("Issued", sheet);
         try
@@ -86,9 +87,10 @@ public sealed class SlipsController(NpgsqlDataSource db, IConfiguration configur
         if (token is null)
             return await this.ShowWithErrorsAsync(conn, tx, id, ["票签代码应为 20 位字母和数字（可带空格或连字符），请核对后重新输入。"]);
 
+        var hash = SlipToken.Hash(token);
         var state = await conn.QuerySingleOrDefaultAsync<(bool Voided, bool CheckedIn)?>(
-            "select voided, blinded_hash is not null from slip where token_hash = @Hash and evaluation_id = @id for update",
-            new { Hash = SlipToken.Hash(token), id }, tx);
+            "select voided, blinded_hash is not null from slip where token_hash = @hash and evaluation_id = @id for update",
+            new { hash, id }, tx);
         var problem = state switch
         {
             null => "本评议没有这张票签，请核对代码。",
@@ -98,7 +100,7 @@ public sealed class SlipsController(NpgsqlDataSource db, IConfiguration configur
         };
         if (problem is not null) return await this.ShowWithErrorsAsync(conn, tx, id, [problem]);
 
-        await conn.ExecuteAsync("update slip set voided = true where token_hash = @Hash", new { Hash = SlipToken.Hash(token) }, tx);
+        await conn.ExecuteAsync("update slip set voided = true where token_hash = @hash", new { hash }, tx);
         // The count, never the code: the log is read by others, and a code in it could still be traced to a person.
         await ActionLogWriter.AppendAsync(tx, User, "作废票签", $"《{evaluation.Name}》：1 张");
         await tx.CommitAsync(ct);

@@ -88,7 +88,8 @@ public sealed class BallotBox(NpgsqlDataSource db, ILogger<BallotBox> logger) : 
                 Receipts = ballots.Select(b => b.Receipt).ToArray(),
             }, tx)).Select(Convert.ToBase64String).ToHashSet();
 
-        var others = ballots.Where(b => !inserted.Contains(Convert.ToBase64String(b.Message))).ToList();
+        var keys = ballots.Select(b => Convert.ToBase64String(b.Message)).ToArray();
+        var others = ballots.Where((_, i) => !inserted.Contains(keys[i])).ToList();
         var existing = others.Count == 0
             ? new Dictionary<string, string>()
             : (await conn.QueryAsync<(byte[] Message, string Answers)>(
@@ -97,16 +98,14 @@ public sealed class BallotBox(NpgsqlDataSource db, ILogger<BallotBox> logger) : 
             .ToDictionary(r => Convert.ToBase64String(r.Message), r => r.Answers);
         await tx.CommitAsync();
 
-        // Within one batch the first copy of a message wins; later copies are answered like a retry.
+        // Within one batch the first copy of a message wins; later copies are answered like a retry of it.
+        for (var i = 0; i < ballots.Count; i++)
+            if (inserted.Contains(keys[i])) existing.TryAdd(keys[i], ballots[i].Answers);
         var claimed = new HashSet<string>();
-        return ballots.Select(b =>
+        return ballots.Select((b, i) =>
         {
-            var key = Convert.ToBase64String(b.Message);
-            if (inserted.Contains(key) && claimed.Add(key)) return BallotOutcome.Stored;
-            var stored = existing.TryGetValue(key, out var answers) ? answers
-                : inserted.Contains(key) ? ballots.First(x => Convert.ToBase64String(x.Message) == key).Answers
-                : null;
-            return stored is null ? BallotOutcome.VotingClosed
+            if (inserted.Contains(keys[i]) && claimed.Add(keys[i])) return BallotOutcome.Stored;
+            return !existing.TryGetValue(keys[i], out var stored) ? BallotOutcome.VotingClosed
                 : stored == b.Answers ? BallotOutcome.AlreadyStored
                 : BallotOutcome.CredentialUsed;
         }).ToArray();

@@ -23,12 +23,12 @@ public sealed record CheckInRequest(string? Token, string? BlindedMessage)
 /// </summary>
 public static class CheckIn
 {
-    private sealed record SlipState(Guid EvaluationId, Guid CategoryId, string CategoryName, bool Voided, byte[]? BlindedHash,
+    private sealed record SlipState(byte[] TokenHash, Guid EvaluationId, Guid CategoryId, string CategoryName, bool Voided, byte[]? BlindedHash,
         byte[]? BlindSignature, string Status, string Name, string UnitName, string Round, string? FrozenForm, byte[]? PublicKey, byte[]? PrivateKey);
 
     private const string SelectSlip =
         """
-        select s.evaluation_id, s.category_id, c.name as category_name, s.voided, s.blinded_hash, s.blind_signature,
+        select s.token_hash, s.evaluation_id, s.category_id, c.name as category_name, s.voided, s.blinded_hash, s.blind_signature,
                e.status, e.name, u.name as unit_name, e.round, e.frozen_form, k.public_key, k.private_key
         from slip s
         join evaluation e on e.id = s.evaluation_id
@@ -68,13 +68,9 @@ public static class CheckIn
             return VotingProblem.BadRequest("签到数据格式不正确，请刷新页面重试。");
         }
         var blindedHash = SHA256.HashData(blinded);
-        var hash = SlipToken.Hash(SlipToken.Normalize(request.Token)!);
 
-        // A retry after a lost answer: the same blinded message gets the same signature.
         if (slip!.BlindedHash is not null)
-            return slip.BlindedHash.AsSpan().SequenceEqual(blindedHash)
-                ? Results.Json(new { blindSignature = Convert.ToBase64String(slip.BlindSignature!) })
-                : VotingProblem.AlreadyUsed();
+            return AnswerBurnt(slip.BlindedHash, slip.BlindSignature, blindedHash);
 
         byte[] signature;
         try
@@ -91,17 +87,24 @@ public static class CheckIn
         var burnt = await conn.ExecuteAsync(
             """
             update slip set blinded_hash = @blindedHash, blind_signature = @signature
-            where token_hash = @hash and blinded_hash is null and not voided
-            """, new { blindedHash, signature, hash });
+            where token_hash = @TokenHash and blinded_hash is null and not voided
+            """, new { blindedHash, signature, slip.TokenHash });
         if (burnt == 1)
             return Results.Json(new { blindSignature = Convert.ToBase64String(signature) });
 
         var winner = await conn.QuerySingleAsync<(byte[]? BlindedHash, byte[]? BlindSignature)>(
-            "select blinded_hash, blind_signature from slip where token_hash = @hash", new { hash });
-        return winner.BlindedHash is not null && winner.BlindedHash.AsSpan().SequenceEqual(blindedHash)
-            ? Results.Json(new { blindSignature = Convert.ToBase64String(winner.BlindSignature!) })
-            : VotingProblem.AlreadyUsed();
+            "select blinded_hash, blind_signature from slip where token_hash = @TokenHash", new { slip.TokenHash });
+        return AnswerBurnt(winner.BlindedHash, winner.BlindSignature, blindedHash);
     }
+
+    /// <summary>
+    /// A slip already burnt: a retry after a lost answer (same blinded message) gets the same signature;
+    /// anything else is another phone.
+    /// </summary>
+    private static IResult AnswerBurnt(byte[]? storedBlindedHash, byte[]? storedSignature, byte[] blindedHash) =>
+        storedBlindedHash is not null && storedBlindedHash.AsSpan().SequenceEqual(blindedHash)
+            ? Results.Json(new { blindSignature = Convert.ToBase64String(storedSignature!) })
+            : VotingProblem.AlreadyUsed();
 
     private static async Task<(SlipState? Slip, IResult? Refusal)> FindUsableAsync(NpgsqlDataSource db, string? typed, CancellationToken ct)
     {

@@ -105,7 +105,7 @@ public sealed class BallotJsonTests
 
         Assert.That(canonical, Does.Not.Contain(" ").And.Not.Contain("\n").And.Not.Contain("null"));
         Assert.That(JsonNode.DeepEquals(JsonNode.Parse(canonical), JsonNode.Parse(Example)), Is.True);
-        AssertKeysSorted(JsonNode.Parse(canonical), "$");
+        CanonicalJsonAssert.KeysSorted(JsonNode.Parse(canonical), "$");
         Assert.That(canonical, Does.StartWith("""{"once":{"campaign-opinion":{"text":"希望活动多听基层意见。"}},"targets":{"00000000-0000-0000-0000-00000000000a":{"target-opinion":"""));
     }
 
@@ -225,20 +225,5 @@ public sealed class BallotJsonTests
     public void TryRead_ValueOfTheWrongType_SaysWhereAndWhatWasExpected(string json, string expected)
     {
         Assert.That(Refusal(json), Does.Contain($"答卷格式不正确：{expected}"));
-    }
-
-    private static void AssertKeysSorted(JsonNode? node, string path)
-    {
-        switch (node)
-        {
-            case JsonObject obj:
-                var keys = obj.Select(p => p.Key).ToList();
-                Assert.That(keys, Is.EqualTo(keys.Order(StringComparer.Ordinal).ToList()), path);
-                foreach (var (key, value) in obj) AssertKeysSorted(value, $"{path}.{key}");
-                break;
-            case JsonArray array:
-                for (var i = 0; i < array.Count; i++) AssertKeysSorted(array[i], $"{path}[{i}]");
-                break;
-        }
     }
 }

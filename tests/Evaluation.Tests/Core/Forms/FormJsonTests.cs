@@ -53,7 +53,7 @@ public sealed class FormJsonTests
     {
         var node = JsonNode.Parse(FormJson.Canonical(template.Questionnaire));
 
-        AssertKeysSorted(node, "$");
+        CanonicalJsonAssert.KeysSorted(node, "$");
     }
 
     [TestCaseSource(nameof(Templates))]
@@ -241,20 +241,5 @@ public sealed class FormJsonTests
 
         Assert.That(ok, Is.False);
         Assert.That(error, Does.Contain("问卷内容为空"));
-    }
-
-    private static void AssertKeysSorted(JsonNode? node, string path)
-    {
-        switch (node)
-        {
-            case JsonObject obj:
-                var keys = obj.Select(p => p.Key).ToList();
-                Assert.That(keys, Is.EqualTo(keys.Order(StringComparer.Ordinal).ToList()), path);
-                foreach (var (key, value) in obj) AssertKeysSorted(value, $"{path}.{key}");
-                break;
-            case JsonArray array:
-                for (var i = 0; i < array.Count; i++) AssertKeysSorted(array[i], $"{path}[{i}]");
-                break;
-        }
     }
 }
