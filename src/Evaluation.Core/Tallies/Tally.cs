@@ -1,0 +1,374 @@
+using System.Security.Cryptography;
+using Evaluation.Core.Ballots;
+using Evaluation.Core.Forms;
+
+namespace Evaluation.Core.Tallies;
+
+/// <summary>A respondent category with its headcount and slip counts, as the turnout header needs them.</summary>
+public sealed record TallyCategory(Guid Id, string Name, int Expected, int Issued, int Voided, int CheckedIn);
+
+/// <summary>
+/// The header of the 测评结果汇总表: 应到, 实到 (checked in), 发出 (slips issued and not voided), 收回 (ballots received),
+/// 有效, 无效 (ballots that do not fit the frozen form) and 弃权 (blank ballots, counted among the valid).
+/// </summary>
+public sealed record Turnout(int Expected, int CheckedIn, int Issued, int Received, int Valid, int Invalid, int Abstained)
+{
+    public int Answering => Valid - Abstained;
+}
+
+/// <summary>
+/// A column of the per-category breakdown: one category, or several merged so that no column holds fewer than k ballots.
+/// <see cref="Ballots"/> counts valid ballots that are not 弃权.
+/// </summary>
+public sealed record CategoryGroup(string Name, IReadOnlyList<Guid> CategoryIds, int Ballots, bool Merged);
+
+/// <summary>Votes for one option; <see cref="Share"/> is of D for grades and of the item's answers otherwise.</summary>
+public sealed record OptionCount(string Option, int Count, decimal? Share);
+
+public sealed record GroupRates(CategoryGroup Group, int Answered, int Denominator, IReadOnlyList<OptionCount> Grades, decimal? Positive, decimal? Negative);
+
+/// <summary>
+/// 好评率 / 称职率 / 满意率 (<see cref="Positive"/>: the first two grades over D), 差评率 (<see cref="Negative"/>: the last grade
+/// over D), the optional score, the weighted rate, and the warnings of DESIGN.md §4. Rates are null when D is 0.
+/// </summary>
+public sealed record ItemRates(string PositiveName, decimal? Positive, decimal? Negative, decimal? Score, decimal? WeightedPositive,
+    IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// One question, for one target or asked once. When fewer than k voters answered it, <see cref="Suppressed"/> is set and
+/// no count is given at all, so no output built from a tally can show the small cell.
+/// </summary>
+public sealed record ItemTally
+{
+    public required Question Question { get; init; }
+    public Target? Target { get; init; }
+    public bool Suppressed { get; init; }
+    /// <summary>Answers that count, 不了解 and 其他 included.</summary>
+    public int Answered { get; init; }
+    /// <summary>Ballots (not 弃权) that left the item empty.</summary>
+    public int Unanswered { get; init; }
+    /// <summary>Answers that break the item's rules (say, too many ticks): void alone, the rest of the ballot stands.</summary>
+    public int Void { get; init; }
+    /// <summary>Rating: the grades. Choice: the options. Symptoms: the options, then the none-option (未发现).</summary>
+    public IReadOnlyList<OptionCount> Options { get; init; } = [];
+    public int Unknown { get; init; }
+    public int Other { get; init; }
+    /// <summary>Rating: D, the denominator of the rates.</summary>
+    public int Denominator { get; init; }
+    public ItemRates? Rates { get; init; }
+    /// <summary>Rating: one entry per category group, only when every group answered it at least k times.</summary>
+    public IReadOnlyList<GroupRates> ByGroup { get; init; } = [];
+
+    public Scale? Scale => Question.Kind == QuestionKind.Rating ? Forms.Scale.Find(Question.Scale) : null;
+}
+
+public sealed record TargetTally(Target Target, IReadOnlyList<ItemTally> Items, ItemTally? Headline, int? Rank, IReadOnlyList<string> Warnings);
+
+/// <summary>
+/// A free-text answer, or the 其他 box of a choice, verbatim. <see cref="Key"/> names it for triage without naming the
+/// ballot: it is derived one-way from the ballot's message, so neither it nor the voter's receipt leads to the other.
+/// </summary>
+public sealed record Opinion(string Key, Target? Target, Question Question, string Text, bool IsOther);
+
+/// <summary>A ballot row for the 原始票 sheet: the category group instead of the category, and no credential.</summary>
+public sealed record AnonymousBallot(string Group, bool Abstained, BallotAnswers Answers);
+
+/// <summary>
+/// The count of one evaluation (DESIGN.md §4), computed from the frozen form and the ballots alone, so the server's
+/// reports and the auditor's verifier get the same numbers. Opinions and anonymous ballots come in random order.
+/// </summary>
+public sealed record Tally(
+    FrozenForm Form,
+    TallySettings Settings,
+    Turnout Turnout,
+    IReadOnlyList<TallyCategory> Categories,
+    string Fingerprint,
+    bool Suppressed,
+    IReadOnlyList<CategoryGroup> Groups,
+    IReadOnlyList<ItemTally> General,
+    IReadOnlyList<TargetTally> Targets,
+    IReadOnlyList<Opinion> Opinions,
+    IReadOnlyList<AnonymousBallot> Ballots)
+{
+    public const string CompetenceWarning = "基本称职和不称职合计达三分之一";
+    public const string SatisfactionWarning = "满意率低于 60%";
+
+    public static Tally Count(FrozenForm form, IReadOnlyList<TallyCategory> categories, IReadOnlyList<TallyBallot> ballots,
+        TallySettings settings, Random? random = null)
+    {
+        random ??= Random.Shared;
+        var k = Math.Max(settings.SmallCell, TallySettings.MinimumSmallCell);
+        var questions = form.Questionnaire.Questions;
+        var targets = form.Targets.OrderBy(t => t.Position).ThenBy(t => t.Id).ToList();
+
+        var byId = questions.ToDictionary(q => q.Id, StringComparer.Ordinal);
+        var targetsById = targets.ToDictionary(t => t.Id);
+        var read = ballots.Select(b => (Ballot: b, Answers: Read(b.Answers, byId, targetsById))).ToList();
+        var valid = read.Where(r => r.Answers is not null).Select(r => (r.Ballot, Answers: r.Answers!)).ToList();
+        var answering = valid.Where(v => !BallotValidator.IsBlank(v.Answers)).ToList();
+        var turnout = new Turnout(
+            Expected: categories.Sum(c => c.Expected),
+            CheckedIn: categories.Sum(c => c.CheckedIn),
+            Issued: categories.Sum(c => c.Issued - c.Voided),
+            Received: ballots.Count,
+            Valid: valid.Count,
+            Invalid: ballots.Count - valid.Count,
+            Abstained: valid.Count - answering.Count);
+        var fingerprint = BallotSet.Fingerprint(ballots);
+
+        var suppressed = answering.Count < k;
+        var groups = suppressed ? [] : FormGroups(categories, answering.GroupBy(a => a.Ballot.CategoryId).ToDictionary(g => g.Key, g => g.Count()), k);
+        var groupOf = new Dictionary<Guid, int>();
+        for (var g = 0; g < groups.Count; g++)
+            foreach (var id in groups[g].CategoryIds)
+                groupOf[id] = g;
+
+        var items = new List<Counter>();
+        var index = new Dictionary<(Guid?, string), Counter>();
+        foreach (var q in questions.Where(q => !q.IsPerTarget))
+            items.Add(index[(null, q.Id)] = new Counter(q, null, groups.Count));
+        foreach (var t in targets)
+            foreach (var q in questions.Where(t.IsAskedAbout))
+                items.Add(index[(t.Id, q.Id)] = new Counter(q, t, groups.Count));
+
+        var opinions = new List<Opinion>();
+        foreach (var (ballot, answers) in answering)
+        {
+            var group = groupOf.TryGetValue(ballot.CategoryId, out var g) ? g : -1;
+            string? opinionPrefix = null;
+            foreach (var (qid, answer) in answers.Once)
+                Add(index[(null, qid)], answer, null);
+            foreach (var (tid, section) in answers.Targets)
+                foreach (var (qid, answer) in section)
+                    Add(index[(tid, qid)], answer, tid);
+
+            void Add(Counter counter, Answer answer, Guid? targetId)
+            {
+                var texts = counter.Add(answer, group);
+                if (suppressed) return;
+                foreach (var (text, isOther) in texts)
+                {
+                    opinionPrefix ??= OpinionPrefix(ballot.Message);
+                    var key = $"{opinionPrefix}/{(targetId is { } id ? id.ToString("N") : "-")}/{counter.Question.Id}{(isOther ? "/other" : "")}";
+                    opinions.Add(new Opinion(key, counter.Target, counter.Question, text, isOther));
+                }
+            }
+        }
+
+        var tallies = items.Select(c => c.Result(answering.Count, k, settings, groups)).ToList();
+        var general = tallies.Where(t => t.Target is null).ToList();
+        var perTarget = targets.Select(t =>
+        {
+            var own = tallies.Where(i => i.Target?.Id == t.Id).ToList();
+            var warnings = own.SelectMany(i => i.Rates?.Warnings ?? []).Distinct().ToList();
+            return new TargetTally(t, own, own.FirstOrDefault(i => i.Question.Kind == QuestionKind.Rating), null, warnings);
+        }).ToList();
+
+        var shuffled = opinions.ToArray();
+        random.Shuffle(shuffled);
+        var anonymous = suppressed ? [] : valid
+            .Select(v => new AnonymousBallot(
+                groupOf.TryGetValue(v.Ballot.CategoryId, out var g) ? groups[g].Name : "",
+                BallotValidator.IsBlank(v.Answers), v.Answers))
+            .ToArray();
+        // With fewer than two columns, the category of a row would single nobody out but say nothing either: leave it blank.
+        random.Shuffle(anonymous);
+
+        return new Tally(form, settings, turnout, categories, fingerprint, suppressed, groups, general, Rank(perTarget), shuffled, anonymous);
+    }
+
+    /// <summary>The answers if the ballot fits the frozen form's structure; null makes it 无效.</summary>
+    private static BallotAnswers? Read(string json, Dictionary<string, Question> questions, Dictionary<Guid, Target> targets)
+    {
+        if (!BallotJson.TryRead(json, out var answers, out _)) return null;
+        foreach (var id in answers.Once.Keys)
+            if (!questions.TryGetValue(id, out var q) || q.IsPerTarget) return null;
+        foreach (var (targetId, section) in answers.Targets)
+        {
+            if (!targets.TryGetValue(targetId, out var target)) return null;
+            foreach (var id in section.Keys)
+                if (!questions.TryGetValue(id, out var q) || !target.IsAskedAbout(q)) return null;
+        }
+        return BallotValidator.Normalise(answers);
+    }
+
+    /// <summary>
+    /// Categories with fewer than k answering ballots are merged; while the merged group is still smaller than k, the
+    /// smallest remaining category joins it, since otherwise the total minus the other columns would give it away.
+    /// Fewer than two columns is no breakdown at all.
+    /// </summary>
+    private static List<CategoryGroup> FormGroups(IReadOnlyList<TallyCategory> categories, Dictionary<Guid, int> counts, int k)
+    {
+        var present = categories.Where(c => counts.GetValueOrDefault(c.Id) > 0).ToList();
+        var bySize = present.OrderBy(c => counts[c.Id]).ToList();
+        var merged = bySize.Where(c => counts[c.Id] < k).ToList();
+        var rest = bySize.Where(c => counts[c.Id] >= k).ToList();
+        while (merged.Count > 0 && merged.Sum(c => counts[c.Id]) < k && rest.Count > 0)
+        {
+            merged.Add(rest[0]);
+            rest.RemoveAt(0);
+        }
+        var groups = present.Where(rest.Contains).Select(c => new CategoryGroup(c.Name, [c.Id], counts[c.Id], false)).ToList();
+        if (merged.Count > 0)
+        {
+            var inOrder = present.Where(merged.Contains).ToList();
+            groups.Add(new CategoryGroup($"其余类别合并（{string.Join("、", inOrder.Select(c => c.Name))}）",
+                inOrder.Select(c => c.Id).ToList(), inOrder.Sum(c => counts[c.Id]), true));
+        }
+        return groups.Count >= 2 ? groups : [];
+    }
+
+    /// <summary>Members are ranked on their headline item, by score where the scale has coefficients, else by rate; ties share a rank.</summary>
+    private static List<TargetTally> Rank(List<TargetTally> targets)
+    {
+        static decimal? Key(TargetTally t) => t.Headline?.Rates is { } r ? r.Score ?? r.Positive : null;
+        var ranked = targets.Where(t => t.Target.Kind == TargetKind.Member && Key(t) is not null).ToList();
+        return targets.Select(t =>
+            t.Target.Kind == TargetKind.Member && Key(t) is { } mine
+                ? t with { Rank = 1 + ranked.Count(o => Key(o) > mine) }
+                : t).ToList();
+    }
+
+    private static string OpinionPrefix(byte[] message)
+    {
+        var input = new byte[8 + message.Length];
+        "opinion:"u8.CopyTo(input);
+        message.CopyTo(input, 8);
+        return Convert.ToHexStringLower(SHA256.HashData(input))[..16];
+    }
+
+    /// <summary>Running counts for one item while the ballots are read.</summary>
+    private sealed class Counter(Question question, Target? target, int groupCount)
+    {
+        private readonly string[] _options = question.Kind switch
+        {
+            QuestionKind.Rating => [.. Forms.Scale.Find(question.Scale)?.Grades ?? []],
+            QuestionKind.Symptoms when question.NoneOption is not null => [.. question.Options, question.NoneOption],
+            _ => [.. question.Options],
+        };
+        private readonly int[] _counts = new int[question.Kind == QuestionKind.Rating ? Forms.Scale.Find(question.Scale)?.Grades.Count ?? 0
+            : question.Options.Count + (question.Kind == QuestionKind.Symptoms && question.NoneOption is not null ? 1 : 0)];
+        // Per group: the grades, then 不了解.
+        private readonly int[][] _groupCounts = Enumerable.Range(0, groupCount).Select(_ => new int[(Forms.Scale.Find(question.Scale)?.Grades.Count ?? 0) + 1]).ToArray();
+        private int _answered, _void, _unknown, _other;
+
+        public Question Question => question;
+        public Target? Target => target;
+
+        /// <summary>Counts one answer; returns its free text (the text itself, or the 其他 box) to be listed verbatim.</summary>
+        public IEnumerable<(string Text, bool IsOther)> Add(Answer answer, int group)
+        {
+            if (answer.IsEmpty) return [];
+            switch (question.Kind)
+            {
+                case QuestionKind.Rating:
+                    var grade = Array.IndexOf(_options, answer.Choice);
+                    var unknown = answer.Choice == Forms.Scale.Unknown && question.AllowUnknown;
+                    if (grade < 0 && !unknown || answer.HasChoices || answer.HasOther || answer.HasText) return Void();
+                    _answered++;
+                    if (unknown) _unknown++;
+                    else _counts[grade]++;
+                    if (group >= 0) _groupCounts[group][unknown ? _counts.Length : grade]++;
+                    return [];
+                case QuestionKind.SingleChoice:
+                    var option = Array.IndexOf(_options, answer.Choice);
+                    if (answer.HasChoice == answer.HasOther || answer.HasChoice && option < 0 || answer.HasOther && !question.AllowOther
+                        || answer.HasChoices || answer.HasText) return Void();
+                    _answered++;
+                    if (answer.HasOther) { _other++; return [(answer.Other!, true)]; }
+                    _counts[option]++;
+                    return [];
+                case QuestionKind.MultipleChoice:
+                case QuestionKind.Symptoms:
+                    var chosen = (answer.Choices ?? []).Select(c => Array.IndexOf(_options, c)).ToList();
+                    var none = question.Kind == QuestionKind.Symptoms && question.NoneOption is not null ? _options.Length - 1 : -1;
+                    var ticks = chosen.Count + (answer.HasOther ? 1 : 0);
+                    if (chosen.Contains(-1) || chosen.Distinct().Count() != chosen.Count || answer.HasOther && !question.AllowOther
+                        || none >= 0 && chosen.Contains(none) && ticks > 1 || question.MaxSelections is { } max && ticks > max
+                        || answer.HasChoice || answer.HasText) return Void();
+                    _answered++;
+                    foreach (var c in chosen) _counts[c]++;
+                    if (!answer.HasOther) return [];
+                    _other++;
+                    return [(answer.Other!, true)];
+                default:
+                    if (!answer.HasText || answer.HasChoice || answer.HasChoices || answer.HasOther) return Void();
+                    _answered++;
+                    return [(answer.Text!, false)];
+            }
+        }
+
+        private IEnumerable<(string, bool)> Void()
+        {
+            _void++;
+            return [];
+        }
+
+        public ItemTally Result(int answeringBallots, int k, TallySettings settings, IReadOnlyList<CategoryGroup> groups)
+        {
+            var unanswered = answeringBallots - _answered - _void;
+            if (_answered < k)
+                return new ItemTally { Question = question, Target = target, Suppressed = true, Answered = _answered, Unanswered = unanswered, Void = _void };
+
+            if (question.Kind != QuestionKind.Rating)
+                return new ItemTally
+                {
+                    Question = question, Target = target, Answered = _answered, Unanswered = unanswered, Void = _void, Other = _other,
+                    Options = _options.Select((o, i) => new OptionCount(o, _counts[i], Share(_counts[i], _answered))).ToList(),
+                };
+
+            var scale = Forms.Scale.Find(question.Scale)!;
+            var d = settings.UnknownInDenominator ? _answered : _answered - _unknown;
+            var byGroup = groups.Select((g, i) => GroupResult(g, _groupCounts[i], settings)).ToList();
+            if (byGroup.Any(g => g.Answered < k)) byGroup = [];
+            return new ItemTally
+            {
+                Question = question, Target = target, Answered = _answered, Unanswered = unanswered, Void = _void,
+                Unknown = _unknown, Denominator = d,
+                Options = _options.Select((o, i) => new OptionCount(o, _counts[i], Share(_counts[i], d))).ToList(),
+                Rates = Rates(scale, _counts, d, settings, byGroup),
+                ByGroup = byGroup,
+            };
+        }
+
+        private GroupRates GroupResult(CategoryGroup group, int[] counts, TallySettings settings)
+        {
+            var grades = counts[..^1];
+            var answered = counts.Sum();
+            var d = settings.UnknownInDenominator ? answered : answered - counts[^1];
+            return new GroupRates(group, answered, d,
+                _options.Select((o, i) => new OptionCount(o, grades[i], Share(grades[i], d))).ToList(),
+                Share(grades[0] + grades[1], d), Share(grades[^1], d));
+        }
+
+        private static ItemRates Rates(Scale scale, int[] counts, int d, TallySettings settings, IReadOnlyList<GroupRates> byGroup)
+        {
+            var positive = Share(counts[0] + counts[1], d);
+            var coefficients = settings.CoefficientsFor(scale);
+            decimal? score = coefficients is null || d == 0 ? null : 100m * counts.Select((n, i) => n * coefficients[i]).Sum() / d;
+
+            decimal? weighted = null;
+            if (settings.CategoryWeights.Count > 0 && byGroup.Count > 0)
+            {
+                var weighed = byGroup.Where(g => g.Positive is not null)
+                    .Select(g => (Weight: g.Group.CategoryIds.Sum(id => settings.CategoryWeights.GetValueOrDefault(id)), Rate: g.Positive!.Value))
+                    .Where(w => w.Weight > 0).ToList();
+                var total = weighed.Sum(w => w.Weight);
+                if (total > 0) weighted = weighed.Sum(w => w.Weight * w.Rate) / total;
+            }
+
+            var warnings = new List<string>();
+            if (scale == Forms.Scale.Competence && d > 0 && 3 * (counts[2] + counts[3]) >= d)
+                warnings.Add(CompetenceWarning);
+            if (scale == Forms.Scale.Satisfaction && d > 0 && 5 * (counts[0] + counts[1]) < 3 * d)
+                warnings.Add(SatisfactionWarning);
+            return new ItemRates(PositiveName(scale), positive, Share(counts[^1], d), score, weighted, warnings);
+        }
+
+        private static decimal? Share(int n, int of) => of == 0 ? null : (decimal)n / of;
+    }
+
+    /// <summary>好评率, 称职率 or 满意率: the name of the first two grades' share on this scale.</summary>
+    public static string PositiveName(Scale scale) =>
+        scale == Scale.Competence ? "称职率" : scale == Scale.Satisfaction ? "满意率" : "好评率";
+}
