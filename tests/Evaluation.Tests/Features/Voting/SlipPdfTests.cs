@@ -25,12 +25,12 @@ public sealed partial class SlipPdfTests : OrganizerSession
         await File.WriteAllBytesAsync(path, pdf);
         TestContext.AddTestAttachment(path, "票签 PDF");
 
-        var text = await PdfText(path);
+        var text = await PdfTools.TextAsync(path);
         var codes = GroupedCode().Matches(text).Select(m => m.Value).ToList();
         Assert.That(codes, Has.Count.EqualTo(16));
         Assert.That(codes.Distinct().Count(), Is.EqualTo(16));
         Assert.That(text, Does.Contain("测试评议").And.Contain("手机扫码即可不记名填"));
-        Assert.That(await PdfPages(path), Is.EqualTo(2), "15 slips to an A4 page");
+        Assert.That(await PdfTools.PagesAsync(path), Is.EqualTo(2), "15 slips to an A4 page");
 
         // Each printed code is a real, unused slip of this evaluation.
         await using var conn = await World.OpenAsync();
@@ -42,18 +42,4 @@ public sealed partial class SlipPdfTests : OrganizerSession
 
     [GeneratedRegex("[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}-[2-9A-HJKMNP-Z]{5}")]
     private static partial Regex GroupedCode();
-
-    private static async Task<string> PdfText(string path) => await RunAsync("pdftotext", "-layout", path, "-");
-
-    private static async Task<int> PdfPages(string path) =>
-        int.Parse(Regex.Match(await RunAsync("pdfinfo", path), @"Pages:\s+(\d+)").Groups[1].Value);
-
-    private static async Task<string> RunAsync(string program, params string[] args)
-    {
-        using var process = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardOutput = true })!;
-        var output = await process.StandardOutput.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.That(process.ExitCode, Is.Zero, $"{program} failed");
-        return output;
-    }
 }

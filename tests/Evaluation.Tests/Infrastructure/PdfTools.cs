@@ -1,0 +1,35 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
+
+namespace Evaluation.Tests.Infrastructure;
+
+/// <summary>Reads PDFs back the way a person would check them: their text (poppler's pdftotext) and their page count.</summary>
+public static partial class PdfTools
+{
+    public static async Task<string> TextAsync(string path) => await RunAsync("pdftotext", "-layout", path, "-");
+
+    public static async Task<string> TextAsync(byte[] pdf)
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"read-{Guid.NewGuid():N}.pdf");
+        await File.WriteAllBytesAsync(path, pdf);
+        try { return await TextAsync(path); }
+        finally { File.Delete(path); }
+    }
+
+    public static async Task<int> PagesAsync(string path) =>
+        int.Parse(PagesLine().Match(await RunAsync("pdfinfo", path)).Groups[1].Value);
+
+    public static async Task<string> FontsAsync(string path) => await RunAsync("pdffonts", path);
+
+    private static async Task<string> RunAsync(string program, params string[] args)
+    {
+        using var process = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardOutput = true })!;
+        var output = await process.StandardOutput.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        Assert.That(process.ExitCode, Is.Zero, $"{program} failed");
+        return output;
+    }
+
+    [GeneratedRegex(@"Pages:\s+(\d+)")]
+    private static partial Regex PagesLine();
+}
