@@ -66,7 +66,8 @@ public sealed record TargetTally(Target Target, IReadOnlyList<ItemTally> Items, 
 
 /// <summary>
 /// A free-text answer, or the 其他 box of a choice, verbatim. <see cref="Key"/> names it for triage without naming the
-/// ballot: it is derived one-way from the ballot's message, so neither it nor the voter's receipt leads to the other.
+/// ballot: it is derived one-way from the ballot's message and the answer's place, so neither it nor the voter's receipt
+/// leads to the other, and two keys do not show that one voter wrote both.
 /// </summary>
 public sealed record Opinion(string Key, Target? Target, Question Question, string Text, bool IsOther);
 
@@ -135,7 +136,6 @@ public sealed record Tally(
         foreach (var (ballot, answers) in answering)
         {
             var group = groupOf.TryGetValue(ballot.CategoryId, out var g) ? g : -1;
-            string? opinionPrefix = null;
             foreach (var (qid, answer) in answers.Once)
                 Add(index[(null, qid)], answer, null);
             foreach (var (tid, section) in answers.Targets)
@@ -148,8 +148,7 @@ public sealed record Tally(
                 if (suppressed) return;
                 foreach (var (text, isOther) in texts)
                 {
-                    opinionPrefix ??= OpinionPrefix(ballot.Message);
-                    var key = $"{opinionPrefix}/{(targetId is { } id ? id.ToString("N") : "-")}/{counter.Question.Id}{(isOther ? "/other" : "")}";
+                    var key = OpinionKey(ballot.Message, $"{(targetId is { } id ? id.ToString("N") : "-")}/{counter.Question.Id}{(isOther ? "/other" : "")}");
                     opinions.Add(new Opinion(key, counter.Target, counter.Question, text, isOther));
                 }
             }
@@ -229,12 +228,19 @@ public sealed record Tally(
                 : t).ToList();
     }
 
-    private static string OpinionPrefix(byte[] message)
+    /// <summary>
+    /// Hashes the place of the answer in with the message, so two opinions of one ballot have unrelated keys: a page
+    /// listing keys must not show which opinions one voter wrote.
+    /// </summary>
+    private static string OpinionKey(byte[] message, string place)
     {
-        var input = new byte[8 + message.Length];
+        var placeBytes = System.Text.Encoding.UTF8.GetBytes(place);
+        var input = new byte[8 + message.Length + 1 + placeBytes.Length];
         "opinion:"u8.CopyTo(input);
         message.CopyTo(input, 8);
-        return Convert.ToHexStringLower(SHA256.HashData(input))[..16];
+        input[8 + message.Length] = (byte)'/';
+        placeBytes.CopyTo(input, 9 + message.Length);
+        return Convert.ToHexStringLower(SHA256.HashData(input))[..32];
     }
 
     /// <summary>Running counts for one item while the ballots are read.</summary>

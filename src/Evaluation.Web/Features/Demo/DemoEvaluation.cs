@@ -8,7 +8,8 @@ namespace Evaluation.Web.Features.Demo;
 
 /// <summary>
 /// <c>--demo</c>: a complete draft evaluation shaped like the seed campaign (a 卫生局 班子 of five, one transferred out
-/// eight months ago, the seed's respondent categories), plus one account per staff role to look at it with.
+/// eight months ago, the seed's respondent categories), two closed rounds with ballots (<see cref="DemoResults"/>), plus one
+/// account per staff role to look at them with.
 /// </summary>
 public static class DemoEvaluation
 {
@@ -87,10 +88,12 @@ public static class DemoEvaluation
             Categories.Select((c, i) => new { Id = Guid.NewGuid(), evaluationId, c.Name, c.Expected, Position = i + 1 }), tx);
 
         await ActionLogWriter.AppendAsync(tx, "系统", "创建演示数据", $"{UnitName}《{EvaluationName}》，编号 {evaluationId}");
+        await DemoResults.SeedAsync(conn, tx, unitId, UnitName,
+            Members.Select(m => (m.Name, m.Title, m.TransferredMonthsAgo > 0 ? today.AddMonths(-m.TransferredMonthsAgo) : (DateOnly?)null)).ToList());
         await tx.CommitAsync();
 
         Console.WriteLine();
-        Console.WriteLine($"已创建演示评议：{UnitName}《{EvaluationName}》（草稿，可直接开始投票）。演示账号（密码只显示这一次）：");
+        Console.WriteLine($"已创建演示评议：{UnitName}《{EvaluationName}》（草稿，可直接开始投票），以及两轮已结束的示例评议（可查看结果、下载 PDF 和 Excel）。演示账号（密码只显示这一次）：");
         foreach (var (userName, role, password) in passwords)
             Console.WriteLine($"  {Roles.NameOf(role),-4} {userName,-16} 密码 {password}");
         Console.WriteLine();

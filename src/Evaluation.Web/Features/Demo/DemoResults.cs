@@ -1,0 +1,153 @@
+using System.Security.Cryptography;
+using Dapper;
+using Evaluation.Core.Ballots;
+using Evaluation.Core.Crypto;
+using Evaluation.Core.Forms;
+using Evaluation.Core.Slips;
+using Evaluation.Web.Infrastructure;
+using Npgsql;
+
+namespace Evaluation.Web.Features.Demo;
+
+/// <summary>
+/// <c>--demo</c>, continued: two closed rounds of the same 班子 (动员大会后 and 总结大会后) with ballots cast the real way
+/// (burnt slips, blind signatures under per-category keys), so results, reports, comparison and triage have something to show.
+/// The smallest category stays under k, to show how small groups are merged.
+/// </summary>
+public static class DemoResults
+{
+    private static readonly (string Name, int Expected, int Voters)[] Categories =
+        [("机关工作人员", 40, 36), ("直属单位领导班子成员", 20, 18), ("离退休老党员", 12, 10), ("服务对象代表", 4, 3)];
+
+    private static readonly string[] TeamOpinions =
+    [
+        "会议太多，希望精简会议、少发文件。", "希望班子成员多到基层一线调研。", "会议太多，希望精简会议。",
+        "希望公开重大事项决策过程。", "对群众反映的问题要有回音。", "建议减少各类检查评比。",
+    ];
+
+    private static readonly string[] MemberOpinions =
+    [
+        "希望多听取基层意见。", "工作作风扎实，希望继续保持。", "有时对下属批评过于严厉。", "希望多到分管单位现场办公。",
+    ];
+
+    public static async Task SeedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid unitId, string unitName,
+        IReadOnlyList<(string Name, string Title, DateOnly? TransferredOutOn)> members)
+    {
+        var random = new Random(2026);
+        var targets = members.Select((m, i) => new Target
+            {
+                Id = Guid.NewGuid(), Kind = TargetKind.Member, Name = m.Name, Title = m.Title, TransferredOutOn = m.TransferredOutOn, Position = i + 2,
+            })
+            .Prepend(new Target { Id = Guid.NewGuid(), Kind = TargetKind.Team, Name = $"{unitName}领导班子", Position = 1 }).ToList();
+        await SeedRoundAsync(conn, tx, unitId, "2026年第一季度民主评议（示例）", "动员大会后民主评议",
+            FormTemplates.MobilisationEvaluation.Questionnaire, targets, random, daysAgo: 90);
+        await SeedRoundAsync(conn, tx, unitId, "2026年第一季度满意度测评（示例）", "总结大会后满意度测评",
+            FormTemplates.ClosingSatisfaction.Questionnaire, targets.Select(t => t with { Id = Guid.NewGuid() }).ToList(), random, daysAgo: 30);
+    }
+
+    private static async Task SeedRoundAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid unitId, string name, string round,
+        Questionnaire questionnaire, IReadOnlyList<Target> targets, Random random, int daysAgo)
+    {
+        var id = Guid.NewGuid();
+        await conn.ExecuteAsync(
+            """
+            insert into evaluation (id, unit_id, name, round, status, questionnaire, frozen_form, form_hash, created_at, opened_at, closed_at)
+            values (@id, @unitId, @name, @round, 'closed', @Questionnaire, @Frozen, @Hash,
+                    now() - make_interval(days => @daysAgo + 1), now() - make_interval(days => @daysAgo), now() - make_interval(days => @daysAgo) + interval '40 minutes')
+            """,
+            new
+            {
+                id, unitId, name, round, daysAgo, Questionnaire = FormJson.Canonical(questionnaire),
+                Frozen = FormJson.FrozenForm(questionnaire, targets), Hash = FormJson.FormHash(questionnaire, targets),
+            }, tx);
+        await conn.ExecuteAsync(
+            """
+            insert into target (id, evaluation_id, kind, name, title, transferred_out_on, position)
+            values (@Id, @evaluationId, @Kind, @Name, @Title, @TransferredOutOn, @Position)
+            """,
+            targets.Select(t => new { t.Id, evaluationId = id, Kind = t.Kind == TargetKind.Team ? "team" : "member", t.Name, t.Title, t.TransferredOutOn, t.Position }), tx);
+
+        var ballots = new List<object>();
+        var slips = new List<object>();
+        for (var c = 0; c < Categories.Length; c++)
+        {
+            var (categoryName, expected, voters) = Categories[c];
+            var categoryId = Guid.NewGuid();
+            await conn.ExecuteAsync(
+                "insert into respondent_category (id, evaluation_id, name, expected_count, position) values (@categoryId, @id, @categoryName, @expected, @Position)",
+                new { categoryId, id, categoryName, expected, Position = c + 1 }, tx);
+            var key = BlindRsaPrivateKey.Generate();
+            await conn.ExecuteAsync(
+                "insert into signing_key (evaluation_id, category_id, public_key, private_key) values (@id, @categoryId, @PublicKey, @PrivateKey)",
+                new { id, categoryId, PublicKey = key.PublicKey.ExportSpki(), PrivateKey = key.ExportPkcs8() }, tx);
+
+            for (var v = 0; v < expected; v++)
+            {
+                if (v >= voters)
+                {
+                    slips.Add(new { TokenHash = RandomNumberGenerator.GetBytes(32), id, categoryId, BlindedHash = (byte[]?)null, BlindSignature = (byte[]?)null });
+                    continue;
+                }
+                // The same two steps as a phone: check-in signs a blinded message; the ballot carries the unblinded signature.
+                var message = BlindRsa.Prepare(RandomNumberGenerator.GetBytes(32));
+                var blinding = BlindRsa.Blind(key.PublicKey, message);
+                var blindSignature = BlindRsa.BlindSign(key, blinding.BlindedMessage);
+                var signature = BlindRsa.Finalize(key.PublicKey, message, blindSignature, blinding.Inverse);
+                slips.Add(new { TokenHash = RandomNumberGenerator.GetBytes(32), id, categoryId, BlindedHash = SHA256.HashData(blinding.BlindedMessage), BlindSignature = blindSignature });
+                var answers = v == 0 && c == 0 ? new BallotAnswers() : Answers(questionnaire, targets, random);
+                ballots.Add(new
+                {
+                    Id = Guid.NewGuid(), EvaluationId = id, categoryId, Message = message, Signature = signature,
+                    Answers = BallotJson.Canonical(BallotValidator.Normalise(answers)), Receipt = Receipt.From(message),
+                });
+            }
+        }
+        await conn.ExecuteAsync(
+            """
+            insert into slip (token_hash, evaluation_id, category_id, blinded_hash, blind_signature)
+            values (@TokenHash, @id, @categoryId, @BlindedHash, @BlindSignature)
+            """, slips, tx);
+        await conn.ExecuteAsync(
+            """
+            insert into ballot (id, evaluation_id, category_id, message, signature, answers, receipt)
+            values (@Id, @EvaluationId, @categoryId, @Message, @Signature, @Answers, @Receipt)
+            """, ballots.OrderBy(_ => random.Next()), tx);
+        await ActionLogWriter.AppendAsync(tx, "系统", "创建演示数据", $"已结束的示例评议《{name}》，{ballots.Count} 票，编号 {id}");
+    }
+
+    /// <summary>A plausible ballot: mostly favourable, one member clearly less so, a few symptoms and opinions.</summary>
+    private static BallotAnswers Answers(Questionnaire questionnaire, IReadOnlyList<Target> targets, Random random)
+    {
+        Answer? Answer(Question q, Target? target)
+        {
+            var doubted = target?.Position == 4;
+            switch (q.Kind)
+            {
+                case QuestionKind.Rating:
+                    var grades = Scale.Find(q.Scale)!.Grades;
+                    double[] weights = doubted ? [0.15, 0.4, 0.3, 0.15] : [0.55, 0.32, 0.1, 0.03];
+                    if (random.NextDouble() < 0.03 && q.AllowUnknown) return new() { Choice = Scale.Unknown };
+                    var roll = random.NextDouble();
+                    for (var i = 0; i < grades.Count; i++)
+                        if ((roll -= weights[Math.Min(i, weights.Length - 1)]) < 0) return new() { Choice = grades[i] };
+                    return new() { Choice = grades[^1] };
+                case QuestionKind.Symptoms:
+                    var ticked = q.Options.Where(_ => random.NextDouble() < (doubted ? 0.2 : 0.07)).ToList();
+                    return ticked.Count > 0 ? new() { Choices = ticked } : new() { Choices = [q.NoneOption!] };
+                case QuestionKind.Text:
+                    var pool = target?.Kind == TargetKind.Member ? MemberOpinions : TeamOpinions;
+                    return random.NextDouble() < 0.2 ? new() { Text = pool[random.Next(pool.Length)] } : null;
+                default:
+                    return null;
+            }
+        }
+
+        return new BallotAnswers
+        {
+            Once = questionnaire.Questions.Where(q => !q.IsPerTarget)
+                .Select(q => (q.Id, Answer: Answer(q, null))).Where(p => p.Answer is not null).ToDictionary(p => p.Id, p => p.Answer!),
+            Targets = targets.ToDictionary(t => t.Id, t => (IReadOnlyDictionary<string, Answer>)questionnaire.Questions.Where(t.IsAskedAbout)
+                .Select(q => (q.Id, Answer: Answer(q, t))).Where(p => p.Answer is not null).ToDictionary(p => p.Id, p => p.Answer!)),
+        };
+    }
+}
