@@ -13,15 +13,12 @@ public static class BallotJson
     private const string Reload = "请刷新页面后重新填写。";
     private const int QuoteLength = 40;
 
-    // Same names and rules as every form JSON, and stricter on duplicates: a ballot naming one answer twice is ambiguous.
-    private static readonly JsonSerializerOptions ReadOptions = new(FormJson.Options) { AllowDuplicateProperties = false };
-
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 16 };
 
     public static string Canonical(BallotAnswers answers) => FormJson.Canonical(answers);
 
     /// <summary>
-    /// Reads a submitted ballot. Its shape is checked first, by hand, so that every refusal says in Chinese where the
+    /// Reads a submitted ballot. Its shape is checked by hand while it is read, so that every refusal says in Chinese where the
     /// JSON is wrong: not JSON, an unknown field, a target key that is not a guid, a name given twice, a value of the
     /// wrong type (null is accepted only for the four fields of an answer). Whether the answers fit the questionnaire
     /// is <see cref="BallotValidator.Validate"/>'s job.
@@ -37,10 +34,9 @@ public static class BallotJson
         try
         {
             using var document = JsonDocument.Parse(json, DocumentOptions);
-            error = CheckBallot(document.RootElement);
+            error = ReadBallot(document.RootElement, out answers);
             if (error is not null)
                 return false;
-            answers = document.RootElement.Deserialize<BallotAnswers>(ReadOptions);
         }
         catch (Exception e) when (e is JsonException or InvalidOperationException or FormatException)
         {
@@ -48,94 +44,125 @@ public static class BallotJson
             error = $"答卷不是有效的 JSON，无法读取，{Reload}";
             return false;
         }
-        if (answers is null)
-        {
-            error = $"答卷内容为空，{Reload}";
-            return false;
-        }
-        return true;
+        return answers is not null;
     }
 
-    private static string? CheckBallot(JsonElement root)
+    // One pass that checks the shape and builds the answers: the tally reads every ballot of an evaluation this way, so
+    // paths for messages are only put together when there is an error to report.
+    private static string? ReadBallot(JsonElement root, out BallotAnswers? answers)
     {
+        answers = null;
         if (root.ValueKind != JsonValueKind.Object)
             return WrongType("$", "对象");
-        var names = new HashSet<string>(StringComparer.Ordinal);
+        IReadOnlyDictionary<string, Answer>? once = null;
+        IReadOnlyDictionary<Guid, IReadOnlyDictionary<string, Answer>>? targets = null;
         foreach (var property in root.EnumerateObject())
         {
-            var path = $"$.{property.Name}";
-            var error = !names.Add(property.Name) ? Duplicate(property.Name, "$")
-                : property.Name switch
-                {
-                    "once" => CheckSection(property.Value, path),
-                    "targets" => CheckTargets(property.Value, path),
-                    _ => UnknownField(property.Name, "$"),
-                };
+            var error = property.Name switch
+            {
+                "once" when once is not null => Duplicate("once", "$"),
+                "targets" when targets is not null => Duplicate("targets", "$"),
+                "once" => ReadSection(property.Value, "$.once", out once),
+                "targets" => ReadTargets(property.Value, "$.targets", out targets),
+                _ => UnknownField(property.Name, "$"),
+            };
             if (error is not null) return error;
         }
+        answers = new BallotAnswers
+        {
+            Once = once ?? new Dictionary<string, Answer>(),
+            Targets = targets ?? new Dictionary<Guid, IReadOnlyDictionary<string, Answer>>(),
+        };
         return null;
     }
 
-    private static string? CheckTargets(JsonElement targets, string path)
+    private static string? ReadTargets(JsonElement element, string path, out IReadOnlyDictionary<Guid, IReadOnlyDictionary<string, Answer>>? targets)
     {
-        if (targets.ValueKind != JsonValueKind.Object)
+        targets = null;
+        if (element.ValueKind != JsonValueKind.Object)
             return WrongType(path, "对象");
-        var ids = new HashSet<Guid>();
-        foreach (var property in targets.EnumerateObject())
+        var read = new Dictionary<Guid, IReadOnlyDictionary<string, Answer>>();
+        foreach (var property in element.EnumerateObject())
         {
             if (!Guid.TryParseExact(property.Name, "D", out var id))
                 return $"答卷中的评议对象编号“{Quote(property.Name)}”无效（位置：{path}），{Reload}";
             // Two spellings of one guid (upper and lower case) are one target named twice.
-            if (!ids.Add(id))
+            if (read.ContainsKey(id))
                 return Duplicate(property.Name, path);
-            if (CheckSection(property.Value, $"{path}.{id}") is { } error)
+            if (ReadSection(property.Value, $"{path}.{id}", out var section) is { } error)
                 return error;
+            read[id] = section!;
         }
+        targets = read;
         return null;
     }
 
-    private static string? CheckSection(JsonElement section, string path)
+    private static string? ReadSection(JsonElement element, string path, out IReadOnlyDictionary<string, Answer>? section)
     {
-        if (section.ValueKind != JsonValueKind.Object)
+        section = null;
+        if (element.ValueKind != JsonValueKind.Object)
             return WrongType(path, "对象");
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var property in section.EnumerateObject())
+        var read = new Dictionary<string, Answer>(StringComparer.Ordinal);
+        foreach (var property in element.EnumerateObject())
         {
-            if (!names.Add(property.Name))
+            if (read.ContainsKey(property.Name))
                 return Duplicate(property.Name, path);
-            if (CheckAnswer(property.Value, $"{path}.{Quote(property.Name)}") is { } error)
+            if (ReadAnswer(property.Value, path, property.Name, out var answer) is { } error)
                 return error;
+            read[property.Name] = answer!;
         }
+        section = read;
         return null;
     }
 
-    private static string? CheckAnswer(JsonElement answer, string path)
+    private static string? ReadAnswer(JsonElement element, string sectionPath, string questionId, out Answer? answer)
     {
-        if (answer.ValueKind != JsonValueKind.Object)
-            return WrongType(path, "对象");
-        var names = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var property in answer.EnumerateObject())
+        answer = null;
+        if (element.ValueKind != JsonValueKind.Object)
+            return WrongType($"{sectionPath}.{Quote(questionId)}", "对象");
+        string? choice = null, other = null, text = null;
+        IReadOnlyList<string>? choices = null;
+        var seen = 0;
+        foreach (var property in element.EnumerateObject())
         {
-            if (!names.Add(property.Name))
-                return Duplicate(property.Name, path);
             var value = property.Value;
-            var at = $"{path}.{property.Name}";
-            switch (property.Name)
+            var (bit, isList) = property.Name switch
             {
-                case "choice" or "other" or "text":
-                    if (value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
-                        return WrongType(at, "文字");
-                    break;
-                case "choices":
-                    if (value.ValueKind == JsonValueKind.Null)
-                        break;
-                    if (value.ValueKind != JsonValueKind.Array || value.EnumerateArray().Any(v => v.ValueKind != JsonValueKind.String))
-                        return WrongType(at, "文字列表");
-                    break;
-                default:
-                    return UnknownField(property.Name, path);
+                "choice" => (1, false),
+                "other" => (2, false),
+                "text" => (4, false),
+                "choices" => (8, true),
+                _ => (0, false),
+            };
+            if (bit == 0)
+                return UnknownField(property.Name, $"{sectionPath}.{Quote(questionId)}");
+            if ((seen & bit) != 0)
+                return Duplicate(property.Name, $"{sectionPath}.{Quote(questionId)}");
+            seen |= bit;
+            if (value.ValueKind == JsonValueKind.Null)
+                continue;
+            if (!isList)
+            {
+                if (value.ValueKind != JsonValueKind.String)
+                    return WrongType($"{sectionPath}.{Quote(questionId)}.{property.Name}", "文字");
+                var read = value.GetString();
+                if (bit == 1) choice = read;
+                else if (bit == 2) other = read;
+                else text = read;
+                continue;
             }
+            if (value.ValueKind != JsonValueKind.Array)
+                return WrongType($"{sectionPath}.{Quote(questionId)}.{property.Name}", "文字列表");
+            var list = new List<string>(value.GetArrayLength());
+            foreach (var item in value.EnumerateArray())
+            {
+                if (item.ValueKind != JsonValueKind.String)
+                    return WrongType($"{sectionPath}.{Quote(questionId)}.{property.Name}", "文字列表");
+                list.Add(item.GetString()!);
+            }
+            choices = list;
         }
+        answer = new Answer { Choice = choice, Choices = choices, Other = other, Text = text };
         return null;
     }
 

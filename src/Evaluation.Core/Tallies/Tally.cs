@@ -71,8 +71,11 @@ public sealed record TargetTally(Target Target, IReadOnlyList<ItemTally> Items, 
 /// </summary>
 public sealed record Opinion(string Key, Target? Target, Question Question, string Text, bool IsOther);
 
-/// <summary>A ballot row for the 原始票 sheet: the category group instead of the category, and no credential.</summary>
-public sealed record AnonymousBallot(string Group, bool Abstained, BallotAnswers Answers);
+/// <summary>
+/// A ballot row for the 原始票 sheet: no category and no credential, and without its answers to items the tally
+/// suppressed, since a row per voter would otherwise let anyone recount the small cell.
+/// </summary>
+public sealed record AnonymousBallot(bool Abstained, BallotAnswers Answers);
 
 /// <summary>
 /// The count of one evaluation (DESIGN.md §4), computed from the frozen form and the ballots alone, so the server's
@@ -104,9 +107,13 @@ public sealed record Tally(
 
         var byId = questions.ToDictionary(q => q.Id, StringComparer.Ordinal);
         var targetsById = targets.ToDictionary(t => t.Id);
-        var read = ballots.Select(b => (Ballot: b, Answers: Read(b.Answers, byId, targetsById))).ToList();
-        var valid = read.Where(r => r.Answers is not null).Select(r => (r.Ballot, Answers: r.Answers!)).ToList();
-        var answering = valid.Where(v => !BallotValidator.IsBlank(v.Answers)).ToList();
+        // Reading is most of the work and each ballot stands alone: spread it over the cores, keep the order.
+        var read = ballots.AsParallel().AsOrdered()
+            .Select(b => (Ballot: b, Answers: Read(b.Answers, byId, targetsById)))
+            .Select(r => (r.Ballot, r.Answers, Blank: r.Answers is not null && BallotValidator.IsBlank(r.Answers)))
+            .ToList();
+        var valid = read.Where(r => r.Answers is not null).Select(r => (r.Ballot, Answers: r.Answers!, r.Blank)).ToList();
+        var answering = valid.Where(v => !v.Blank).ToList();
         var turnout = new Turnout(
             Expected: categories.Sum(c => c.Expected),
             CheckedIn: categories.Sum(c => c.CheckedIn),
@@ -133,7 +140,7 @@ public sealed record Tally(
                 items.Add(index[(t.Id, q.Id)] = new Counter(q, t, groups.Count));
 
         var opinions = new List<Opinion>();
-        foreach (var (ballot, answers) in answering)
+        foreach (var (ballot, answers, _) in answering)
         {
             var group = groupOf.TryGetValue(ballot.CategoryId, out var g) ? g : -1;
             foreach (var (qid, answer) in answers.Once)
@@ -165,16 +172,19 @@ public sealed record Tally(
 
         var shuffled = opinions.ToArray();
         random.Shuffle(shuffled);
-        var anonymous = suppressed ? [] : valid
-            .Select(v => new AnonymousBallot(
-                groupOf.TryGetValue(v.Ballot.CategoryId, out var g) ? groups[g].Name : "",
-                BallotValidator.IsBlank(v.Answers), v.Answers))
-            .ToArray();
-        // With fewer than two columns, the category of a row would single nobody out but say nothing either: leave it blank.
+        var shown = tallies.Where(t => !t.Suppressed).Select(t => (t.Target?.Id, t.Question.Id)).ToHashSet();
+        var anonymous = suppressed ? [] : valid.Select(v => new AnonymousBallot(v.Blank, WithoutSuppressed(v.Answers, shown))).ToArray();
         random.Shuffle(anonymous);
 
         return new Tally(form, settings, turnout, categories, fingerprint, suppressed, groups, general, Rank(perTarget), shuffled, anonymous);
     }
+
+    private static BallotAnswers WithoutSuppressed(BallotAnswers answers, HashSet<(Guid?, string)> shown) => new()
+    {
+        Once = answers.Once.Where(p => shown.Contains((null, p.Key))).ToDictionary(p => p.Key, p => p.Value),
+        Targets = answers.Targets.ToDictionary(s => s.Key,
+            s => (IReadOnlyDictionary<string, Answer>)s.Value.Where(p => shown.Contains((s.Key, p.Key))).ToDictionary(p => p.Key, p => p.Value)),
+    };
 
     /// <summary>The answers if the ballot fits the frozen form's structure; null makes it 无效.</summary>
     private static BallotAnswers? Read(string json, Dictionary<string, Question> questions, Dictionary<Guid, Target> targets)
@@ -188,7 +198,7 @@ public sealed record Tally(
             foreach (var id in section.Keys)
                 if (!questions.TryGetValue(id, out var q) || !target.IsAskedAbout(q)) return null;
         }
-        return BallotValidator.Normalise(answers);
+        return answers;
     }
 
     /// <summary>
@@ -281,26 +291,34 @@ public sealed record Tally(
                     if (answer.HasChoice == answer.HasOther || answer.HasChoice && option < 0 || answer.HasOther && !question.AllowOther
                         || answer.HasChoices || answer.HasText) return Void();
                     _answered++;
-                    if (answer.HasOther) { _other++; return [(answer.Other!, true)]; }
+                    if (answer.HasOther) { _other++; return [(answer.Other!.Trim(), true)]; }
                     _counts[option]++;
                     return [];
                 case QuestionKind.MultipleChoice:
                 case QuestionKind.Symptoms:
-                    var chosen = (answer.Choices ?? []).Select(c => Array.IndexOf(_options, c)).ToList();
+                    var choices = answer.Choices ?? [];
                     var none = question.Kind == QuestionKind.Symptoms && question.NoneOption is not null ? _options.Length - 1 : -1;
-                    var ticks = chosen.Count + (answer.HasOther ? 1 : 0);
-                    if (chosen.Contains(-1) || chosen.Distinct().Count() != chosen.Count || answer.HasOther && !question.AllowOther
-                        || none >= 0 && chosen.Contains(none) && ticks > 1 || question.MaxSelections is { } max && ticks > max
-                        || answer.HasChoice || answer.HasText) return Void();
+                    var ticks = choices.Count + (answer.HasOther ? 1 : 0);
+                    // A bit per option: forms have at most 30 (QuestionnaireValidator.MaxOptions), and more than 64 would void the item.
+                    ulong chosen = 0;
+                    foreach (var choice in choices)
+                    {
+                        var index = Array.IndexOf(_options, choice);
+                        if (index is < 0 or >= 64 || (chosen & 1UL << index) != 0) return Void();
+                        chosen |= 1UL << index;
+                    }
+                    if (answer.HasOther && !question.AllowOther || none >= 0 && (chosen & 1UL << none) != 0 && ticks > 1
+                        || question.MaxSelections is { } max && ticks > max || answer.HasChoice || answer.HasText) return Void();
                     _answered++;
-                    foreach (var c in chosen) _counts[c]++;
+                    for (var i = 0; i < _options.Length && i < 64; i++)
+                        if ((chosen & 1UL << i) != 0) _counts[i]++;
                     if (!answer.HasOther) return [];
                     _other++;
-                    return [(answer.Other!, true)];
+                    return [(answer.Other!.Trim(), true)];
                 default:
                     if (!answer.HasText || answer.HasChoice || answer.HasChoices || answer.HasOther) return Void();
                     _answered++;
-                    return [(answer.Text!, false)];
+                    return [(answer.Text!.Trim(), false)];
             }
         }
 

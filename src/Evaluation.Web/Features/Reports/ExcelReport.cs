@@ -507,13 +507,12 @@ public static class ExcelReport
             .SelectMany(t => questions.Where(t.Target.IsAskedAbout).Select(q => new BallotColumn(t.Target, q)))
             .Concat(questions.Where(q => !q.IsPerTarget).Select(q => new BallotColumn(null, q)))
             .ToList();
-        s.Header(1, 1, ["", "", .. columns.Select(c => c.Target?.Name ?? Whole)]);
-        s.Header(2, 1, ["类别分组", "是否弃权", .. columns.Select(c => c.Question.Text)]);
-        foreach (var group in tally.Groups)
-            s.Measure(1, group.Name);
-        var widths = new Dictionary<int, double> { [2] = 10 };
+        // No category column: a row per voter beside its category would let anyone recount a cell the tally kept back.
+        s.Header(1, 1, ["", .. columns.Select(c => c.Target?.Name ?? Whole)]);
+        s.Header(2, 1, ["是否弃权", .. columns.Select(c => c.Question.Text)]);
+        var widths = new Dictionary<int, double> { [1] = 10 };
         for (var i = 0; i < columns.Count; i++)
-            widths[i + 3] = columns[i].Question.Kind switch
+            widths[i + 2] = columns[i].Question.Kind switch
             {
                 QuestionKind.Rating => 12,
                 QuestionKind.SingleChoice => 16,
@@ -522,7 +521,7 @@ public static class ExcelReport
             };
         if (tally.Ballots.Count == 0)
             s.Note(3, "没有有效票。");
-        s.Freeze(2, 2);
+        s.Freeze(2, 1);
         s.Finish(minimum: 10, maximum: 30, fixedWidths: widths, wrap: [], wrapHeaderRow: 2);
 
         return [new StreamedRows(3, tally.Ballots.Select(ballot => BallotRow(ballot, columns)))];
@@ -530,14 +529,13 @@ public static class ExcelReport
 
     private static IEnumerable<StreamedCell> BallotRow(AnonymousBallot ballot, List<BallotColumn> columns)
     {
-        yield return new StreamedCell(1, ballot.Group);
-        yield return new StreamedCell(2, ballot.Abstained ? "是" : "否");
+        yield return new StreamedCell(1, ballot.Abstained ? "是" : "否");
         for (var c = 0; c < columns.Count; c++)
         {
             var (target, question) = (columns[c].Target, columns[c].Question);
             var section = target is null ? ballot.Answers.Once : ballot.Answers.Targets.GetValueOrDefault(target.Id);
             if (section?.GetValueOrDefault(question.Id) is { } answer)
-                yield return new StreamedCell(c + 3, AnswerText(answer));
+                yield return new StreamedCell(c + 2, AnswerText(answer));
         }
     }
 

@@ -44,6 +44,17 @@ public sealed class ReportsController(NpgsqlDataSource db, PdfPrinter pdf, ViewR
         return File(document, "application/pdf", FileName(evaluation, "pdf"));
     }
 
+    [HttpGet("results.xlsx")]
+    public async Task<IActionResult> Excel(Guid id, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        if (await EvaluationResults.FindClosedAsync(conn, id, User) is not { } evaluation) return NotFound();
+        var report = await EvaluationResults.LoadAsync(conn, evaluation, ct);
+        var workbook = ExcelReport.Build(report);
+        await LogExportAsync(conn, evaluation, "Excel", report.Tally, ct);
+        return File(workbook, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", FileName(evaluation, "xlsx"));
+    }
+
     [HttpGet("compare")]
     public async Task<IActionResult> Compare(Guid id, [FromQuery] Guid? with, CancellationToken ct)
     {

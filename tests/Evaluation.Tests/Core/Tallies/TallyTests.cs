@@ -178,7 +178,6 @@ public sealed class TallyTests
 
         Assert.That(tally.Groups, Is.Empty);
         Assert.That(tally.Targets.SelectMany(t => t.Items).SelectMany(i => i.ByGroup), Is.Empty);
-        Assert.That(tally.Ballots.Select(b => b.Group).Distinct(), Is.EqualTo(new[] { "" }));
     }
 
     [Test]
@@ -225,6 +224,21 @@ public sealed class TallyTests
         Assert.That(opinions.Single(o => o.Text == "=1+1").Target, Is.Null);
         Assert.That(opinions.Where(o => o.Target?.Id == Zhang.Id).Count(), Is.EqualTo(2));
         Assert.That(opinions.Select(o => o.Key).Distinct().Count(), Is.EqualTo(3));
+    }
+
+    [Test]
+    public void Anonymous_ballots_leave_out_answers_to_suppressed_items_and_keep_the_rest()
+    {
+        var tally = Count();
+        var teamWind1 = tally.Targets.Single(t => t.Target.Id == Team.Id).Items.Single(i => i.Question.Id == "wind-1");
+        Assert.That(teamWind1.Suppressed, Is.False);
+        var zhangOpinion = tally.Targets.Single(t => t.Target.Id == Zhang.Id).Items.Single(i => i.Question.Id == "target-opinion");
+        Assert.That(zhangOpinion.Suppressed, Is.True, "two opinions about 张三 are fewer than k");
+
+        Assert.That(tally.Ballots, Has.Count.EqualTo(17));
+        Assert.That(tally.Ballots.Count(b => b.Abstained), Is.EqualTo(1));
+        Assert.That(tally.Ballots.Count(b => b.Answers.Targets.GetValueOrDefault(Team.Id)?.ContainsKey("wind-1") == true), Is.EqualTo(7));
+        Assert.That(tally.Ballots.Count(b => b.Answers.Targets.GetValueOrDefault(Zhang.Id)?.ContainsKey("target-opinion") == true), Is.Zero);
     }
 
     [Test]
