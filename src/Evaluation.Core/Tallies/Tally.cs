@@ -92,7 +92,7 @@ public sealed record Tally(
     IReadOnlyList<ItemTally> General,
     IReadOnlyList<TargetTally> Targets,
     IReadOnlyList<Opinion> Opinions,
-    IReadOnlyList<AnonymousBallot> Ballots)
+    IEnumerable<AnonymousBallot> Ballots)
 {
     public const string CompetenceWarning = "基本称职和不称职合计达三分之一";
     public const string SatisfactionWarning = "满意率低于 60%";
@@ -107,42 +107,32 @@ public sealed record Tally(
 
         var byId = questions.ToDictionary(q => q.Id, StringComparer.Ordinal);
         var targetsById = targets.ToDictionary(t => t.Id);
-        // Reading is most of the work and each ballot stands alone: spread it over the cores, keep the order.
-        var read = ballots.AsParallel().AsOrdered()
-            .Select(b => (Ballot: b, Answers: Read(b.Answers, byId, targetsById)))
-            .Select(r => (r.Ballot, r.Answers, Blank: r.Answers is not null && BallotValidator.IsBlank(r.Answers)))
-            .ToList();
-        var valid = read.Where(r => r.Answers is not null).Select(r => (r.Ballot, Answers: r.Answers!, r.Blank)).ToList();
-        var answering = valid.Where(v => !v.Blank).ToList();
-        var turnout = new Turnout(
-            Expected: categories.Sum(c => c.Expected),
-            CheckedIn: categories.Sum(c => c.CheckedIn),
-            Issued: categories.Sum(c => c.Issued - c.Voided),
-            Received: ballots.Count,
-            Valid: valid.Count,
-            Invalid: ballots.Count - valid.Count,
-            Abstained: valid.Count - answering.Count);
-        var fingerprint = BallotSet.Fingerprint(ballots);
-
-        var suppressed = answering.Count < k;
-        var groups = suppressed ? [] : FormGroups(categories, answering.GroupBy(a => a.Ballot.CategoryId).ToDictionary(g => g.Key, g => g.Count()), k);
-        var groupOf = new Dictionary<Guid, int>();
-        for (var g = 0; g < groups.Count; g++)
-            foreach (var id in groups[g].CategoryIds)
-                groupOf[id] = g;
+        var categoryIndex = new Dictionary<Guid, int>();
+        for (var c = 0; c < categories.Count; c++)
+            categoryIndex.TryAdd(categories[c].Id, c);
 
         var items = new List<Counter>();
         var index = new Dictionary<(Guid?, string), Counter>();
         foreach (var q in questions.Where(q => !q.IsPerTarget))
-            items.Add(index[(null, q.Id)] = new Counter(q, null, groups.Count));
+            items.Add(index[(null, q.Id)] = new Counter(q, null, categories.Count));
         foreach (var t in targets)
             foreach (var q in questions.Where(t.IsAskedAbout))
-                items.Add(index[(t.Id, q.Id)] = new Counter(q, t, groups.Count));
+                items.Add(index[(t.Id, q.Id)] = new Counter(q, t, categories.Count));
 
+        // One pass, counting per category and keeping nothing of a ballot once it is counted: holding a million parsed
+        // answers costs more in garbage collection than reading them. Categories are merged into groups afterwards.
+        var valid = new List<TallyBallot>();
+        var answeringPerCategory = new Dictionary<Guid, int>();
         var opinions = new List<Opinion>();
-        foreach (var (ballot, answers, _) in answering)
+        var answering = 0;
+        foreach (var ballot in ballots)
         {
-            var group = groupOf.TryGetValue(ballot.CategoryId, out var g) ? g : -1;
+            if (Read(ballot.Answers, byId, targetsById) is not { } answers) continue;
+            valid.Add(ballot);
+            if (BallotValidator.IsBlank(answers)) continue;
+            answering++;
+            answeringPerCategory[ballot.CategoryId] = answeringPerCategory.GetValueOrDefault(ballot.CategoryId) + 1;
+            var category = categoryIndex.GetValueOrDefault(ballot.CategoryId, -1);
             foreach (var (qid, answer) in answers.Once)
                 Add(index[(null, qid)], answer, null);
             foreach (var (tid, section) in answers.Targets)
@@ -151,17 +141,27 @@ public sealed record Tally(
 
             void Add(Counter counter, Answer answer, Guid? targetId)
             {
-                var texts = counter.Add(answer, group);
-                if (suppressed) return;
-                foreach (var (text, isOther) in texts)
-                {
-                    var key = OpinionKey(ballot.Message, $"{(targetId is { } id ? id.ToString("N") : "-")}/{counter.Question.Id}{(isOther ? "/other" : "")}");
-                    opinions.Add(new Opinion(key, counter.Target, counter.Question, text, isOther));
-                }
+                if (counter.Add(answer, category) is not var (text, isOther)) return;
+                var key = OpinionKey(ballot.Message, $"{(targetId is { } id ? id.ToString("N") : "-")}/{counter.Question.Id}{(isOther ? "/other" : "")}");
+                opinions.Add(new Opinion(key, counter.Target, counter.Question, text, isOther));
             }
         }
 
-        var tallies = items.Select(c => c.Result(answering.Count, k, settings, groups)).ToList();
+        var turnout = new Turnout(
+            Expected: categories.Sum(c => c.Expected),
+            CheckedIn: categories.Sum(c => c.CheckedIn),
+            Issued: categories.Sum(c => c.Issued - c.Voided),
+            Received: ballots.Count,
+            Valid: valid.Count,
+            Invalid: ballots.Count - valid.Count,
+            Abstained: valid.Count - answering);
+        var fingerprint = BallotSet.Fingerprint(ballots);
+        var suppressed = answering < k;
+        var groups = suppressed ? [] : FormGroups(categories, answeringPerCategory, k);
+        if (suppressed) opinions.Clear();
+        var groupMembers = groups.Select(g => g.CategoryIds.Select(id => categoryIndex[id]).ToArray()).ToList();
+
+        var tallies = items.Select(c => c.Result(answering, k, settings, groups, groupMembers)).ToList();
         var general = tallies.Where(t => t.Target is null).ToList();
         var perTarget = targets.Select(t =>
         {
@@ -172,19 +172,31 @@ public sealed record Tally(
 
         var shuffled = opinions.ToArray();
         random.Shuffle(shuffled);
-        var shown = tallies.Where(t => !t.Suppressed).Select(t => (t.Target?.Id, t.Question.Id)).ToHashSet();
-        var anonymous = suppressed ? [] : valid.Select(v => new AnonymousBallot(v.Blank, WithoutSuppressed(v.Answers, shown))).ToArray();
-        random.Shuffle(anonymous);
+        var hidden = tallies.Where(t => t.Suppressed && t.Answered + t.Void > 0).Select(t => (t.Target?.Id, t.Question.Id)).ToHashSet();
+        var rows = suppressed ? [] : valid.Select(b => b.Answers).ToArray();
+        random.Shuffle(rows);
+        // Read again row by row as the 原始票 sheet is written, for the same reason as above.
+        var anonymous = rows.Select(json =>
+        {
+            var answers = Read(json, byId, targetsById)!;
+            return new AnonymousBallot(BallotValidator.IsBlank(answers), WithoutHidden(answers, hidden));
+        });
 
         return new Tally(form, settings, turnout, categories, fingerprint, suppressed, groups, general, Rank(perTarget), shuffled, anonymous);
     }
 
-    private static BallotAnswers WithoutSuppressed(BallotAnswers answers, HashSet<(Guid?, string)> shown) => new()
+    private static BallotAnswers WithoutHidden(BallotAnswers answers, HashSet<(Guid?, string)> hidden)
     {
-        Once = answers.Once.Where(p => shown.Contains((null, p.Key))).ToDictionary(p => p.Key, p => p.Value),
-        Targets = answers.Targets.ToDictionary(s => s.Key,
-            s => (IReadOnlyDictionary<string, Answer>)s.Value.Where(p => shown.Contains((s.Key, p.Key))).ToDictionary(p => p.Key, p => p.Value)),
-    };
+        bool Shown(Guid? target, string question) => !hidden.Contains((target, question));
+        if (hidden.Count == 0 || answers.Once.Keys.All(q => Shown(null, q)) && answers.Targets.All(s => s.Value.Keys.All(q => Shown(s.Key, q))))
+            return answers;
+        return new()
+        {
+            Once = answers.Once.Where(p => Shown(null, p.Key)).ToDictionary(p => p.Key, p => p.Value),
+            Targets = answers.Targets.ToDictionary(s => s.Key,
+                s => (IReadOnlyDictionary<string, Answer>)s.Value.Where(p => Shown(s.Key, p.Key)).ToDictionary(p => p.Key, p => p.Value)),
+        };
+    }
 
     /// <summary>The answers if the ballot fits the frozen form's structure; null makes it 无效.</summary>
     private static BallotAnswers? Read(string json, Dictionary<string, Question> questions, Dictionary<Guid, Target> targets)
@@ -254,7 +266,7 @@ public sealed record Tally(
     }
 
     /// <summary>Running counts for one item while the ballots are read.</summary>
-    private sealed class Counter(Question question, Target? target, int groupCount)
+    private sealed class Counter(Question question, Target? target, int categoryCount)
     {
         private readonly string[] _options = question.Kind switch
         {
@@ -264,17 +276,18 @@ public sealed record Tally(
         };
         private readonly int[] _counts = new int[question.Kind == QuestionKind.Rating ? Forms.Scale.Find(question.Scale)?.Grades.Count ?? 0
             : question.Options.Count + (question.Kind == QuestionKind.Symptoms && question.NoneOption is not null ? 1 : 0)];
-        // Per group: the grades, then 不了解.
-        private readonly int[][] _groupCounts = Enumerable.Range(0, groupCount).Select(_ => new int[(Forms.Scale.Find(question.Scale)?.Grades.Count ?? 0) + 1]).ToArray();
+        // Ratings, per category: the grades, then 不了解.
+        private readonly int[][] _categoryCounts = Enumerable.Range(0, question.Kind == QuestionKind.Rating ? categoryCount : 0)
+            .Select(_ => new int[(Forms.Scale.Find(question.Scale)?.Grades.Count ?? 0) + 1]).ToArray();
         private int _answered, _void, _unknown, _other;
 
         public Question Question => question;
         public Target? Target => target;
 
         /// <summary>Counts one answer; returns its free text (the text itself, or the 其他 box) to be listed verbatim.</summary>
-        public IEnumerable<(string Text, bool IsOther)> Add(Answer answer, int group)
+        public (string Text, bool IsOther)? Add(Answer answer, int category)
         {
-            if (answer.IsEmpty) return [];
+            if (answer.IsEmpty) return null;
             switch (question.Kind)
             {
                 case QuestionKind.Rating:
@@ -284,16 +297,16 @@ public sealed record Tally(
                     _answered++;
                     if (unknown) _unknown++;
                     else _counts[grade]++;
-                    if (group >= 0) _groupCounts[group][unknown ? _counts.Length : grade]++;
-                    return [];
+                    if (category >= 0) _categoryCounts[category][unknown ? _counts.Length : grade]++;
+                    return null;
                 case QuestionKind.SingleChoice:
                     var option = Array.IndexOf(_options, answer.Choice);
                     if (answer.HasChoice == answer.HasOther || answer.HasChoice && option < 0 || answer.HasOther && !question.AllowOther
                         || answer.HasChoices || answer.HasText) return Void();
                     _answered++;
-                    if (answer.HasOther) { _other++; return [(answer.Other!.Trim(), true)]; }
+                    if (answer.HasOther) { _other++; return (answer.Other!.Trim(), true); }
                     _counts[option]++;
-                    return [];
+                    return null;
                 case QuestionKind.MultipleChoice:
                 case QuestionKind.Symptoms:
                     var choices = answer.Choices ?? [];
@@ -312,23 +325,23 @@ public sealed record Tally(
                     _answered++;
                     for (var i = 0; i < _options.Length && i < 64; i++)
                         if ((chosen & 1UL << i) != 0) _counts[i]++;
-                    if (!answer.HasOther) return [];
+                    if (!answer.HasOther) return null;
                     _other++;
-                    return [(answer.Other!.Trim(), true)];
+                    return (answer.Other!.Trim(), true);
                 default:
                     if (!answer.HasText || answer.HasChoice || answer.HasChoices || answer.HasOther) return Void();
                     _answered++;
-                    return [(answer.Text!.Trim(), false)];
+                    return (answer.Text!.Trim(), false);
             }
         }
 
-        private IEnumerable<(string, bool)> Void()
+        private (string, bool)? Void()
         {
             _void++;
-            return [];
+            return null;
         }
 
-        public ItemTally Result(int answeringBallots, int k, TallySettings settings, IReadOnlyList<CategoryGroup> groups)
+        public ItemTally Result(int answeringBallots, int k, TallySettings settings, IReadOnlyList<CategoryGroup> groups, IReadOnlyList<int[]> groupMembers)
         {
             var unanswered = answeringBallots - _answered - _void;
             if (_answered < k)
@@ -343,7 +356,7 @@ public sealed record Tally(
 
             var scale = Forms.Scale.Find(question.Scale)!;
             var d = settings.UnknownInDenominator ? _answered : _answered - _unknown;
-            var byGroup = groups.Select((g, i) => GroupResult(g, _groupCounts[i], settings)).ToList();
+            var byGroup = groups.Select((g, i) => GroupResult(g, SumOf(groupMembers[i]), settings)).ToList();
             if (byGroup.Any(g => g.Answered < k)) byGroup = [];
             return new ItemTally
             {
@@ -353,6 +366,15 @@ public sealed record Tally(
                 Rates = Rates(scale, _counts, d, settings, byGroup),
                 ByGroup = byGroup,
             };
+        }
+
+        private int[] SumOf(int[] categories)
+        {
+            var sum = new int[_counts.Length + 1];
+            foreach (var c in categories)
+                for (var i = 0; i < sum.Length; i++)
+                    sum[i] += _categoryCounts[c][i];
+            return sum;
         }
 
         private GroupRates GroupResult(CategoryGroup group, int[] counts, TallySettings settings)

@@ -519,7 +519,7 @@ public static class ExcelReport
                 QuestionKind.Text => 40,
                 _ => 30,
             };
-        if (tally.Ballots.Count == 0)
+        if (tally.Turnout.Valid == 0)
             s.Note(3, "没有有效票。");
         s.Freeze(2, 1);
         s.Finish(minimum: 10, maximum: 30, fixedWidths: widths, wrap: [], wrapHeaderRow: 2);

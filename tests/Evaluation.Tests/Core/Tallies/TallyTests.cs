@@ -235,7 +235,7 @@ public sealed class TallyTests
         var zhangOpinion = tally.Targets.Single(t => t.Target.Id == Zhang.Id).Items.Single(i => i.Question.Id == "target-opinion");
         Assert.That(zhangOpinion.Suppressed, Is.True, "two opinions about 张三 are fewer than k");
 
-        Assert.That(tally.Ballots, Has.Count.EqualTo(17));
+        Assert.That(tally.Ballots.Count(), Is.EqualTo(17));
         Assert.That(tally.Ballots.Count(b => b.Abstained), Is.EqualTo(1));
         Assert.That(tally.Ballots.Count(b => b.Answers.Targets.GetValueOrDefault(Team.Id)?.ContainsKey("wind-1") == true), Is.EqualTo(7));
         Assert.That(tally.Ballots.Count(b => b.Answers.Targets.GetValueOrDefault(Zhang.Id)?.ContainsKey("target-opinion") == true), Is.Zero);
