@@ -32,14 +32,30 @@ public sealed class ReportBenchmarkTests
         var ballots = seeds.Select(s => new TallyBallot(Guid.NewGuid(), RandomNumberGenerator.GetBytes(32), RandomNumberGenerator.GetBytes(256),
             BallotJson.Canonical(s.Answers))).ToList();
         var tallyCategories = categories.Select(c => new TallyCategory(Guid.NewGuid(), c.Item1, c.Item2, c.Item2, 0, c.Item2)).ToList();
-        Tally.Count(form, tallyCategories, ballots.Take(100).ToList(), TallySettings.Default);
-        var clock = Stopwatch.StartNew();
-        var tally = Tally.Count(form, tallyCategories, ballots, TallySettings.Default);
-        var tallyTime = clock.Elapsed;
+        var clock = new Stopwatch();
+        var tallyTimes = new List<TimeSpan>();
+        Tally tally = null!;
+        for (var run = 0; run < 3; run++)
+        {
+            clock.Restart();
+            tally = Tally.Count(form, tallyCategories, ballots, TallySettings.Default);
+            tallyTimes.Add(clock.Elapsed);
+        }
 
         await using var world = await StaffWorld.StartAsync();
         var evaluation = await world.SeedClosedAsync(world.UnitA, form, categories, seeds);
         using var supervisor = await world.SignInAsync("supervisor-a");
+        TimeSpan excelBuild;
+        await using (var conn = await world.OpenAsync())
+        {
+            var header = (await Evaluation.Web.Features.Evaluations.EvaluationScope.FindAsync(conn, evaluation.Id,
+                Evaluation.Web.Infrastructure.StaffClaims.Create(world.Accounts["supervisor-a"], "supervisor-a", "supervisor-a", "supervisor", Guid.Empty)))!;
+            var report = await Evaluation.Web.Features.Reports.EvaluationResults.LoadAsync(conn, header, CancellationToken.None);
+            Evaluation.Web.Features.Reports.ExcelReport.Build(report);
+            clock.Restart();
+            Evaluation.Web.Features.Reports.ExcelReport.Build(report);
+            excelBuild = clock.Elapsed;
+        }
         var timings = new List<(string, TimeSpan, long)>();
         foreach (var url in new[] { "results", "results.pdf", "results.xlsx" })
         {
@@ -57,7 +73,8 @@ public sealed class ReportBenchmarkTests
         }
 
         TestContext.Out.WriteLine($"{Ballots} ballots × {form.Targets.Count} targets, {tally.Opinions.Count} opinions, {Environment.ProcessorCount} cores");
-        TestContext.Out.WriteLine($"tally (in process)       {tallyTime.TotalMilliseconds,8:0} ms   target < 1000 ms");
+        TestContext.Out.WriteLine($"tally (in process)       {tallyTimes.Min().TotalMilliseconds,8:0} ms   best of 3 (first, with JIT: {tallyTimes[0].TotalMilliseconds:0} ms); target < 1000 ms");
+        TestContext.Out.WriteLine($"Excel build (in process) {excelBuild.TotalMilliseconds,8:0} ms   target < 5000 ms");
         foreach (var (url, time, size) in timings)
             TestContext.Out.WriteLine($"GET {url,-20} {time.TotalMilliseconds,8:0} ms   {size / 1024,6} KiB   (database read + tally + output)");
         TestContext.Out.WriteLine("targets: Excel < 5000 ms, PDF < 10000 ms");
