@@ -25,14 +25,14 @@ public static class EvaluationResults
     public static async Task<EvaluationHeader?> FindClosedAsync(NpgsqlConnection conn, Guid id, ClaimsPrincipal user) =>
         await EvaluationScope.FindAsync(conn, id, user) is { Status: EvaluationStatus.Closed } evaluation ? evaluation : null;
 
-    public static async Task<ResultsReport> LoadAsync(NpgsqlConnection conn, EvaluationHeader evaluation, CancellationToken ct, Random? random = null)
+    public static async Task<ResultsReport> LoadAsync(NpgsqlConnection conn, EvaluationHeader evaluation, CancellationToken ct)
     {
-        var tally = await CountAsync(conn, evaluation.Id, ct, random);
+        var tally = await CountAsync(conn, evaluation.Id, ct);
         var entries = await TriageEntriesAsync(conn, evaluation.Id, ct);
         return new ResultsReport(evaluation, tally, OpinionDigest.Build(tally.Opinions, entries));
     }
 
-    public static async Task<Tally> CountAsync(NpgsqlConnection conn, Guid evaluationId, CancellationToken ct, Random? random = null)
+    public static async Task<Tally> CountAsync(NpgsqlConnection conn, Guid evaluationId, CancellationToken ct)
     {
         var (frozen, settings) = await conn.QuerySingleAsync<(string, string?)>(new CommandDefinition(
             "select frozen_form, tally_settings from evaluation where id = @evaluationId", new { evaluationId }, cancellationToken: ct));
@@ -41,7 +41,7 @@ public static class EvaluationResults
         var ballots = (await conn.QueryAsync<TallyBallot>(new CommandDefinition(
             "select category_id, message, signature, answers from ballot where evaluation_id = @evaluationId",
             new { evaluationId }, cancellationToken: ct))).ToList();
-        return Tally.Count(FormJson.ReadFrozenForm(frozen), categories, ballots, TallySettings.FromJson(settings), random);
+        return Tally.Count(FormJson.ReadFrozenForm(frozen), categories, ballots, TallySettings.FromJson(settings));
     }
 
     /// <summary>The stored triage; migration 0004's tables. Empty until the 督导组 has consolidated anything.</summary>
