@@ -40,10 +40,7 @@ public sealed record OpinionsPage(
     public int TriagedOriginals => Entries.Sum(e => e.Originals.Count);
     public int UntriagedOriginals => Untriaged.Sum(g => g.Questions.Sum(q => q.Opinions.Count));
 
-    public static string Where(Opinion o) =>
-        $"{(o.Target is { } t ? TargetName(t) : OpinionsController.Overall)} · {o.Question.Text}{(o.IsOther ? "（其他）" : "")}";
-
-    public static string TargetName(Target t) => t.Title is null ? t.Name : $"{t.Name}（{t.Title}）";
+    public static string Where(Opinion o) => $"{ReportFormat.TargetLabel(o.Target)} · {o.Question.Text}{(o.IsOther ? "（其他）" : "")}";
 }
 
 /// <summary>
@@ -55,7 +52,6 @@ public sealed record OpinionsPage(
 [Route("evaluations/{id:guid}/opinions")]
 public sealed class OpinionsController(NpgsqlDataSource db) : Controller
 {
-    public const string Overall = "整体";
     public const int MaxTextLength = 1000;
     public const int MaxTagLength = 20;
     public const int MaxTags = 10;
@@ -209,7 +205,7 @@ public sealed class OpinionsController(NpgsqlDataSource db) : Controller
             .GroupBy(o => o.Target?.Id)
             .OrderBy(g => g.First().Target is { } t ? t.Position : int.MaxValue)
             .Select(g => new OpinionGroup(
-                g.First().Target is { } t ? OpinionsPage.TargetName(t) : Overall,
+                ReportFormat.TargetLabel(g.First().Target),
                 g.GroupBy(o => o.Question.Id)
                     .OrderBy(q => questionOrder.GetValueOrDefault(q.Key, int.MaxValue))
                     .Select(q => (q.First().Question, (IReadOnlyList<Opinion>)q.ToList()))

@@ -160,7 +160,7 @@ public static class ExcelReport
                 s.Text(row, c++, Post(target.Target));
                 if (item.Suppressed)
                 {
-                    s.Note(row++, Suppressed(k), column: c);
+                    s.Note(row++, ReportFormat.SuppressedNote(k) + "。", column: c);
                     continue;
                 }
                 foreach (var option in item.Options)
@@ -235,7 +235,7 @@ public static class ExcelReport
         var s = new Sheet(ws);
         var t = target.Target;
         var row = 1;
-        s.Title(row++, $"评议对象：{t.Name}{(t.Title is { Length: > 0 } ? $"（{t.Title}）" : "")}");
+        s.Title(row++, $"评议对象：{ReportFormat.TargetLabel(t)}");
         s.Note(row++, $"{report.Evaluation.UnitName} · {report.Evaluation.Name} · {report.Evaluation.Round}");
         if (t.TransferredOutOn is { } left)
             s.Note(row++, $"已于 {left:yyyy-MM-dd} 调出。");
@@ -272,7 +272,7 @@ public static class ExcelReport
         s.Subtitle(row++, $"{number}. {q.Text}（{KindName(q)}）");
         if (item.Suppressed)
         {
-            s.Note(row++, Suppressed(k));
+            s.Note(row++, ReportFormat.SuppressedNote(k) + "。");
             return row;
         }
 
@@ -782,8 +782,6 @@ public static class ExcelReport
     }
 
     // ---- small shared pieces ----
-
-    private static string Suppressed(int k) => $"作答不足 {k} 票，为保护匿名不公布。";
 
     private static string Post(Target t) =>
         (t.Title ?? "") + (t.TransferredOutOn is { } left ? $"（{left:yyyy-MM-dd} 调出）" : "");

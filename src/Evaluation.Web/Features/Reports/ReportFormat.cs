@@ -22,7 +22,7 @@ public static class ReportFormat
 
     public static string TargetLabel(Target? target) => target is null ? "整体" : target.Title is { Length: > 0 } title ? $"{target.Name}（{title}）" : target.Name;
 
-    public static string SuppressedNote(TallySettings settings) => $"作答不足 {settings.SmallCell} 人，为保护匿名不公布";
+    public static string SuppressedNote(int smallCell) => $"作答不足 {smallCell} 人，为保护匿名不公布";
 }
 
 /// <summary>
