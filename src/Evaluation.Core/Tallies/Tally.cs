@@ -22,6 +22,9 @@ public sealed record Turnout(int Expected, int CheckedIn, int Issued, int Receiv
 /// </summary>
 public sealed record CategoryGroup(string Name, IReadOnlyList<Guid> CategoryIds, int Ballots, bool Merged);
 
+/// <summary>A category on its own, or several merged because each alone has fewer than k ballots.</summary>
+public sealed record CategoryPart(string Name, IReadOnlyList<TallyCategory> Members, bool Merged);
+
 /// <summary>Votes for one option; <see cref="Share"/> is of D for grades and of the item's answers otherwise.</summary>
 public sealed record OptionCount(string Option, int Count, decimal? Share);
 
@@ -122,11 +125,13 @@ public sealed record Tally(
         // One pass, counting per category and keeping nothing of a ballot once it is counted: holding a million parsed
         // answers costs more in garbage collection than reading them. Categories are merged into groups afterwards.
         var valid = new List<TallyBallot>();
+        var receivedPerCategory = new Dictionary<Guid, int>();
         var answeringPerCategory = new Dictionary<Guid, int>();
         var opinions = new List<Opinion>();
         var answering = 0;
         foreach (var ballot in ballots)
         {
+            receivedPerCategory[ballot.CategoryId] = receivedPerCategory.GetValueOrDefault(ballot.CategoryId) + 1;
             if (Read(ballot.Answers, byId, targetsById) is not { } answers) continue;
             valid.Add(ballot);
             if (BallotValidator.IsBlank(answers)) continue;
@@ -157,7 +162,7 @@ public sealed record Tally(
             Abstained: valid.Count - answering);
         var fingerprint = BallotSet.Fingerprint(ballots);
         var suppressed = answering < k;
-        var groups = suppressed ? [] : FormGroups(categories, answeringPerCategory, k);
+        var groups = suppressed ? [] : BreakdownGroups(categories, receivedPerCategory, answeringPerCategory, k);
         if (suppressed) opinions.Clear();
         var groupMembers = groups.Select(g => g.CategoryIds.Select(id => categoryIndex[id]).ToArray()).ToList();
 
@@ -214,29 +219,42 @@ public sealed record Tally(
     }
 
     /// <summary>
-    /// Categories with fewer than k answering ballots are merged; while the merged group is still smaller than k, the
-    /// smallest remaining category joins it, since otherwise the total minus the other columns would give it away.
-    /// Fewer than two columns is no breakdown at all.
+    /// Categories with fewer than k ballots (received: blank and invalid ones included, as each is someone's ballot) are
+    /// merged; while the merged group is still smaller than k, the smallest remaining category joins it, since otherwise
+    /// the total minus the other columns would give it away. Categories without ballots are left out. The audit bundle
+    /// groups its ballots the same way, so a tally recomputed from the bundle's groups forms these very groups again.
     /// </summary>
-    private static List<CategoryGroup> FormGroups(IReadOnlyList<TallyCategory> categories, Dictionary<Guid, int> counts, int k)
+    public static IReadOnlyList<CategoryPart> Partition(IReadOnlyList<TallyCategory> categories, IReadOnlyDictionary<Guid, int> received, int k)
     {
-        var present = categories.Where(c => counts.GetValueOrDefault(c.Id) > 0).ToList();
-        var bySize = present.OrderBy(c => counts[c.Id]).ToList();
-        var merged = bySize.Where(c => counts[c.Id] < k).ToList();
-        var rest = bySize.Where(c => counts[c.Id] >= k).ToList();
-        while (merged.Count > 0 && merged.Sum(c => counts[c.Id]) < k && rest.Count > 0)
+        var present = categories.Where(c => received.GetValueOrDefault(c.Id) > 0).ToList();
+        var bySize = present.OrderBy(c => received[c.Id]).ToList();
+        var merged = bySize.Where(c => received[c.Id] < k).ToList();
+        var rest = bySize.Where(c => received[c.Id] >= k).ToList();
+        while (merged.Count > 0 && merged.Sum(c => received[c.Id]) < k && rest.Count > 0)
         {
             merged.Add(rest[0]);
             rest.RemoveAt(0);
         }
-        var groups = present.Where(rest.Contains).Select(c => new CategoryGroup(c.Name, [c.Id], counts[c.Id], false)).ToList();
+        var parts = present.Where(rest.Contains).Select(c => new CategoryPart(c.Name, [c], false)).ToList();
         if (merged.Count > 0)
         {
             var inOrder = present.Where(merged.Contains).ToList();
-            groups.Add(new CategoryGroup($"其余类别合并（{string.Join("、", inOrder.Select(c => c.Name))}）",
-                inOrder.Select(c => c.Id).ToList(), inOrder.Sum(c => counts[c.Id]), true));
+            parts.Add(new CategoryPart($"其余类别合并（{string.Join("、", inOrder.Select(c => c.Name))}）", inOrder, true));
         }
-        return groups.Count >= 2 ? groups : [];
+        return parts;
+    }
+
+    /// <summary>
+    /// The columns of the per-category breakdown. Fewer than two columns is no breakdown at all, and so is a column where
+    /// fewer than k of its ballots answer anything (blank and invalid ones made it big enough to stand alone).
+    /// </summary>
+    private static List<CategoryGroup> BreakdownGroups(IReadOnlyList<TallyCategory> categories, Dictionary<Guid, int> received,
+        Dictionary<Guid, int> answering, int k)
+    {
+        var groups = Partition(categories, received, k)
+            .Select(p => new CategoryGroup(p.Name, p.Members.Select(c => c.Id).ToList(), p.Members.Sum(c => answering.GetValueOrDefault(c.Id)), p.Merged))
+            .ToList();
+        return groups.Count >= 2 && groups.All(g => g.Ballots >= k) ? groups : [];
     }
 
     /// <summary>Members are ranked on their headline item, by score where the scale has coefficients, else by rate; ties share a rank.</summary>

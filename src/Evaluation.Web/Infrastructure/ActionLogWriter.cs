@@ -30,4 +30,13 @@ public static class ActionLogWriter
             "insert into staff_action (seq, at, actor, action, detail, prev_hash, hash) values (@seq, @at, @actor, @action, @detail, @prev, @hash)",
             new { seq, at, actor, action, detail, prev, hash }, tx);
     }
+
+    private sealed record Row(long Seq, DateTime At, string Actor, string Action, string Detail, string PrevHash, string Hash);
+
+    /// <summary>The whole log, oldest first, as the chain is checked.</summary>
+    public static async Task<List<ActionLogEntry>> ReadAllAsync(IDbConnection conn, IDbTransaction? tx = null, CancellationToken ct = default) =>
+        (await conn.QueryAsync<Row>(new CommandDefinition(
+            "select seq, at, actor, action, detail, prev_hash, hash from staff_action order by seq", transaction: tx, cancellationToken: ct)))
+        .Select(r => new ActionLogEntry(r.Seq, new DateTimeOffset(DateTime.SpecifyKind(r.At, DateTimeKind.Utc)), r.Actor, r.Action, r.Detail, r.PrevHash, r.Hash))
+        .ToList();
 }

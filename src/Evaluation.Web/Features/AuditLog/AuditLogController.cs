@@ -1,4 +1,3 @@
-using Dapper;
 using Evaluation.Core;
 using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
@@ -16,16 +15,11 @@ public sealed class AuditLogController(NpgsqlDataSource db) : Controller
 {
     private const int Shown = 500;
 
-    private sealed record Row(long Seq, DateTime At, string Actor, string Action, string Detail, string PrevHash, string Hash);
-
     [HttpGet("")]
     public async Task<IActionResult> Index(CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        var entries = (await conn.QueryAsync<Row>(
-                "select seq, at, actor, action, detail, prev_hash, hash from staff_action order by seq"))
-            .Select(r => new ActionLogEntry(r.Seq, new DateTimeOffset(DateTime.SpecifyKind(r.At, DateTimeKind.Utc)), r.Actor, r.Action, r.Detail, r.PrevHash, r.Hash))
-            .ToList();
+        var entries = await ActionLogWriter.ReadAllAsync(conn, ct: ct);
         var broken = ActionLog.FirstBrokenLink(entries);
         return View(new AuditLogPage(entries.AsEnumerable().Reverse().Take(Shown).ToList(), broken, entries.Count));
     }

@@ -1,4 +1,5 @@
 using Dapper;
+using Evaluation.Core.Audit;
 using Evaluation.Core.Crypto;
 using Evaluation.Core.Forms;
 using Evaluation.Web.Infrastructure;
@@ -122,12 +123,14 @@ public sealed class EvaluationsController(NpgsqlDataSource db) : Controller
             if (errors.Count > 0) return await this.ShowWithErrorsAsync(conn, tx, id, errors);
 
             // One key per category, so a ballot's signature proves its category and nothing else.
+            var publicKeys = new List<byte[]>();
             foreach (var category in categories)
             {
                 var key = BlindRsaPrivateKey.Generate();
+                publicKeys.Add(key.PublicKey.ExportSpki());
                 await conn.ExecuteAsync(
                     "insert into signing_key (evaluation_id, category_id, public_key, private_key) values (@id, @CategoryId, @PublicKey, @PrivateKey)",
-                    new { id, CategoryId = category.Id, PublicKey = key.PublicKey.ExportSpki(), PrivateKey = key.ExportPkcs8() }, tx);
+                    new { id, CategoryId = category.Id, PublicKey = publicKeys[^1], PrivateKey = key.ExportPkcs8() }, tx);
             }
 
             var frozen = FormJson.FrozenForm(questionnaire, targets);
@@ -135,7 +138,7 @@ public sealed class EvaluationsController(NpgsqlDataSource db) : Controller
             await conn.ExecuteAsync(
                 "update evaluation set status = 'open', frozen_form = @frozen, form_hash = @hash, opened_at = now() where id = @id",
                 new { id, frozen, hash }, tx);
-            await ActionLogWriter.AppendAsync(tx, User, "开始投票", $"《{evaluation.Name}》，编号 {id}，问卷哈希 {hash}");
+            await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.OpenAction, BundleVerifier.OpenDetail(evaluation.Name, id, hash, publicKeys));
             TempData["Notice"] = "投票已开始。评议对象和问卷已冻结。";
             return Redirect(EvaluationScope.Url(id));
         }, ct);
@@ -152,7 +155,7 @@ public sealed class EvaluationsController(NpgsqlDataSource db) : Controller
         if (closed == 0)
             return this.Refuse(StatusCodes.Status409Conflict,
                 evaluation.IsDraft ? "投票还没有开始，不能结束。" : "投票已经结束。");
-        await ActionLogWriter.AppendAsync(tx, User, "结束投票", $"《{evaluation.Name}》，编号 {id}");
+        await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.CloseAction, BundleVerifier.CloseDetail(evaluation.Name, id));
         await tx.CommitAsync(ct);
         TempData["Notice"] = "投票已结束。";
         return Redirect(EvaluationScope.Url(id));

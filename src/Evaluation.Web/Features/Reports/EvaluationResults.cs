@@ -7,6 +7,8 @@ using Npgsql;
 
 namespace Evaluation.Web.Features.Reports;
 
+public sealed record CountingInput(string FrozenForm, TallySettings Settings, IReadOnlyList<TallyCategory> Categories, IReadOnlyList<TallyBallot> Ballots);
+
 /// <summary>What every result page, report and export is made from: the evaluation, its tally and the opinions' triage.</summary>
 public sealed record ResultsReport(EvaluationHeader Evaluation, Tally Tally, OpinionDigest Digest)
 {
@@ -34,14 +36,21 @@ public static class EvaluationResults
 
     public static async Task<Tally> CountAsync(NpgsqlConnection conn, Guid evaluationId, CancellationToken ct)
     {
+        var input = await CountingInputAsync(conn, evaluationId, ct);
+        return Tally.Count(FormJson.ReadFrozenForm(input.FrozenForm), input.Categories, input.Ballots, input.Settings);
+    }
+
+    /// <summary>What a tally is counted from; the audit bundle hands the same to the auditor.</summary>
+    public static async Task<CountingInput> CountingInputAsync(NpgsqlConnection conn, Guid evaluationId, CancellationToken ct, NpgsqlTransaction? tx = null)
+    {
         var (frozen, settings) = await conn.QuerySingleAsync<(string, string?)>(new CommandDefinition(
-            "select frozen_form, tally_settings from evaluation where id = @evaluationId", new { evaluationId }, cancellationToken: ct));
-        var categories = (await EvaluationScope.TurnoutAsync(conn, evaluationId))
+            "select frozen_form, tally_settings from evaluation where id = @evaluationId", new { evaluationId }, tx, cancellationToken: ct));
+        var categories = (await EvaluationScope.TurnoutAsync(conn, evaluationId, tx))
             .Select(t => new TallyCategory(t.CategoryId, t.Name, t.Expected, t.Issued, t.Voided, t.CheckedIn)).ToList();
         var ballots = (await conn.QueryAsync<TallyBallot>(new CommandDefinition(
             "select category_id, message, signature, answers from ballot where evaluation_id = @evaluationId",
-            new { evaluationId }, cancellationToken: ct))).ToList();
-        return Tally.Count(FormJson.ReadFrozenForm(frozen), categories, ballots, TallySettings.FromJson(settings));
+            new { evaluationId }, tx, cancellationToken: ct))).ToList();
+        return new CountingInput(frozen, TallySettings.FromJson(settings), categories, ballots);
     }
 
     /// <summary>The stored triage; migration 0004's tables. Empty until the 督导组 has consolidated anything.</summary>

@@ -20,7 +20,7 @@ public static class ReportFormat
 
     public static string Score(decimal? score) => score is { } s ? s.ToString("0.0", CultureInfo.InvariantCulture) : Missing;
 
-    public static string TargetLabel(Target? target) => target is null ? "整体" : target.Title is { Length: > 0 } title ? $"{target.Name}（{title}）" : target.Name;
+    public static string TargetLabel(Target? target) => TallyFigures.TargetLabel(target);
 
     public static string SuppressedNote(int smallCell) => $"作答不足 {smallCell} 人，为保护匿名不公布";
 }

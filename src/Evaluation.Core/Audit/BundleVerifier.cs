@@ -1,0 +1,205 @@
+using System.Text.RegularExpressions;
+using Evaluation.Core.Crypto;
+using Evaluation.Core.Forms;
+using Evaluation.Core.Tallies;
+
+namespace Evaluation.Core.Audit;
+
+/// <summary>One line of the verifier's output: what was checked, whether it held, and the figures or the reason.</summary>
+public sealed record Check(string Name, bool Passed, string Detail)
+{
+    public override string ToString() => $"[{(Passed ? "通过" : "失败")}] {Name}：{Detail}";
+}
+
+/// <summary>The checks, and the tally recomputed from the bundle's ballots when the form could be read.</summary>
+public sealed record Verification(IReadOnlyList<Check> Checks, Tally? Recomputed)
+{
+    public bool Passed => Checks.All(c => c.Passed);
+}
+
+/// <summary>
+/// Checks an audit bundle on its own, with the same code the server counts with (DESIGN.md §3): the form hash, every
+/// signature, no message twice, ballots ≤ check-ins ≤ slips issued − voided, the fingerprint, the tally, and the log.
+/// </summary>
+public static partial class BundleVerifier
+{
+    public const string ExportAction = "导出审计包";
+    public const string OpenAction = "开始投票";
+    public const string CloseAction = "结束投票";
+
+    /// <summary>
+    /// The log entry of opening: the form hash and the SHA-256 of every category's public key, committed before any ballot
+    /// exists, so keys swapped in later to sign forged ballots do not match the log.
+    /// </summary>
+    public static string OpenDetail(string evaluationName, Guid evaluationId, string formHash, IEnumerable<byte[]> publicKeys) =>
+        $"《{evaluationName}》，编号 {evaluationId}，问卷哈希 {formHash}，签名公钥 {string.Join("、", publicKeys.Select(KeyHash).Order(StringComparer.Ordinal))}";
+
+    public static string KeyHash(byte[] spki) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(spki));
+
+    public static string CloseDetail(string evaluationName, Guid evaluationId) => $"《{evaluationName}》，编号 {evaluationId}";
+
+    /// <summary>The log entry the server writes when it hands out a bundle; the verifier finds the bundle's own export by it.</summary>
+    public static string ExportDetail(string evaluationName, Guid evaluationId, int received, string fingerprint) =>
+        $"《{evaluationName}》，编号 {evaluationId}，收回 {received} 票，指纹 {fingerprint}";
+
+    public static Verification Verify(AuditBundle bundle)
+    {
+        var checks = new List<Check>();
+        var ballots = bundle.Groups.SelectMany(g => g.Ballots.Select(b => (Group: g, Ballot: b))).ToList();
+
+        checks.Add(bundle.Format == AuditBundle.CurrentFormat
+            ? new Check("格式", true, $"{bundle.Format}，《{bundle.Evaluation.Name}》（{bundle.Evaluation.Round}），{bundle.Groups.Count} 个类别分组")
+            : new Check("格式", false, $"不认识的格式“{bundle.Format}”，本校验程序只读 {AuditBundle.CurrentFormat}"));
+
+        FrozenForm? form = null;
+        try { form = FormJson.ReadFrozenForm(bundle.FrozenForm); }
+        catch (Exception e) when (e is System.Text.Json.JsonException or NotSupportedException) { }
+        var formHash = FormJson.Sha256Hex(bundle.FrozenForm);
+        checks.Add(form is null ? new Check("问卷", false, "冻结的问卷无法读取")
+            : formHash == bundle.FormHash ? new Check("问卷", true, $"问卷哈希 {formHash} 与问卷内容相符")
+            : new Check("问卷", false, $"问卷内容的哈希为 {formHash}，与包内所记 {bundle.FormHash} 不符"));
+
+        checks.Add(Signatures(bundle.Groups));
+        checks.Add(Duplicates(ballots.Select(b => b.Ballot.Message)));
+        checks.Add(Counts(bundle.Groups));
+
+        var tallyBallots = ballots.Select(b => ToTallyBallot(b.Group, b.Ballot)).ToList();
+        var fingerprint = BallotSet.Fingerprint(tallyBallots);
+        checks.Add(fingerprint == bundle.Fingerprint
+            ? new Check("指纹", true, $"{tallyBallots.Count} 张选票的指纹 {BallotSet.Grouped(fingerprint)} 与报告所印一致")
+            : new Check("指纹", false, $"由包内选票算得 {BallotSet.Grouped(fingerprint)}，报告所印为 {BallotSet.Grouped(bundle.Fingerprint)}：选票被删、加或改过"));
+
+        Tally? recomputed = null;
+        if (form is null)
+            checks.Add(new Check("计票", false, "问卷无法读取，无法重算"));
+        else
+        {
+            var categories = bundle.Groups.Select(g => new TallyCategory(g.Id, g.Name, g.Expected, g.SlipsIssued, g.SlipsVoided, g.CheckedIn)).ToList();
+            recomputed = Tally.Count(form, categories, tallyBallots, bundle.Settings);
+            var differences = TallyFigures.Differences(bundle.Tally, TallyFigures.Of(recomputed));
+            checks.Add(differences.Count == 0
+                ? new Check("计票", true, $"由选票重算的 {bundle.Tally.Count} 个数字与包内结果全部一致")
+                : new Check("计票", false, $"重算结果有 {differences.Count} 处不同：{string.Join("；", differences.Take(5))}{(differences.Count > 5 ? "……" : "")}"));
+        }
+
+        checks.Add(Chain(bundle.ActionLog));
+        checks.Add(LogRecords(bundle));
+        return new Verification(checks, recomputed);
+    }
+
+    /// <summary>A ballot as the tally reads it, in its group; a ballot whose hex does not parse counts with empty bytes and fails its signature.</summary>
+    private static TallyBallot ToTallyBallot(BundleGroup group, BundleBallot ballot) =>
+        new(group.Id, FromHex(ballot.Message) ?? [], FromHex(ballot.Signature) ?? [], ballot.Answers);
+
+    private static Check Signatures(IReadOnlyList<BundleGroup> groups)
+    {
+        var bad = new List<string>();
+        var total = 0;
+        foreach (var group in groups)
+        {
+            var keys = new List<BlindRsaPublicKey>();
+            foreach (var spki in group.PublicKeys)
+            {
+                try { keys.Add(BlindRsaPublicKey.ImportSpki(Convert.FromBase64String(spki))); }
+                catch (Exception e) when (e is FormatException or System.Security.Cryptography.CryptographicException or ArgumentException)
+                {
+                    bad.Add($"“{group.Name}”有一把公钥无法读取");
+                }
+            }
+            foreach (var ballot in group.Ballots)
+            {
+                total++;
+                var message = FromHex(ballot.Message);
+                var signature = FromHex(ballot.Signature);
+                if (message is null || signature is null || !keys.Any(k => BlindRsa.Verify(k, message, signature)))
+                    bad.Add($"“{group.Name}”中消息 {Short(ballot.Message)} 的签名无效");
+            }
+        }
+        return bad.Count == 0
+            ? new Check("签名", true, $"全部 {total} 张选票的签名在所属类别的公钥下有效")
+            : new Check("签名", false, $"{bad.Count} 处无效（伪造或篡改的选票）：{string.Join("；", bad.Take(5))}{(bad.Count > 5 ? "……" : "")}");
+    }
+
+    private static Check Duplicates(IEnumerable<string> messages)
+    {
+        var repeated = messages.GroupBy(m => m.ToLowerInvariant()).Where(g => g.Count() > 1).Select(g => $"{Short(g.Key)} 出现 {g.Count()} 次").ToList();
+        return repeated.Count == 0
+            ? new Check("一票一签", true, "没有消息出现两次")
+            : new Check("一票一签", false, $"{repeated.Count} 个消息重复（同一凭证投了多张票）：{string.Join("；", repeated.Take(5))}");
+    }
+
+    private static Check Counts(IReadOnlyList<BundleGroup> groups)
+    {
+        var problems = new List<string>();
+        foreach (var g in groups)
+        {
+            if (g.Ballots.Count > g.CheckedIn)
+                problems.Add($"“{g.Name}”收回 {g.Ballots.Count} 票，多于签到 {g.CheckedIn} 人");
+            if (g.CheckedIn > g.SlipsIssued - g.SlipsVoided)
+                problems.Add($"“{g.Name}”签到 {g.CheckedIn} 人，多于有效票签 {g.SlipsIssued - g.SlipsVoided} 张（发放 {g.SlipsIssued}，作废 {g.SlipsVoided}）");
+            if (g.SlipsVoided > g.SlipsIssued || g.SlipsVoided < 0 || g.CheckedIn < 0)
+                problems.Add($"“{g.Name}”的票签数目不合理（发放 {g.SlipsIssued}，作废 {g.SlipsVoided}，签到 {g.CheckedIn}）");
+        }
+        var ballots = groups.Sum(g => g.Ballots.Count);
+        var checkedIn = groups.Sum(g => g.CheckedIn);
+        var valid = groups.Sum(g => g.SlipsIssued - g.SlipsVoided);
+        return problems.Count == 0
+            ? new Check("票数", true, $"收回 {ballots} ≤ 签到 {checkedIn} ≤ 有效票签 {valid}（每个类别分组也如此）")
+            : new Check("票数", false, string.Join("；", problems));
+    }
+
+    private static Check Chain(IReadOnlyList<ActionLogEntry> log)
+    {
+        if (log.Count == 0) return new Check("操作日志", false, "包内没有操作日志");
+        return ActionLog.FirstBrokenLink(log) is { } broken
+            ? new Check("操作日志", false, $"哈希链在第 {broken} 条断开：这一条或它之前的记录被删、插或改过")
+            : new Check("操作日志", true, $"{log.Count} 条记录的哈希链完整，末条哈希 {log[^1].Hash}");
+    }
+
+    /// <summary>The log must show this form hash when voting opened, the close, and the export of this very bundle.</summary>
+    private static Check LogRecords(AuditBundle bundle)
+    {
+        var id = $"编号 {bundle.Evaluation.Id}";
+        var mine = bundle.ActionLog.Where(e => e.Detail.Contains(id, StringComparison.Ordinal)).ToList();
+        var problems = new List<string>();
+        var opened = mine.LastOrDefault(e => e.Action == OpenAction);
+        if (opened is null) problems.Add("没有开始投票的记录");
+        else
+        {
+            if (FormHashInLog().Match(opened.Detail) is not { Success: true } m || m.Groups[1].Value != bundle.FormHash)
+                problems.Add($"开始投票时记录的问卷哈希与包内 {bundle.FormHash} 不符");
+            var logged = KeysInLog().Match(opened.Detail) is { Success: true } keys ? keys.Groups[1].Value.Split('、').ToHashSet() : [];
+            var stated = bundle.Groups.SelectMany(g => g.PublicKeys.Select(k => (g.Name, Hash: TryKeyHash(k)))).ToList();
+            foreach (var (group, hash) in stated.Where(k => !logged.Contains(k.Hash)))
+                problems.Add($"“{group}”的签名公钥不是开始投票时记录的公钥");
+            if (logged.Count != stated.Count)
+                problems.Add($"开始投票时记录了 {logged.Count} 把签名公钥，包内有 {stated.Count} 把");
+        }
+        if (!mine.Any(e => e.Action == CloseAction)) problems.Add("没有结束投票的记录");
+        if (!mine.Any(e => e.Action == ExportAction && e.Detail.EndsWith($"指纹 {bundle.Fingerprint}", StringComparison.Ordinal)))
+            problems.Add($"没有导出本审计包（指纹 {BallotSet.Grouped(bundle.Fingerprint)}）的记录");
+        return problems.Count == 0
+            ? new Check("日志记录", true, "开始投票时记录的问卷哈希和签名公钥与包内相符，结束投票和本包的导出均有记录")
+            : new Check("日志记录", false, string.Join("；", problems));
+    }
+
+    private static string TryKeyHash(string base64)
+    {
+        try { return KeyHash(Convert.FromBase64String(base64)); }
+        catch (FormatException) { return "（无法读取）"; }
+    }
+
+    private static byte[]? FromHex(string hex)
+    {
+        try { return Convert.FromHexString(hex); }
+        catch (FormatException) { return null; }
+    }
+
+    private static string Short(string hex) => hex.Length <= 16 ? hex : hex[..16] + "…";
+
+    [GeneratedRegex("签名公钥 ([0-9a-f]{64}(?:、[0-9a-f]{64})*)")]
+    private static partial Regex KeysInLog();
+
+    [GeneratedRegex("问卷哈希 ([0-9a-f]{64})")]
+    private static partial Regex FormHashInLog();
+}

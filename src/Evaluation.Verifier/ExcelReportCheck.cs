@@ -1,0 +1,368 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using ClosedXML.Excel;
+using Evaluation.Core.Audit;
+using Evaluation.Core.Forms;
+using Evaluation.Core.Tallies;
+
+namespace Evaluation.Verifier;
+
+/// <summary>
+/// Holds an Excel report the 督导组 published against the tally recomputed from the bundle: the fingerprint, the turnout,
+/// and every number of the 汇总 sheet, the targets' sheets, 问卷（整体） and 四风. A number the check cannot place is a
+/// failure too, so a row or cell added to the report does not pass unread. 意见建议 and 原始票 are lists, not counts.
+/// </summary>
+public static partial class ExcelReportCheck
+{
+    private const string Name = "Excel 报告";
+    private const string SummarySheet = "汇总";
+    private const string GeneralSheet = "问卷（整体）";
+    private const string WindsSheet = "四风";
+    private const string TargetTitle = "评议对象：";
+    private const string OtherLabel = "其他（请注明）";
+    private const double Tolerance = 1e-9;
+
+    public static Check Compare(Tally tally, Stream xlsx)
+    {
+        XLWorkbook workbook;
+        try { workbook = new XLWorkbook(xlsx); }
+        catch (Exception e) when (e is InvalidDataException or FileFormatException or DocumentFormat.OpenXml.Packaging.OpenXmlPackageException or ArgumentException)
+        {
+            return new Check(Name, false, "文件不是可读取的 Excel 报告（.xlsx）");
+        }
+        using (workbook)
+        {
+            var reader = new Reader(tally);
+            if (!workbook.TryGetWorksheet(SummarySheet, out var summary))
+                return new Check(Name, false, $"报告中没有“{SummarySheet}”表");
+            reader.Summary(summary);
+            foreach (var ws in workbook.Worksheets)
+            {
+                var title = ws.Cell(1, 1).GetString();
+                if (ws.Name == GeneralSheet) reader.Sheet(ws, () => reader.Items(ws, 2, tally.General));
+                else if (ws.Name == WindsSheet) reader.Sheet(ws, () => reader.Winds(ws));
+                else if (title.StartsWith(TargetTitle, StringComparison.Ordinal)) reader.Sheet(ws, () => reader.TargetSheet(ws, title[TargetTitle.Length..]));
+            }
+            if (!tally.Suppressed && tally.Targets.Count > 0)
+                foreach (var missing in tally.Targets.Where(t => !reader.SheetsSeen.Contains(t.Target.Id)))
+                    reader.Problem($"缺少评议对象“{TallyFigures.TargetLabel(missing.Target)}”的分表");
+            return reader.Problems.Count == 0
+                ? new Check(Name, true, $"报告中的 {reader.Compared} 个数字和选票指纹与重算结果一致")
+                : new Check(Name, false, $"{reader.Problems.Count} 处与重算结果不符：{string.Join("；", reader.Problems.Take(5))}{(reader.Problems.Count > 5 ? "……" : "")}");
+        }
+    }
+
+    private sealed class Reader(Tally tally)
+    {
+        private HashSet<(int, int)> _placed = [];
+
+        public List<string> Problems { get; } = [];
+        public HashSet<Guid> SheetsSeen { get; } = [];
+        public int Compared { get; private set; }
+
+        public void Problem(string text) => Problems.Add(text);
+
+        /// <summary>Reads one sheet, then flags every number on it that no rule placed.</summary>
+        public void Sheet(IXLWorksheet ws, Action read)
+        {
+            _placed = [];
+            read();
+            foreach (var cell in ws.CellsUsed().Where(c => c.DataType == XLDataType.Number && !_placed.Contains((c.Address.RowNumber, c.Address.ColumnNumber))))
+                Problem($"“{ws.Name}”{cell.Address} 的数字 {Show(cell.GetDouble())} 无从核对");
+        }
+
+        public void Summary(IXLWorksheet ws) => Sheet(ws, () =>
+        {
+            var last = LastRow(ws);
+            for (var r = 1; r <= last; r++)
+            {
+                var a = Text(ws, r, 1);
+                var b = Text(ws, r, 2);
+                if (a == "选票指纹")
+                {
+                    var printed = b.Replace(" ", "", StringComparison.Ordinal);
+                    if (printed != tally.Fingerprint)
+                        Problem($"选票指纹：报告为 {b}，重算为 {BallotSet.Grouped(tally.Fingerprint)}");
+                }
+                else if (a == "应到")
+                {
+                    var t = tally.Turnout;
+                    int[] expected = [t.Expected, t.CheckedIn, t.Issued, t.Received, t.Valid, t.Invalid, t.Abstained];
+                    for (var c = 0; c < expected.Length; c++)
+                        Number(ws, r + 1, c + 1, expected[c], $"投票情况 · {Text(ws, r, c + 1)}");
+                }
+                else if (a == "评议对象" && b == "职务") r = ResultsTable(ws, r);
+                else if (a == "评议对象" && b == "类别分组") r = GroupTable(ws, r, owner: true, null);
+                else if (a == "问卷结果" && tally.Targets.Count == 0) r = Items(ws, r + 1, tally.General);
+            }
+        });
+
+        public void TargetSheet(IXLWorksheet ws, string label)
+        {
+            var target = tally.Targets.FirstOrDefault(t => TallyFigures.TargetLabel(t.Target) == label && !SheetsSeen.Contains(t.Target.Id));
+            if (target is null)
+            {
+                Problem($"表“{ws.Name}”的评议对象“{label}”在重算结果中没有");
+                return;
+            }
+            SheetsSeen.Add(target.Target.Id);
+            var last = LastRow(ws);
+            for (var r = 2; r <= last; r++)
+                if (RankNote().Match(Text(ws, r, 1)) is { Success: true } m && int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) != target.Rank)
+                    Problem($"{label} · 排名：报告为第 {m.Groups[1].Value} 名，重算为{(target.Rank is { } rank ? $"第 {rank} 名" : "不排名")}");
+            Items(ws, 2, target.Items);
+        }
+
+        /// <summary>The 汇总表 of one scale: a row per target with its headline item.</summary>
+        private int ResultsTable(IXLWorksheet ws, int header)
+        {
+            var headers = Headers(ws, header);
+            var used = new HashSet<Guid>();
+            var r = header + 1;
+            for (; Text(ws, r, 1) is { Length: > 0 } name; r++)
+            {
+                var target = tally.Targets.FirstOrDefault(t => t.Target.Name == name && !used.Contains(t.Target.Id));
+                if (target is null)
+                {
+                    Problem($"汇总表中的“{name}”在重算结果中没有");
+                    continue;
+                }
+                used.Add(target.Target.Id);
+                var item = target.Headline;
+                for (var c = 3; c <= headers.Count; c++)
+                {
+                    var h = headers[c - 1];
+                    var where = $"汇总表 {name} · {h}";
+                    if (h == "预警")
+                    {
+                        if (Text(ws, r, c) != string.Join("；", target.Warnings))
+                            Problem($"{where}：报告为“{Text(ws, r, c)}”，重算为“{string.Join("；", target.Warnings)}”");
+                    }
+                    else if (h == "排名") Number(ws, r, c, target.Rank, where);
+                    else if (item is null || item.Suppressed) Number(ws, r, c, null, where);
+                    else if (RatingValue(item, h) is var (found, value) && found) Number(ws, r, c, value, where);
+                    else Problem($"汇总表的列“{h}”无从核对");
+                }
+            }
+            return r;
+        }
+
+        /// <summary>A per-category table: in the 汇总 (a row per target and group) or under one item.</summary>
+        private int GroupTable(IXLWorksheet ws, int header, bool owner, ItemTally? item)
+        {
+            var headers = Headers(ws, header);
+            var first = owner ? 2 : 1;
+            var r = header + 1;
+            for (; Text(ws, r, first) is { Length: > 0 } groupName; r++)
+            {
+                var ownerName = owner ? Text(ws, r, 1) : null;
+                var rowItem = owner ? tally.Targets.FirstOrDefault(t => t.Target.Name == ownerName)?.Headline : item;
+                var group = rowItem?.ByGroup.FirstOrDefault(g => g.Group.Name == groupName);
+                var where = $"{(ownerName is null ? "" : ownerName + " · ")}{groupName}";
+                if (group is null)
+                {
+                    Problem($"{where}：重算结果没有这一类别分组的数字");
+                    continue;
+                }
+                var rates = rowItem!.Rates;
+                for (var c = first + 1; c <= headers.Count; c++)
+                {
+                    var h = headers[c - 1];
+                    (bool Known, decimal? Value) value = h switch
+                    {
+                        "作答（票）" => (true, group.Answered),
+                        "D" => (true, group.Denominator),
+                        "差评率" => (true, group.Negative),
+                        _ when h == rates?.PositiveName => (true, group.Positive),
+                        _ => (GradeValue(group.Grades, h, out var known), known) is var (v, k) ? (k, v) : default,
+                    };
+                    if (value.Known) Number(ws, r, c, value.Value, $"{where} · {h}");
+                    else Problem($"类别分组表的列“{h}”无从核对");
+                }
+            }
+            return r;
+        }
+
+        /// <summary>Item blocks "n. 题目（题型）" in form order, each with its counts and rates.</summary>
+        public int Items(IXLWorksheet ws, int from, IReadOnlyList<ItemTally> items)
+        {
+            var last = LastRow(ws);
+            var r = from;
+            ItemTally? item = null;
+            var numbersInItem = 0;
+            var mode = "";
+            void CloseItem()
+            {
+                if (item is { Suppressed: false } && numbersInItem == 0)
+                    Problem($"{TallyFigures.TargetLabel(item.Target)} · {item.Question.Text}：报告未公布数字，重算应公布");
+            }
+            for (; r <= last; r++)
+            {
+                var a = Text(ws, r, 1);
+                if (ItemHeading().Match(a) is { Success: true } heading)
+                {
+                    CloseItem();
+                    var n = int.Parse(heading.Groups[1].Value, CultureInfo.InvariantCulture);
+                    item = n >= 1 && n <= items.Count ? items[n - 1] : null;
+                    if (item is null || !heading.Groups[2].Value.StartsWith(item.Question.Text + "（", StringComparison.Ordinal))
+                    {
+                        Problem($"“{ws.Name}”第 {r} 行的题目“{a}”与问卷第 {n} 题不符");
+                        item = null;
+                    }
+                    numbersInItem = 0;
+                    mode = "";
+                    continue;
+                }
+                if (item is null || a.Length == 0) continue;
+                if (a is "等级" or "选项")
+                {
+                    mode = a;
+                    continue;
+                }
+                if (a == "类别分组")
+                {
+                    var end = GroupTable(ws, r, owner: false, item);
+                    numbersInItem += end - r - 1;
+                    r = end - 1;
+                    mode = "";
+                    continue;
+                }
+                var before = Compared;
+                ItemRow(ws, r, a, item, mode);
+                numbersInItem += Compared - before;
+            }
+            CloseItem();
+            return r;
+        }
+
+        private void ItemRow(IXLWorksheet ws, int r, string label, ItemTally item, string mode)
+        {
+            var where = $"{TallyFigures.TargetLabel(item.Target)} · {item.Question.Text} · {label}";
+            var optionIndex = item.Options.Select(o => o.Option).ToList().IndexOf(label);
+            var published = !item.Suppressed;
+            if (mode != "" && optionIndex >= 0 || mode != "" && !published && ws.Cell(r, 2).DataType == XLDataType.Number && IsOptionName(item, label))
+            {
+                Number(ws, r, 2, published ? item.Options[optionIndex].Count : null, where + "（票）");
+                Number(ws, r, 3, published ? item.Options[optionIndex].Share : null, where + "（占比）");
+                return;
+            }
+            decimal? Maybe(decimal? v) => published ? v : null;
+            var rateName = item.Rates?.PositiveName;
+            (bool, decimal?) value = label switch
+            {
+                Scale.Unknown when mode == "等级" => (true, Maybe(item.Unknown)),
+                OtherLabel => (true, Maybe(item.Other)),
+                "D（计算比率的分母）" => (true, Maybe(item.Denominator)),
+                "差评率" => (true, Maybe(item.Rates?.Negative)),
+                "得分" => (true, Maybe(item.Rates?.Score)),
+                "作答人数" or "作答（条）" => (true, Maybe(item.Answered)),
+                "未作答" => (true, Maybe(item.Unanswered)),
+                "本题无效（如超选）" => (true, Maybe(item.Void)),
+                _ when label == rateName => (true, Maybe(item.Rates?.Positive)),
+                _ when rateName is not null && label == "加权" + rateName => (true, Maybe(item.Rates?.WeightedPositive)),
+                _ => (false, null),
+            };
+            if (!value.Item1) return;
+            Number(ws, r, 2, value.Item2, where);
+            if (label == OtherLabel)
+                Number(ws, r, 3, published && item.Answered > 0 ? (decimal)item.Other / item.Answered : null, where + "（占比）");
+        }
+
+        private static bool IsOptionName(ItemTally item, string label) =>
+            item.Question.Options.Contains(label) || item.Question.NoneOption == label || item.Scale?.Grades.Contains(label) == true;
+
+        /// <summary>四风: a column per target asked (and 整体), a block per symptoms question; 合计 adds the published cells.</summary>
+        public void Winds(IXLWorksheet ws)
+        {
+            var headers = Headers(ws, 2);
+            var columns = headers.Skip(1).Take(headers.Count - 2).ToList();
+            var last = LastRow(ws);
+            Question? question = null;
+            for (var r = 3; r <= last; r++)
+            {
+                var a = Text(ws, r, 1);
+                if (tally.Form.Questionnaire.Questions.FirstOrDefault(q => q.Kind == QuestionKind.Symptoms && q.Text == a) is { } q)
+                {
+                    question = q;
+                    continue;
+                }
+                if (question is null || a.Length == 0) continue;
+                int total = 0;
+                var any = false;
+                for (var c = 0; c < columns.Count; c++)
+                {
+                    var items = columns[c] == "整体" ? tally.General : tally.Targets.FirstOrDefault(t => t.Target.Name == columns[c])?.Items;
+                    var item = items?.FirstOrDefault(i => i.Question.Id == question.Id);
+                    if (item is null) continue;
+                    int? count = item.Suppressed ? null : a == "作答人数" ? item.Answered : a == OtherLabel ? item.Other
+                        : item.Options.FirstOrDefault(o => o.Option == a)?.Count;
+                    Number(ws, r, c + 2, count, $"四风 · {question.Text} · {a} · {columns[c]}");
+                    if (count is { } n) { total += n; any = true; }
+                }
+                Number(ws, r, columns.Count + 2, any ? total : null, $"四风 · {question.Text} · {a} · 合计");
+            }
+        }
+
+        private static (bool, decimal?) RatingValue(ItemTally item, string header)
+        {
+            var rates = item.Rates;
+            if (header == "D") return (true, item.Denominator);
+            if (header == "差评率") return (true, rates?.Negative);
+            if (header == "得分") return (true, rates?.Score);
+            if (header == $"{Scale.Unknown}（票）") return (true, item.Unknown);
+            if (rates is not null && header == rates.PositiveName) return (true, rates.Positive);
+            if (rates is not null && header == "加权" + rates.PositiveName) return (true, rates.WeightedPositive);
+            var value = GradeValue(item.Options, header, out var known);
+            return (known, value);
+        }
+
+        /// <summary>"好（票）" is the grade's count, "好（占比）" its share.</summary>
+        private static decimal? GradeValue(IReadOnlyList<OptionCount> grades, string header, out bool known)
+        {
+            known = true;
+            foreach (var g in grades)
+            {
+                if (header == $"{g.Option}（票）") return g.Count;
+                if (header == $"{g.Option}（占比）") return g.Share;
+            }
+            known = false;
+            return null;
+        }
+
+        /// <summary>Compares one cell: a number where the tally has one, and no number ("—" or blank) where it has none.</summary>
+        private void Number(IXLWorksheet ws, int row, int column, decimal? expected, string where)
+        {
+            var cell = ws.Cell(row, column);
+            _placed.Add((row, column));
+            var isNumber = cell.DataType == XLDataType.Number;
+            if (expected is null)
+            {
+                if (isNumber) Problem($"{where}：报告为 {Show(cell.GetDouble())}，重算不公布这个数");
+                return;
+            }
+            Compared++;
+            if (!isNumber) Problem($"{where}：报告为“{cell.GetString()}”，重算为 {Show((double)expected.Value)}");
+            else if (Math.Abs(cell.GetDouble() - (double)expected.Value) > Tolerance)
+                Problem($"{where}：报告为 {Show(cell.GetDouble())}，重算为 {Show((double)expected.Value)}");
+        }
+
+        private static List<string> Headers(IXLWorksheet ws, int row)
+        {
+            var headers = new List<string>();
+            for (var c = 1; Text(ws, row, c) is { Length: > 0 } h; c++) headers.Add(h);
+            return headers;
+        }
+
+        private static string Text(IXLWorksheet ws, int row, int column) => ws.Cell(row, column).GetString().Trim();
+
+        private static int LastRow(IXLWorksheet ws) => ws.LastRowUsed()?.RowNumber() ?? 0;
+    }
+
+    private static string Show(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
+
+    [GeneratedRegex(@"^(\d+)\. (.+)$")]
+    private static partial Regex ItemHeading();
+
+    [GeneratedRegex(@"^排名：第 (\d+) 名$")]
+    private static partial Regex RankNote();
+}

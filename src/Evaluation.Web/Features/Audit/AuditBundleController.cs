@@ -1,0 +1,52 @@
+using Dapper;
+using Evaluation.Core;
+using Evaluation.Core.Audit;
+using Evaluation.Core.Forms;
+using Evaluation.Core.Tallies;
+using Evaluation.Web.Features.Evaluations;
+using Evaluation.Web.Features.Reports;
+using Evaluation.Web.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+
+namespace Evaluation.Web.Features.Audit;
+
+/// <summary>
+/// 审计's download (DESIGN.md §3): everything needed to check a closed evaluation offline with the verifier command.
+/// Like the results, it exists only once voting has closed, and only for the unit's auditors; anything else answers 404.
+/// </summary>
+[Authorize(Roles = Roles.Auditor)]
+[Route("evaluations/{id:guid}/audit-bundle")]
+public sealed class AuditBundleController(NpgsqlDataSource db) : Controller
+{
+    [HttpGet("")]
+    public async Task<IActionResult> Download(Guid id, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        if (await EvaluationScope.FindAsync(conn, id, User) is not { Status: EvaluationStatus.Closed } evaluation) return NotFound();
+
+        // The export is logged first and the log read after, in one transaction, so the bundle carries its own export.
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        var input = await EvaluationResults.CountingInputAsync(conn, id, ct, tx);
+        var tally = Tally.Count(FormJson.ReadFrozenForm(input.FrozenForm), input.Categories, input.Ballots, input.Settings);
+        await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.ExportAction,
+            BundleVerifier.ExportDetail(evaluation.Name, id, tally.Turnout.Received, tally.Fingerprint));
+        var keys = (await conn.QueryAsync<(Guid CategoryId, byte[] PublicKey)>(new CommandDefinition(
+            "select category_id, public_key from signing_key where evaluation_id = @id", new { id }, tx, cancellationToken: ct)))
+            .ToDictionary(k => k.CategoryId, k => k.PublicKey);
+        var log = await ActionLogWriter.ReadAllAsync(conn, tx, ct);
+        await tx.CommitAsync(ct);
+
+        var bundle = AuditBundleBuilder.Build(
+            new BundleEvaluation(evaluation.Id, evaluation.UnitName, evaluation.Name, evaluation.Round, Utc(evaluation.OpenedAt), Utc(evaluation.ClosedAt)),
+            input.FrozenForm, evaluation.FormHash!, input.Settings,
+            input.Categories.Select(c => new BundleCategory(c, keys[c.Id])).ToList(), input.Ballots, tally, log);
+        var file = new MemoryStream();
+        bundle.WriteTo(file);
+        file.Position = 0;
+        return File(file, "application/json", $"审计包-{evaluation.UnitName}-{evaluation.Name}.json");
+    }
+
+    private static DateTimeOffset? Utc(DateTime? at) => at is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : null;
+}

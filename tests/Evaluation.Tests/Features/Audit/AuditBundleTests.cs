@@ -1,0 +1,375 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+using ClosedXML.Excel;
+using Dapper;
+using Evaluation.Core;
+using Evaluation.Core.Audit;
+using Evaluation.Core.Tallies;
+using Evaluation.Tests.Features.Voting;
+using Evaluation.Tests.Infrastructure;
+using Evaluation.Verifier;
+
+namespace Evaluation.Tests.Features.Audit;
+
+/// <summary>
+/// A meeting voted end to end over HTTP (check-in, blind signature, submit), closed, then audited: the 审计 downloads the
+/// bundle, the 督导组 the Excel report, and the verifier holds them against each other. Every tampering must fail with
+/// the check that names it.
+/// </summary>
+public sealed partial class AuditBundleTests : OrganizerSession
+{
+    private SeededEvaluation _evaluation = null!;
+    private byte[] _bundleFile = null!;
+    private byte[] _report = null!;
+
+    [OneTimeSetUp]
+    public async Task VoteCloseAndDownload()
+    {
+        _evaluation = await World.SeedDraftAsync(World.UnitA, expectedCount: 15);
+        Guid retired = Guid.NewGuid(), clients = Guid.NewGuid();
+        await using (var conn = await World.OpenAsync())
+            await conn.ExecuteAsync(
+                """
+                insert into respondent_category (id, evaluation_id, name, expected_count, position)
+                values (@retired, @Id, '离退休老党员', 8, 2), (@clients, @Id, '服务对象代表', 3, 3)
+                """, new { retired, clients, _evaluation.Id });
+        using (var open = await PostAsync($"{_evaluation.Url}/open"))
+            Assert.That(open.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(open));
+
+        // 12 staff (one blank), 6 retired and 2 clients vote; three slips stay unused. Clients are fewer than k = 5.
+        string[] grades = ["好", "好", "较好", "一般", "差"];
+        var voted = 0;
+        foreach (var (category, issued, voters) in new[] { (_evaluation.CategoryId, 14, 12), (retired, 6, 6), (clients, 3, 2) })
+        {
+            var tokens = await IssueAsync(category, issued);
+            foreach (var token in tokens.Take(voters))
+            {
+                using var phone = new VotingClient(World.App.CreateClient());
+                var credential = await phone.CheckInAsync(token);
+                var answers = voted == 0 ? new { } : Answers(grades[voted % grades.Length], voted % 3 == 0 ? "称职" : "优秀");
+                using var submitted = await phone.SubmitAsync(credential, answers);
+                Assert.That(submitted.StatusCode, Is.EqualTo(HttpStatusCode.OK), await submitted.Content.ReadAsStringAsync());
+                voted++;
+            }
+        }
+        using (var close = await PostAsync($"{_evaluation.Url}/close"))
+            Assert.That(close.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(close));
+
+        using var auditor = await World.SignInAsync("auditor-a");
+        using (var bundle = await auditor.GetAsync($"{_evaluation.Url}/audit-bundle"))
+        {
+            Assert.That(bundle.StatusCode, Is.EqualTo(HttpStatusCode.OK), await StaffClient.BodyAsync(bundle));
+            _bundleFile = await bundle.Content.ReadAsByteArrayAsync();
+        }
+        using var supervisor = await World.SignInAsync("supervisor-a");
+        using var report = await supervisor.GetAsync($"{_evaluation.Url}/results.xlsx");
+        Assert.That(report.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        _report = await report.Content.ReadAsByteArrayAsync();
+    }
+
+    private object Answers(string teamGrade, string memberGrade) => new
+    {
+        once = new Dictionary<string, object> { ["campaign-opinion"] = new { text = "希望多听基层意见。" } },
+        targets = new Dictionary<string, object>
+        {
+            [_evaluation.TeamId.ToString()] = new Dictionary<string, object>
+            {
+                ["team-overall"] = new { choice = teamGrade },
+                ["wind-1"] = new { choices = new[] { "文山会海、以会议落实会议" } },
+                ["wind-2"] = new { choices = new[] { "未发现" } },
+            },
+            [_evaluation.MemberId.ToString()] = new Dictionary<string, object> { ["member-overall"] = new { choice = memberGrade } },
+        },
+    };
+
+    private async Task<List<string>> IssueAsync(Guid category, int count)
+    {
+        using var response = await PostAsync($"{_evaluation.Url}/slips", ("CategoryId", category.ToString()), ("Count", count.ToString()), ("Format", "html"));
+        return SlipLink().Matches(await StaffClient.BodyAsync(response)).Select(m => m.Groups[1].Value).ToList();
+    }
+
+    [GeneratedRegex(@"/v#([A-Z0-9]{20})<")]
+    private static partial Regex SlipLink();
+
+    private AuditBundle Bundle()
+    {
+        Assert.That(AuditBundle.TryRead(new MemoryStream(_bundleFile), out var bundle, out var error), Is.True, error);
+        return bundle!;
+    }
+
+    private static Check CheckNamed(Verification verification, string name) => verification.Checks.Single(c => c.Name == name);
+
+    private static void AssertFailsOnly(AuditBundle tampered, params string[] failing)
+    {
+        var verification = BundleVerifier.Verify(tampered);
+        Assert.That(verification.Passed, Is.False);
+        Assert.That(verification.Checks.Where(c => !c.Passed).Select(c => c.Name), Is.SupersetOf(failing), string.Join("\n", verification.Checks));
+    }
+
+    private AuditBundle WithBallots(Func<BundleGroup, IReadOnlyList<BundleBallot>, IReadOnlyList<BundleBallot>> change)
+    {
+        var bundle = Bundle();
+        return bundle with { Groups = bundle.Groups.Select(g => g with { Ballots = change(g, g.Ballots) }).ToList() };
+    }
+
+    [Test]
+    public void Honest_bundle_passes_every_check_and_agrees_with_the_published_excel_report()
+    {
+        var verification = BundleVerifier.Verify(Bundle());
+
+        Assert.That(verification.Passed, Is.True, string.Join("\n", verification.Checks));
+        Assert.That(verification.Checks.Select(c => c.Name), Is.EqualTo(new[] { "格式", "问卷", "签名", "一票一签", "票数", "指纹", "计票", "操作日志", "日志记录" }));
+        Assert.That(CheckNamed(verification, "签名").Detail, Does.Contain("全部 20 张"));
+        Assert.That(CheckNamed(verification, "票数").Detail, Does.Contain("收回 20 ≤ 签到 20 ≤ 有效票签 23"));
+        var excel = ExcelReportCheck.Compare(verification.Recomputed!, new MemoryStream(_report));
+        Assert.That(excel.Passed, Is.True, excel.Detail);
+        Assert.That(excel.Detail, Does.Match(@"报告中的 \d+ 个数字"));
+    }
+
+    [Test]
+    public void Bundle_merges_the_category_under_k_with_the_next_smallest_and_keeps_both_keys()
+    {
+        var groups = Bundle().Groups;
+
+        Assert.That(groups.Select(g => (g.Name, g.Ballots.Count, g.PublicKeys.Count)), Is.EqualTo(new[]
+        {
+            ("机关工作人员", 12, 1),
+            ("其余类别合并（离退休老党员、服务对象代表）", 8, 2),
+        }));
+        Assert.That(groups.SelectMany(g => g.Ballots).Select(b => b.Message), Is.Unique);
+        Assert.That(groups.All(g => g.Ballots.Select(b => b.Message).SequenceEqual(g.Ballots.Select(b => b.Message).Order(StringComparer.Ordinal))), Is.True,
+            "ballots are sorted by message, so storage order cannot show through");
+    }
+
+    [Test]
+    public void Bundle_carries_the_fingerprint_the_reports_print_and_its_own_export_in_the_log()
+    {
+        var bundle = Bundle();
+        using var workbook = new XLWorkbook(new MemoryStream(_report));
+        var printed = workbook.Worksheet("汇总").CellsUsed().Single(c => c.GetString() == "选票指纹").CellRight().GetString();
+
+        Assert.That(printed.Replace(" ", ""), Is.EqualTo(bundle.Fingerprint));
+        Assert.That(bundle.ActionLog[^1].Action, Is.EqualTo(BundleVerifier.ExportAction), "the export is logged before the log is read");
+        Assert.That(bundle.ActionLog.Count(e => e.Action == BundleVerifier.ExportAction), Is.EqualTo(1));
+        Assert.That(bundle.ActionLog.Single(e => e.Action == BundleVerifier.ExportAction).Detail, Does.Contain(bundle.Fingerprint));
+    }
+
+    [Test]
+    public void Bundle_holds_public_keys_only_and_no_slip_or_receipt()
+    {
+        var text = System.Text.Encoding.UTF8.GetString(_bundleFile);
+
+        Assert.That(text, Does.Not.Contain("private").IgnoreCase);
+        Assert.That(text, Does.Not.Contain("receipt").IgnoreCase);
+        Assert.That(text, Does.Not.Contain("token").IgnoreCase);
+    }
+
+    [Test]
+    public void Dropped_ballot_fails_the_fingerprint_and_the_recount()
+    {
+        var tampered = WithBallots((g, ballots) => g.Ballots.Count == 12 ? ballots.Skip(1).ToList() : ballots);
+
+        AssertFailsOnly(tampered, "指纹", "计票");
+        Assert.That(CheckNamed(BundleVerifier.Verify(tampered), "计票").Detail, Does.Contain("投票情况 · 收回：包内为 20，重算为 19"));
+    }
+
+    [Test]
+    public void Added_forged_ballot_fails_the_signature_check()
+    {
+        var forged = new BundleBallot(Convert.ToHexStringLower(Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).ToArray()),
+            new string('a', 512), Bundle().Groups[0].Ballots[^1].Answers);
+        var tampered = WithBallots((g, ballots) => g.Ballots.Count == 12 ? [.. ballots, forged] : ballots);
+
+        AssertFailsOnly(tampered, "签名", "指纹", "计票");
+        Assert.That(CheckNamed(BundleVerifier.Verify(tampered), "签名").Detail, Does.StartWith("1 处无效"));
+    }
+
+    [Test]
+    public void Ballot_signed_under_another_groups_key_fails_the_signature_check()
+    {
+        var bundle = Bundle();
+        var moved = bundle.Groups[1].Ballots[0];
+        var tampered = bundle with
+        {
+            Groups = [bundle.Groups[0] with { Ballots = [.. bundle.Groups[0].Ballots, moved] }, bundle.Groups[1] with { Ballots = bundle.Groups[1].Ballots.Skip(1).ToList() }],
+        };
+
+        AssertFailsOnly(tampered, "签名");
+    }
+
+    [Test]
+    public void Altered_answer_fails_the_fingerprint()
+    {
+        var tampered = WithBallots((g, ballots) => ballots.Select(b => b.Answers.Contains("\"差\"") ? b with { Answers = b.Answers.Replace("\"差\"", "\"好\"") } : b).ToList());
+
+        AssertFailsOnly(tampered, "指纹", "计票");
+        Assert.That(CheckNamed(BundleVerifier.Verify(tampered), "签名").Passed, Is.True, "a signature covers the credential, not the answers: the fingerprint does");
+    }
+
+    [Test]
+    public void Duplicated_ballot_fails_one_ballot_per_credential()
+    {
+        var tampered = WithBallots((g, ballots) => g.Ballots.Count == 12 ? [.. ballots, ballots[3]] : ballots);
+
+        AssertFailsOnly(tampered, "一票一签", "指纹", "计票");
+        Assert.That(CheckNamed(BundleVerifier.Verify(tampered), "一票一签").Detail, Does.Contain("出现 2 次"));
+    }
+
+    [Test]
+    public void Check_ins_fewer_than_ballots_fail_the_count_check()
+    {
+        var bundle = Bundle();
+        var tampered = bundle with { Groups = [bundle.Groups[0] with { CheckedIn = 10 }, bundle.Groups[1]] };
+
+        AssertFailsOnly(tampered, "票数", "计票");
+        Assert.That(CheckNamed(BundleVerifier.Verify(tampered), "票数").Detail, Does.Contain("“机关工作人员”收回 12 票，多于签到 10 人"));
+    }
+
+    [Test]
+    public void More_check_ins_than_valid_slips_fail_the_count_check()
+    {
+        var bundle = Bundle();
+        var tampered = bundle with { Groups = [bundle.Groups[0] with { SlipsVoided = 5 }, bundle.Groups[1]] };
+
+        AssertFailsOnly(tampered, "票数");
+        Assert.That(CheckNamed(BundleVerifier.Verify(tampered), "票数").Detail, Does.Contain("多于有效票签 9 张"));
+    }
+
+    [Test]
+    public void Changed_published_number_fails_the_recount()
+    {
+        var bundle = Bundle();
+        var tally = bundle.Tally.Select(f => f.Label == "领导班子 · 对领导班子作风方面情况的总体评价 · 好（票）" ? f with { Value = "99" } : f).ToList();
+
+        AssertFailsOnly(bundle with { Tally = tally }, "计票");
+        Assert.That(CheckNamed(BundleVerifier.Verify(bundle with { Tally = tally }), "计票").Detail, Does.Contain("好（票）：包内为 99，重算为"));
+    }
+
+    [Test]
+    public void Edited_log_entry_breaks_the_chain_at_that_entry()
+    {
+        var bundle = Bundle();
+        var log = bundle.ActionLog.ToList();
+        var edited = log.FindIndex(e => e.Action == "发放票签");
+        log[edited] = log[edited] with { Detail = log[edited].Detail.Replace("14 张", "20 张") };
+
+        AssertFailsOnly(bundle with { ActionLog = log }, "操作日志");
+        Assert.That(CheckNamed(BundleVerifier.Verify(bundle with { ActionLog = log }), "操作日志").Detail, Does.Contain($"第 {log[edited].Seq} 条断开"));
+    }
+
+    [Test]
+    public void Deleted_log_entry_breaks_the_chain()
+    {
+        var bundle = Bundle();
+        var log = bundle.ActionLog.Where(e => e.Action != "结束投票").ToList();
+
+        AssertFailsOnly(bundle with { ActionLog = log }, "操作日志", "日志记录");
+    }
+
+    [Test]
+    public void Edited_questionnaire_fails_the_form_hash()
+    {
+        var bundle = Bundle();
+
+        AssertFailsOnly(bundle with { FrozenForm = bundle.FrozenForm.Replace("作风", "工作") }, "问卷");
+    }
+
+    [Test]
+    public void Changed_number_in_the_excel_report_fails_the_report_check_naming_the_cell()
+    {
+        var tampered = EditReport(ws => ws.Name == "汇总", cell => cell.GetString() == "张三", cell => cell.CellRight(2));
+
+        var check = ExcelReportCheck.Compare(BundleVerifier.Verify(Bundle()).Recomputed!, new MemoryStream(tampered));
+        Assert.That(check.Passed, Is.False);
+        Assert.That(check.Detail, Does.Contain("汇总表 张三 · 优秀（票）：报告为 100"));
+    }
+
+    [Test]
+    public void Changed_rate_on_a_target_sheet_fails_the_report_check()
+    {
+        var tampered = EditReport(ws => ws.Cell(1, 1).GetString().StartsWith("评议对象：领导班子"), cell => cell.GetString() == "好评率", cell => cell.CellRight());
+
+        var check = ExcelReportCheck.Compare(BundleVerifier.Verify(Bundle()).Recomputed!, new MemoryStream(tampered));
+        Assert.That(check.Passed, Is.False);
+        Assert.That(check.Detail, Does.Contain("领导班子 · 对领导班子作风方面情况的总体评价 · 好评率：报告为 100"));
+    }
+
+    [Test]
+    public void Number_added_to_the_excel_report_fails_as_unplaced()
+    {
+        var tampered = EditReport(ws => ws.Name == "汇总", cell => cell.GetString() == "选票指纹", cell => cell.CellRight(5));
+
+        var check = ExcelReportCheck.Compare(BundleVerifier.Verify(Bundle()).Recomputed!, new MemoryStream(tampered));
+        Assert.That(check.Passed, Is.False);
+        Assert.That(check.Detail, Does.Contain("无从核对"));
+    }
+
+    /// <summary>The report with one cell set to 100: the cell found by <paramref name="anchor"/> on the first matching sheet, moved by <paramref name="move"/>.</summary>
+    private byte[] EditReport(Func<IXLWorksheet, bool> sheet, Func<IXLCell, bool> anchor, Func<IXLCell, IXLCell> move)
+    {
+        using var workbook = new XLWorkbook(new MemoryStream(_report));
+        var ws = workbook.Worksheets.First(sheet);
+        move(ws.CellsUsed().First(anchor)).SetValue(100);
+        var edited = new MemoryStream();
+        workbook.SaveAs(edited);
+        return edited.ToArray();
+    }
+
+    [Test]
+    public async Task Verifier_command_prints_a_line_per_check_and_exits_zero_only_when_all_pass()
+    {
+        var dir = Directory.CreateTempSubdirectory("audit-");
+        var bundlePath = Path.Combine(dir.FullName, "bundle.json");
+        var reportPath = Path.Combine(dir.FullName, "report.xlsx");
+        await File.WriteAllBytesAsync(bundlePath, _bundleFile);
+        await File.WriteAllBytesAsync(reportPath, _report);
+
+        var (honestExit, honest) = await RunVerifierAsync(bundlePath, "--report", reportPath);
+        Assert.That(honestExit, Is.Zero, honest);
+        Assert.That(honest, Does.Contain("[通过] 签名：全部 20 张选票"));
+        Assert.That(honest, Does.Contain("[通过] Excel 报告"));
+        Assert.That(honest.TrimEnd(), Does.EndWith("全部 10 项核对通过。"));
+
+        var tampered = WithBallots((g, ballots) => g.Ballots.Count == 12 ? ballots.Skip(1).ToList() : ballots);
+        await using (var file = File.Create(bundlePath)) tampered.WriteTo(file);
+        var (tamperedExit, output) = await RunVerifierAsync(bundlePath, "--report", reportPath);
+        Assert.That(tamperedExit, Is.EqualTo(1), output);
+        Assert.That(output, Does.Contain("[失败] 指纹"));
+        Assert.That(output, Does.Contain("[失败] Excel 报告"));
+        TestContext.Out.WriteLine(honest + "\n" + output);
+
+        var (unreadableExit, _) = await RunVerifierAsync(reportPath);
+        Assert.That(unreadableExit, Is.EqualTo(2), "an Excel file is not a bundle");
+        dir.Delete(recursive: true);
+    }
+
+    private static async Task<(int Exit, string Output)> RunVerifierAsync(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "evaluation-verify.dll"));
+        foreach (var a in args) start.ArgumentList.Add(a);
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(60));
+        return (process.ExitCode, await output + await error);
+    }
+
+    [Test]
+    public async Task Only_the_units_auditor_gets_a_bundle_and_only_after_close()
+    {
+        using var organizer = await World.SignInAsync("organizer-a");
+        using var supervisor = await World.SignInAsync("supervisor-a");
+        using var otherAuditor = await World.SignInAsync("auditor-b");
+        using var auditor = await World.SignInAsync("auditor-a");
+        var draft = await World.SeedDraftAsync(World.UnitA);
+
+        using (var r = await organizer.GetAsync($"{_evaluation.Url}/audit-bundle")) Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+        using (var r = await supervisor.GetAsync($"{_evaluation.Url}/audit-bundle")) Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+        using (var r = await otherAuditor.GetAsync($"{_evaluation.Url}/audit-bundle")) Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        using (var r = await auditor.GetAsync($"{draft.Url}/audit-bundle")) Assert.That(r.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        using (var page = await auditor.GetAsync(_evaluation.Url))
+            Assert.That(await StaffClient.BodyAsync(page), Does.Contain($"{_evaluation.Url}/audit-bundle"));
+    }
+}
