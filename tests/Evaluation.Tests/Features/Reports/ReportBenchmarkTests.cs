@@ -80,7 +80,7 @@ public sealed class ReportBenchmarkTests
         TestContext.Out.WriteLine("targets: Excel < 5000 ms, PDF < 10000 ms");
     }
 
-    private static BallotAnswers RandomBallot(FrozenForm form, Random random)
+    internal static BallotAnswers RandomBallot(FrozenForm form, Random random)
     {
         string Pick(IReadOnlyList<string> options) => options[random.Next(options.Count)];
         var targets = new Dictionary<Guid, IReadOnlyDictionary<string, Answer>>();
