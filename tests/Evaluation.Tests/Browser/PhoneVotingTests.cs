@@ -531,6 +531,9 @@ public sealed class PhoneVotingTests
         await kiosk.ClickAsync("提交答卷");
         var receipt = await kiosk.ReceiptAsync();
         await Assertions.Expect(kiosk.Main).ToContainTextAsync("秒后自动返回");
+        // Where to check the receipt later, as an address: a link would take the venue's tablet off its page.
+        await Assertions.Expect(kiosk.Main).ToContainTextAsync(new Uri(_server.Origin).Authority + "/receipt");
+        await Assertions.Expect(kiosk.Main.GetByRole(AriaRole.Link)).ToHaveCountAsync(0);
         await kiosk.SnapAsync("receipt");
         Assert.That(await kiosk.StoredItemsAsync(), Is.Zero, "a kiosk never writes to storage");
 
@@ -625,6 +628,44 @@ public sealed class PhoneVotingTests
         await phone.SnapAsync("receipt");
 
         Assert.That(await StoredBallotAsync(_shared, receipt), Is.EqualTo(BallotJson.Canonical(new BallotAnswers())));
+    }
+
+    [Test]
+    public async Task ReceiptScreen_LinksToTheCheckPage_WhereTheShownReceiptChecksAsCounted()
+    {
+        var phone = await NewPhoneAsync("receipt-check");
+        await phone.OpenLinkAsync(SharedSlip());
+        await phone.ShowsAsync("intro");
+        await phone.ClickAsync("全部弃权");
+        await phone.ClickAsync("确认弃权并提交");
+        var receipt = await phone.ReceiptAsync();
+        var link = phone.Main.GetByRole(AriaRole.Link, new() { Name = "回执查询页面" });
+        await Assertions.Expect(link).ToHaveAttributeAsync("href", "/receipt");
+
+        await link.ClickAsync();
+        await phone.Page.WaitForURLAsync(_server.Origin + "/receipt");
+        await Assertions.Expect(phone.Page.Locator("h1")).ToHaveTextAsync("查询回执码");
+        await phone.SnapAsync("check-page");
+
+        // As a person might type it: lower case, no dash.
+        var code = phone.Page.GetByLabel("回执码", new() { Exact = true });
+        await code.FillAsync(receipt.Replace("-", "").ToLowerInvariant());
+        await phone.ClickAsync("查询");
+        await Assertions.Expect(phone.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("已计入");
+        await Assertions.Expect(phone.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("这张回执码对应的答卷已计入");
+        await phone.SnapAsync("counted");
+        Assert.That(phone.Page.Url, Is.EqualTo(_server.Origin + "/receipt"), "the code went in the POST body, not the address");
+        Assert.That(await phone.Page.ContentAsync(), Does.Not.Contain(_shared.Name).And.Not.Contain("机关工作人员").And.Not.Contain("弃权"));
+
+        await code.FillAsync("ABCDE-FGHJK");
+        await phone.ClickAsync("查询");
+        await Assertions.Expect(phone.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("未找到");
+        await phone.SnapAsync("not-found");
+
+        await code.FillAsync("ABC-0");
+        await phone.ClickAsync("查询");
+        await Assertions.Expect(phone.Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("10 位字母和数字");
+        await phone.SnapAsync("malformed");
     }
 
     [Test]

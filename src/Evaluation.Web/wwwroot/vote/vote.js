@@ -30,8 +30,8 @@ const KIOSK_RECEIPT_SECONDS = 20;
 const KIOSK_IDLE_WARN_MS = 150_000;
 const KIOSK_IDLE_WIPE_MS = 180_000;
 const KEPT = KIOSK ? '已填写的内容还在，请稍候。' : '已填写的内容保存在本机，请不要关闭页面。';
-const STORED_NOTE = '您的答卷已匿名保存。服务器只保存了答卷内容和一个无法追溯到票签的凭证；没有保存您的票签代码、手机信息、IP 地址或提交时间。' +
-  '凭回执码可在公开页面查询答卷是否已计入，但任何人都无法凭回执码看到答卷内容。';
+const STORED_NOTE = '您的答卷已匿名保存。服务器只保存了答卷内容和一个无法追溯到票签的凭证；没有保存您的票签代码、手机信息、IP 地址或提交时间。';
+const CHECK_PAGE = '/receipt';
 const BALLOT_DOMAIN = new TextEncoder().encode('ballot:');
 
 const app = document.getElementById('app');
@@ -750,6 +750,10 @@ function showReceipt(blank) {
     h('p', { class: 'receipt', id: 'receipt' }, rec.receipt),
     blank && h('p', { class: 'alert' }, '您提交的是空白答卷，已记为弃权。'),
     h('p', {}, STORED_NOTE),
+    h('p', { id: 'receipt-check' }, '凭回执码可在公开的',
+      // A kiosk stays on its page for the next voter: the address is shown, to check later on one's own phone.
+      KIOSK ? `回执查询页面（${location.host}${CHECK_PAGE}）` : h('a', { href: CHECK_PAGE }, `回执查询页面（${location.host}${CHECK_PAGE}）`),
+      '查询答卷是否已计入；那里只显示“已计入”或“未找到”，任何人都无法凭回执码看到答卷内容。'),
     h('p', {}, KIOSK ? '请记下回执码。' : '请记下或截屏保存回执码。'),
     countdown,
     h('div', { class: 'nav' }, KIOSK

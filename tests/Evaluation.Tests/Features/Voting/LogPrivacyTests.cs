@@ -45,8 +45,10 @@ public sealed partial class LogPrivacyTests
             new StringContent($"{{\"token\":\"{tokens[1]}-bad\"}}", System.Text.Encoding.UTF8, "application/json"));
         using var wrongPassword = await world.App.CreateStaffClient().PostFormAsync("/login", [new("UserName", "organizer-a"), new("Password", "Secret-Wrong-Pass")]);
         var receipt = credential.ExpectedReceipt;
+        using var checkedReceipt = await world.App.CreateStaffClient().PostFormAsync("/receipt", [new("Code", receipt.ToLowerInvariant())], tokenFromPage: "/receipt");
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await StaffClient.BodyAsync(checkedReceipt), Does.Contain("已计入"));
         var text = log.Text;
         Assert.That(log.Count, Is.GreaterThan(50), "trace logging was really on");
         var secrets = new[]
