@@ -27,7 +27,7 @@ public static class Submit
         if (request.EvaluationId is not { } evaluationId || request.CategoryId is not { } categoryId
             || !TryBase64(request.Message, out var message) || !TryBase64(request.Signature, out var signature) || request.Answers is not { } answersJson)
             return VotingProblem.BadRequest("提交的数据不完整，请刷新页面后重新提交（已填写的内容会保留）。");
-        // Checked before anything else: a secret that did not make this message would give a receipt of the sender's choosing.
+        // Checked first: with a secret that did not make this message, the sender could choose the receipt.
         if (!TryBase64(request.Secret, out var secret) || !Receipt.IsMessageOf(message, secret))
             return VotingProblem.BadRequest("投票凭证与回执数据不一致，无法提交。请刷新页面后重试；如果仍然不行，请向工作人员说明。");
 
