@@ -1,21 +1,40 @@
 using System.Security.Cryptography;
+using Evaluation.Core.Crypto;
 
 namespace Evaluation.Core.Slips;
 
 /// <summary>
-/// The voter's receipt: ten symbols derived from the ballot's message, so anyone holding it can look up inclusion,
-/// and nobody can get from it to the ballot's content or to the slip.
+/// The voter's receipt: ten symbols that let whoever holds them confirm that a ballot was counted, and nothing more.
+/// <para>
+/// The phone draws a 32-byte secret s. The RFC 9474 message it has blind-signed is SHA-256("ballot:" ‖ s), after the
+/// 32-byte random prefix of <c>Prepare</c>; the receipt is ten symbols of SHA-256("receipt:" ‖ s). The server is shown s
+/// once, with the ballot, checks it against the message, computes the receipt and forgets s.
+/// </para>
+/// <para>
+/// Why from a secret and not from the message: the audit bundle publishes every ballot's message, signature and answers.
+/// A receipt derived from the message could be recomputed over the bundle, and then anyone who demanded a voter's
+/// receipt could read that voter's answers. Neither hash of s leads to the other or back to s, so the bundle (or the
+/// database, which keeps receipts apart from ballots) yields no receipt, and a receipt yields no ballot.
+/// </para>
 /// </summary>
 public static class Receipt
 {
     public const int Length = 10;
+    public const int SecretLength = 32;
+    public const int GroupLength = 5;
 
-    public static string From(ReadOnlySpan<byte> message)
+    /// <summary>The length of a prepared message made from a secret: the random prefix and SHA-256("ballot:" ‖ s).</summary>
+    public const int PreparedMessageLength = BlindRsa.PrefixLength + 32;
+
+    public static byte[] NewSecret() => RandomNumberGenerator.GetBytes(SecretLength);
+
+    /// <summary>The message the phone blinds (before RFC 9474's random prefix): SHA-256("ballot:" ‖ s).</summary>
+    public static byte[] MessageFor(ReadOnlySpan<byte> secret) => Hash("ballot:"u8, secret);
+
+    /// <summary>The receipt of the ballot sent with <paramref name="secret"/>: base31 of SHA-256("receipt:" ‖ s).</summary>
+    public static string FromSecret(ReadOnlySpan<byte> secret)
     {
-        Span<byte> input = stackalloc byte[8 + message.Length];
-        "receipt:"u8.CopyTo(input);
-        message.CopyTo(input[8..]);
-        var digest = SHA256.HashData(input);
+        var digest = Hash("receipt:"u8, secret);
         // 31 symbols from 8 bytes at a time: 10 symbols take about 50 bits of the digest.
         var value = BitConverter.ToUInt64(digest, 0);
         return string.Create(Length, value, static (span, v) =>
@@ -28,5 +47,26 @@ public static class Receipt
         });
     }
 
-    public static string Grouped(string receipt) => $"{receipt[..5]}-{receipt[5..]}";
+    /// <summary>
+    /// Whether <paramref name="preparedMessage"/> was made from <paramref name="secret"/>: exactly a 32-byte prefix followed
+    /// by SHA-256("ballot:" ‖ s). Without this a ballot could come with any secret, and so with a receipt of the sender's choosing.
+    /// </summary>
+    public static bool IsMessageOf(ReadOnlySpan<byte> preparedMessage, ReadOnlySpan<byte> secret) =>
+        secret.Length == SecretLength && preparedMessage.Length == PreparedMessageLength
+        && CryptographicOperations.FixedTimeEquals(preparedMessage[BlindRsa.PrefixLength..], MessageFor(secret));
+
+    /// <summary>The receipt from what a person typed: case, spaces and the dash do not matter. Null when it cannot be a receipt.</summary>
+    public static string? Normalize(string? typed) => SlipToken.Normalize(typed, Length);
+
+    /// <summary>ABCDE-FGHJK, as the phone shows it.</summary>
+    public static string Grouped(string receipt) => $"{receipt[..GroupLength]}-{receipt[GroupLength..]}";
+
+    private static byte[] Hash(ReadOnlySpan<byte> domain, ReadOnlySpan<byte> secret)
+    {
+        if (secret.Length != SecretLength) throw new ArgumentException($"A ballot secret is {SecretLength} bytes.", nameof(secret));
+        Span<byte> input = stackalloc byte[domain.Length + secret.Length];
+        domain.CopyTo(input);
+        secret.CopyTo(input[domain.Length..]);
+        return SHA256.HashData(input);
+    }
 }

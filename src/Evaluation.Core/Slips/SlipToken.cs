@@ -20,10 +20,13 @@ public static class SlipToken
         });
 
     /// <summary>The token from what a person typed or a QR fragment held: case, spaces and dashes do not matter. Null when it cannot be a token.</summary>
-    public static string? Normalize(string? typed)
+    public static string? Normalize(string? typed) => Normalize(typed, Length);
+
+    /// <summary>The same reading for any code drawn from <see cref="Alphabet"/>, such as a receipt.</summary>
+    internal static string? Normalize(string? typed, int length)
     {
-        if (typed is null || typed.Length > 4 * Length) return null;
-        var builder = new StringBuilder(Length);
+        if (typed is null || typed.Length > 4 * length) return null;
+        var builder = new StringBuilder(length);
         foreach (var c in typed)
         {
             if (c is ' ' or '-' or '\u3000' or '\t') continue;
@@ -31,7 +34,7 @@ public static class SlipToken
             if (!Alphabet.Contains(upper)) return null;
             builder.Append(upper);
         }
-        return builder.Length == Length ? builder.ToString() : null;
+        return builder.Length == length ? builder.ToString() : null;
     }
 
     /// <summary>ABCDE-FGHJK-MNPQR-STUVW: easier to read aloud and type.</summary>

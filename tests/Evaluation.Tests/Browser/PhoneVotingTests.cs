@@ -136,6 +136,22 @@ public sealed class PhoneVotingTests
 
     private IEnumerable<IRequest> Api(string path) => _requests.Where(r => r.Url == $"{_server.Origin}/api/v/{path}");
 
+    /// <summary>
+    /// The answers of the ballot the page sent last, found by the message it sent (nothing stored leads from a receipt to
+    /// a ballot). On the way, checks that the receipt shown is the one derived from the secret sent with the ballot,
+    /// that the message was made from that secret, and that the receipt is stored exactly once.
+    /// </summary>
+    private async Task<string> StoredBallotAsync(VotingEvaluation evaluation, string shownReceipt)
+    {
+        using var sent = JsonDocument.Parse(Api("ballot").Last().PostData!);
+        var message = Convert.FromBase64String(sent.RootElement.GetProperty("message").GetString()!);
+        var secret = Convert.FromBase64String(sent.RootElement.GetProperty("secret").GetString()!);
+        Assert.That(Receipt.IsMessageOf(message, secret), Is.True, "the signed message is SHA-256(\"ballot:\" ‖ secret) after the prefix");
+        Assert.That(shownReceipt, Is.EqualTo(Receipt.Grouped(Receipt.FromSecret(secret))));
+        Assert.That((await _server.ReceiptsAsync(evaluation)).Count(r => r == shownReceipt.Replace("-", "")), Is.EqualTo(1));
+        return (await _server.BallotsAsync(evaluation)).Single(b => b.Message.SequenceEqual(message)).Answers;
+    }
+
     [Test]
     public async Task QrLink_FullVote_StoresExactlyWhatWasClicked_AndShowsTheReceipt()
     {
@@ -224,10 +240,9 @@ public sealed class PhoneVotingTests
         await Assertions.Expect(phone.Main).ToContainTextAsync("没有保存您的票签代码、手机信息、IP 地址或提交时间");
         await phone.SnapAsync("receipt");
 
-        var ballots = await _server.BallotsAsync(_qr);
-        Assert.That(ballots, Has.Count.EqualTo(1), "exactly one ballot for the evaluation");
-        Assert.That(ballots[0].Receipt, Is.EqualTo(receipt.Replace("-", "")));
-        Assert.That(ballots[0].Answers, Is.EqualTo(BallotJson.Canonical(new BallotAnswers
+        Assert.That(await _server.BallotsAsync(_qr), Has.Count.EqualTo(1), "exactly one ballot for the evaluation");
+        Assert.That(await _server.ReceiptsAsync(_qr), Is.EqualTo(new[] { receipt.Replace("-", "") }), "and its receipt, apart from it");
+        Assert.That(await StoredBallotAsync(_qr, receipt), Is.EqualTo(BallotJson.Canonical(new BallotAnswers
         {
             Once = new Dictionary<string, Answer>
             {
@@ -265,7 +280,7 @@ public sealed class PhoneVotingTests
         // Only the receipt stays on the phone: no draft, no credential, no token.
         var stored = await phone.LocalStorageAsync();
         Assert.That(stored, Does.Contain(receipt));
-        Assert.That(stored, Does.Not.Contain("退休干部").And.Not.Contain("signature").And.Not.Contain(_qrSlip));
+        Assert.That(stored, Does.Not.Contain("退休干部").And.Not.Contain("signature").And.Not.Contain("secret").And.Not.Contain(_qrSlip));
         Assert.That(await phone.Page.EvaluateAsync<int>("() => sessionStorage.length"), Is.Zero);
 
         // Opening the slip again shows the receipt, without asking the server anything.
@@ -313,8 +328,7 @@ public sealed class PhoneVotingTests
         var receipt = await phone.ReceiptAsync();
         await phone.SnapAsync("receipt");
 
-        var ballot = (await _server.BallotsAsync(_shared)).Single(b => b.Receipt == receipt.Replace("-", ""));
-        using var answers = JsonDocument.Parse(ballot.Answers);
+        using var answers = JsonDocument.Parse(await StoredBallotAsync(_shared, receipt));
         Assert.That(answers.RootElement.GetProperty("targets").GetProperty(_shared.DeputyId.ToString()).GetProperty("member-overall").GetProperty("choice").GetString(),
             Is.EqualTo("基本称职"));
     }
@@ -385,9 +399,9 @@ public sealed class PhoneVotingTests
         await Assertions.Expect(status).ToBeHiddenAsync();
         await phone.SnapAsync("receipt-after-reconnect");
 
-        var ballots = await _server.BallotsAsync(_offline);
-        Assert.That(ballots, Has.Count.EqualTo(1));
-        Assert.That(ballots[0].Receipt, Is.EqualTo(receipt.Replace("-", "")));
+        Assert.That(await _server.BallotsAsync(_offline), Has.Count.EqualTo(1));
+        Assert.That(await _server.ReceiptsAsync(_offline), Is.EqualTo(new[] { receipt.Replace("-", "") }));
+        await StoredBallotAsync(_offline, receipt);
     }
 
     [Test]
@@ -442,7 +456,7 @@ public sealed class PhoneVotingTests
         var attempts = Api("ballot").ToList();
         Assert.That(attempts, Has.Count.EqualTo(2));
         Assert.That(attempts[1].PostData, Is.EqualTo(attempts[0].PostData));
-        Assert.That((await _server.BallotsAsync(_shared)).Count(b => b.Receipt == receipt.Replace("-", "")), Is.EqualTo(1));
+        await StoredBallotAsync(_shared, receipt);
     }
 
     [Test]
@@ -517,6 +531,9 @@ public sealed class PhoneVotingTests
         await kiosk.ClickAsync("提交答卷");
         var receipt = await kiosk.ReceiptAsync();
         await Assertions.Expect(kiosk.Main).ToContainTextAsync("秒后自动返回");
+        // Where to check the receipt later, as an address: a link would take the venue's tablet off its page.
+        await Assertions.Expect(kiosk.Main).ToContainTextAsync(new Uri(_server.Origin).Authority + "/receipt");
+        await Assertions.Expect(kiosk.Main.GetByRole(AriaRole.Link)).ToHaveCountAsync(0);
         await kiosk.SnapAsync("receipt");
         Assert.That(await kiosk.StoredItemsAsync(), Is.Zero, "a kiosk never writes to storage");
 
@@ -530,7 +547,7 @@ public sealed class PhoneVotingTests
             Assert.That(html, Does.Not.Contain(trace).IgnoreCase, $"“{trace}” is still in the page");
         Assert.That(await kiosk.Page.EvaluateAsync<bool>(
             "() => [...document.querySelectorAll('input, textarea')].every(e => !e.value && !e.checked)"), Is.True);
-        Assert.That((await _server.BallotsAsync(_shared)).Count(b => b.Receipt == receipt.Replace("-", "")), Is.EqualTo(1));
+        await StoredBallotAsync(_shared, receipt);
     }
 
     [Test]
@@ -610,8 +627,45 @@ public sealed class PhoneVotingTests
         await Assertions.Expect(phone.Main).ToContainTextAsync("已记为弃权");
         await phone.SnapAsync("receipt");
 
-        var ballot = (await _server.BallotsAsync(_shared)).Single(b => b.Receipt == receipt.Replace("-", ""));
-        Assert.That(ballot.Answers, Is.EqualTo(BallotJson.Canonical(new BallotAnswers())));
+        Assert.That(await StoredBallotAsync(_shared, receipt), Is.EqualTo(BallotJson.Canonical(new BallotAnswers())));
+    }
+
+    [Test]
+    public async Task ReceiptScreen_LinksToTheCheckPage_WhereTheShownReceiptChecksAsCounted()
+    {
+        var phone = await NewPhoneAsync("receipt-check");
+        await phone.OpenLinkAsync(SharedSlip());
+        await phone.ShowsAsync("intro");
+        await phone.ClickAsync("全部弃权");
+        await phone.ClickAsync("确认弃权并提交");
+        var receipt = await phone.ReceiptAsync();
+        var link = phone.Main.GetByRole(AriaRole.Link, new() { Name = "回执查询页面" });
+        await Assertions.Expect(link).ToHaveAttributeAsync("href", "/receipt");
+
+        await link.ClickAsync();
+        await phone.Page.WaitForURLAsync(_server.Origin + "/receipt");
+        await Assertions.Expect(phone.Page.Locator("h1")).ToHaveTextAsync("查询回执码");
+        await phone.SnapAsync("check-page");
+
+        // As a person might type it: lower case, no dash.
+        var code = phone.Page.GetByLabel("回执码", new() { Exact = true });
+        await code.FillAsync(receipt.Replace("-", "").ToLowerInvariant());
+        await phone.ClickAsync("查询");
+        await Assertions.Expect(phone.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("已计入");
+        await Assertions.Expect(phone.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("这张回执码对应的答卷已计入");
+        await phone.SnapAsync("counted");
+        Assert.That(phone.Page.Url, Is.EqualTo(_server.Origin + "/receipt"), "the code went in the POST body, not the address");
+        Assert.That(await phone.Page.ContentAsync(), Does.Not.Contain(_shared.Name).And.Not.Contain("机关工作人员").And.Not.Contain("弃权"));
+
+        await code.FillAsync("ABCDE-FGHJK");
+        await phone.ClickAsync("查询");
+        await Assertions.Expect(phone.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("未找到");
+        await phone.SnapAsync("not-found");
+
+        await code.FillAsync("ABC-0");
+        await phone.ClickAsync("查询");
+        await Assertions.Expect(phone.Page.GetByRole(AriaRole.Alert)).ToContainTextAsync("10 位字母和数字");
+        await phone.SnapAsync("malformed");
     }
 
     [Test]

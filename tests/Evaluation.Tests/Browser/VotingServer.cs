@@ -118,11 +118,18 @@ public sealed partial class VotingServer : IAsyncDisposable
     [GeneratedRegex(@"/v#([A-Z0-9]{20})<")]
     private static partial Regex SlipLink();
 
-    public async Task<List<(string Receipt, string Answers)>> BallotsAsync(VotingEvaluation evaluation)
+    public async Task<List<(byte[] Message, string Answers)>> BallotsAsync(VotingEvaluation evaluation)
     {
         await using var conn = await OpenAsync();
-        return (await conn.QueryAsync<(string, string)>(
-            "select receipt, answers from ballot where evaluation_id = @Id", new { evaluation.Id })).ToList();
+        return (await conn.QueryAsync<(byte[], string)>(
+            "select message, answers from ballot where evaluation_id = @Id", new { evaluation.Id })).ToList();
+    }
+
+    /// <summary>The evaluation's receipts, as stored: apart from the ballots, and leading to none of them.</summary>
+    public async Task<List<string>> ReceiptsAsync(VotingEvaluation evaluation)
+    {
+        await using var conn = await OpenAsync();
+        return (await conn.QueryAsync<string>("select receipt from ballot_receipt where evaluation_id = @Id", new { evaluation.Id })).ToList();
     }
 
     public async Task<long> CheckedInSlipsAsync(VotingEvaluation evaluation)

@@ -68,6 +68,7 @@ public static class DemoResults
             targets.Select(t => new { t.Id, evaluationId = id, Kind = t.Kind == TargetKind.Team ? "team" : "member", t.Name, t.Title, t.TransferredOutOn, t.Position }), tx);
 
         var ballots = new List<object>();
+        var receipts = new List<string>();
         var slips = new List<object>();
         for (var c = 0; c < Categories.Length; c++)
         {
@@ -88,8 +89,10 @@ public static class DemoResults
                     slips.Add(new { TokenHash = RandomNumberGenerator.GetBytes(32), id, categoryId, BlindedHash = (byte[]?)null, BlindSignature = (byte[]?)null });
                     continue;
                 }
-                // The same two steps as a phone: check-in signs a blinded message; the ballot carries the unblinded signature.
-                var message = BlindRsa.Prepare(RandomNumberGenerator.GetBytes(32));
+                // The same two steps as a phone: check-in signs a blinded message made from the ballot's secret; the ballot
+                // carries the unblinded signature, and only the receipt, not the secret, is kept.
+                var secret = Receipt.NewSecret();
+                var message = BlindRsa.Prepare(Receipt.MessageFor(secret));
                 var blinding = BlindRsa.Blind(key.PublicKey, message);
                 var blindSignature = BlindRsa.BlindSign(key, blinding.BlindedMessage);
                 var signature = BlindRsa.Finalize(key.PublicKey, message, blindSignature, blinding.Inverse);
@@ -98,8 +101,9 @@ public static class DemoResults
                 ballots.Add(new
                 {
                     Id = Guid.NewGuid(), EvaluationId = id, categoryId, Message = message, Signature = signature,
-                    Answers = BallotJson.Canonical(BallotValidator.Normalise(answers)), Receipt = Receipt.From(message),
+                    Answers = BallotJson.Canonical(BallotValidator.Normalise(answers)),
                 });
+                receipts.Add(Receipt.FromSecret(secret));
             }
         }
         await conn.ExecuteAsync(
@@ -109,9 +113,15 @@ public static class DemoResults
             """, slips, tx);
         await conn.ExecuteAsync(
             """
-            insert into ballot (id, evaluation_id, category_id, message, signature, answers, receipt)
-            values (@Id, @EvaluationId, @categoryId, @Message, @Signature, @Answers, @Receipt)
+            insert into ballot (id, evaluation_id, category_id, message, signature, answers)
+            values (@Id, @EvaluationId, @categoryId, @Message, @Signature, @Answers)
             """, ballots.OrderBy(_ => random.Next()), tx);
+        // Shuffled apart from the ballots, as the ballot box writes them: the n-th receipt row is not the n-th ballot's.
+        var shuffled = receipts.ToArray();
+        RandomNumberGenerator.Shuffle(shuffled.AsSpan());
+        await conn.ExecuteAsync(
+            "insert into ballot_receipt (receipt, evaluation_id) select receipt, @id from unnest(@shuffled) as r(receipt) on conflict do nothing",
+            new { id, shuffled }, tx);
         await ActionLogWriter.AppendAsync(tx, "系统", "创建演示数据", $"已结束的示例评议《{name}》，{ballots.Count} 票，编号 {id}");
     }
 

@@ -13,7 +13,8 @@ public enum BallotOutcome { Stored, AlreadyStored, CredentialUsed, VotingClosed 
 /// <summary>
 /// Group commit (DESIGN.md §2.3): ballots wait here while the previous batch commits, then go to the database
 /// together in one transaction, in shuffled order, so neither heap order nor transaction ids tell arrival order.
-/// A submitter is answered only after its batch has committed: an acknowledged ballot is on disk.
+/// A submitter is answered only after its batch has committed: an acknowledged ballot, and its receipt, are on disk.
+/// The receipts go to a table of their own (ballot_receipt) that names no ballot, so a receipt shows inclusion only.
 /// </summary>
 public sealed class BallotBox(NpgsqlDataSource db, ILogger<BallotBox> logger) : BackgroundService
 {
@@ -69,10 +70,10 @@ public sealed class BallotBox(NpgsqlDataSource db, ILogger<BallotBox> logger) : 
         await using var tx = await conn.BeginTransactionAsync();
         var inserted = (await conn.QueryAsync<byte[]>(
             """
-            insert into ballot (id, evaluation_id, category_id, message, signature, answers, receipt)
-            select b.id, b.evaluation_id, b.category_id, b.message, b.signature, b.answers, b.receipt
-            from unnest(@Ids, @Evaluations, @Categories, @Messages, @Signatures, @Answers, @Receipts)
-                 as b(id, evaluation_id, category_id, message, signature, answers, receipt)
+            insert into ballot (id, evaluation_id, category_id, message, signature, answers)
+            select b.id, b.evaluation_id, b.category_id, b.message, b.signature, b.answers
+            from unnest(@Ids, @Evaluations, @Categories, @Messages, @Signatures, @Answers)
+                 as b(id, evaluation_id, category_id, message, signature, answers)
             where exists (select 1 from evaluation e where e.id = b.evaluation_id and e.status = 'open')
             on conflict do nothing
             returning message
@@ -85,10 +86,27 @@ public sealed class BallotBox(NpgsqlDataSource db, ILogger<BallotBox> logger) : 
                 Messages = ballots.Select(b => b.Message).ToArray(),
                 Signatures = ballots.Select(b => b.Signature).ToArray(),
                 Answers = ballots.Select(b => b.Answers).ToArray(),
-                Receipts = ballots.Select(b => b.Receipt).ToArray(),
             }, tx)).Select(Convert.ToBase64String).ToHashSet();
 
         var keys = ballots.Select(b => Convert.ToBase64String(b.Message)).ToArray();
+        // In the same transaction, so an acknowledged ballot's receipt checks as counted at once; shuffled on their own,
+        // so the n-th receipt row written is not the n-th ballot row. A message's secret is checked before it gets here,
+        // so the copies of one message in a batch share one receipt.
+        // Not hidden: rows written together share the transaction's xmin, and batches follow each other in both heaps.
+        // A batch of one therefore pairs its receipt with its ballot for whoever can query the database.
+        var receipts = ballots.Where((_, i) => inserted.Contains(keys[i]))
+            .Select(b => (b.Receipt, b.EvaluationId)).Distinct().ToArray();
+        RandomNumberGenerator.Shuffle(receipts.AsSpan());
+        if (receipts.Length > 0)
+            // A receipt two voters happen to share (some 50 bits each) stays one row that checks as counted for both.
+            await conn.ExecuteAsync(
+                """
+                insert into ballot_receipt (receipt, evaluation_id)
+                select * from unnest(@Receipts, @Evaluations)
+                on conflict do nothing
+                """,
+                new { Receipts = receipts.Select(r => r.Receipt).ToArray(), Evaluations = receipts.Select(r => r.EvaluationId).ToArray() }, tx);
+
         var others = ballots.Where((_, i) => !inserted.Contains(keys[i])).ToList();
         var existing = others.Count == 0
             ? new Dictionary<string, string>()

@@ -8,14 +8,15 @@ using Npgsql;
 
 namespace Evaluation.Web.Features.Voting;
 
-public sealed record BallotRequest(Guid? EvaluationId, Guid? CategoryId, string? Message, string? Signature, JsonElement? Answers)
+public sealed record BallotRequest(Guid? EvaluationId, Guid? CategoryId, string? Message, string? Signature, string? Secret, JsonElement? Answers)
 {
     public override string ToString() => nameof(BallotRequest);
 }
 
 /// <summary>
-/// The second step (DESIGN.md §2.1), a separate request that never sees the slip: a signed message and the answers.
-/// Answered only once the ballot's batch has committed.
+/// The second step (DESIGN.md §2.1), a separate request that never sees the slip: a signed message, the secret the
+/// message was made from, and the answers. The receipt is derived here from the secret (see <see cref="Receipt"/>),
+/// and the secret itself is kept nowhere. Answered only once the ballot's batch has committed.
 /// </summary>
 public static class Submit
 {
@@ -26,6 +27,9 @@ public static class Submit
         if (request.EvaluationId is not { } evaluationId || request.CategoryId is not { } categoryId
             || !TryBase64(request.Message, out var message) || !TryBase64(request.Signature, out var signature) || request.Answers is not { } answersJson)
             return VotingProblem.BadRequest("提交的数据不完整，请刷新页面后重新提交（已填写的内容会保留）。");
+        // Checked first: with a secret that did not make this message, the sender could choose the receipt.
+        if (!TryBase64(request.Secret, out var secret) || !Receipt.IsMessageOf(message, secret))
+            return VotingProblem.BadRequest("投票凭证与回执数据不一致，无法提交。请刷新页面后重试；如果仍然不行，请向工作人员说明。");
 
         Context? context;
         await using (var conn = await db.OpenConnectionAsync(ct))
@@ -50,7 +54,7 @@ public static class Submit
         if (errors.Count > 0)
             return Results.Json(new { error = "答卷有需要修改的地方：", problems = errors }, statusCode: StatusCodes.Status400BadRequest);
 
-        var receipt = Receipt.From(message);
+        var receipt = Receipt.FromSecret(secret);
         var ballot = new NewBallot(evaluationId, categoryId, message, signature, BallotJson.Canonical(BallotValidator.Normalise(answers)), receipt);
         BallotOutcome outcome;
         try

@@ -2,6 +2,8 @@
 //
 // - The slip token arrives after '#' (never sent to a server) and is dropped from the address bar at once.
 // - Check-in and submit are separate requests; the ballot carries the blind-signed credential, never the token.
+// - The signed message is made from a random secret that goes only with the ballot; the server derives the receipt from
+//   it, so the receipt cannot be computed from anything the audit bundle publishes (see Receipt.cs).
 // - Phone (/v): the draft and the credential live in localStorage under a hash of the token, so a reload, a dropped
 //   connection or a closed tab loses nothing. The raw token is kept only in sessionStorage, and only until check-in.
 // - Kiosk (/kiosk): a shared tablet. Everything stays in memory and is wiped after each voter or when left idle.
@@ -28,8 +30,9 @@ const KIOSK_RECEIPT_SECONDS = 20;
 const KIOSK_IDLE_WARN_MS = 150_000;
 const KIOSK_IDLE_WIPE_MS = 180_000;
 const KEPT = KIOSK ? '已填写的内容还在，请稍候。' : '已填写的内容保存在本机，请不要关闭页面。';
-const STORED_NOTE = '您的答卷已匿名保存。服务器只保存了答卷内容和一个无法追溯到票签的凭证；没有保存您的票签代码、手机信息、IP 地址或提交时间。' +
-  '凭回执码可在公开页面查询答卷是否已计入，但任何人都无法凭回执码看到答卷内容。';
+const STORED_NOTE = '您的答卷已匿名保存。服务器只保存了答卷内容和一个无法追溯到票签的凭证；没有保存您的票签代码、手机信息、IP 地址或提交时间。';
+const CHECK_PAGE = '/receipt';
+const BALLOT_DOMAIN = new TextEncoder().encode('ballot:');
 
 const app = document.getElementById('app');
 const statusBar = document.getElementById('status');
@@ -314,9 +317,12 @@ async function checkIn() {
   try {
     const pk = await guard(importPublicKey(unb64(rec.publicKey)));
     if (!rec.pending) {
-      const prepared = prepare(crypto.getRandomValues(new Uint8Array(32)));
+      // The message is SHA-256("ballot:" ‖ secret); the secret goes to the server only with the ballot, for the receipt.
+      const secret = crypto.getRandomValues(new Uint8Array(32));
+      const msg = new Uint8Array(await guard(crypto.subtle.digest('SHA-256', new Uint8Array([...BALLOT_DOMAIN, ...secret]))));
+      const prepared = prepare(msg);
       const { blindedMsg, inv } = await guard(blind(pk, prepared));
-      rec.pending = { prepared: b64(prepared), inv: b64(inv), blinded: b64(blindedMsg) };
+      rec.pending = { secret: b64(secret), prepared: b64(prepared), inv: b64(inv), blinded: b64(blindedMsg) };
       save();
     }
     const r = await guard(api('checkin', JSON.stringify({ token, blindedMessage: rec.pending.blinded })));
@@ -327,7 +333,7 @@ async function checkIn() {
     }
     const p = rec.pending;
     const signature = await guard(finalize(pk, unb64(p.prepared), unb64(r.data.blindSignature), unb64(p.inv)));
-    rec.credential = { message: p.prepared, signature: b64(signature) };
+    rec.credential = { message: p.prepared, signature: b64(signature), secret: p.secret };
     delete rec.pending;
     save();
     forgetToken();
@@ -702,7 +708,7 @@ function submit(answers) {
   // Fixed before the first attempt: a retry, even after a reload, sends these very bytes and gets the same receipt.
   rec.sending = JSON.stringify({
     evaluationId: rec.evaluation.id, categoryId: rec.category.id,
-    message: rec.credential.message, signature: rec.credential.signature, answers,
+    message: rec.credential.message, signature: rec.credential.signature, secret: rec.credential.secret, answers,
   });
   save();
   send();
@@ -744,6 +750,10 @@ function showReceipt(blank) {
     h('p', { class: 'receipt', id: 'receipt' }, rec.receipt),
     blank && h('p', { class: 'alert' }, '您提交的是空白答卷，已记为弃权。'),
     h('p', {}, STORED_NOTE),
+    h('p', { id: 'receipt-check' }, '凭回执码可在公开的',
+      // A kiosk stays on its page for the next voter: the address is shown, to check later on one's own phone.
+      KIOSK ? `回执查询页面（${location.host}${CHECK_PAGE}）` : h('a', { href: CHECK_PAGE }, `回执查询页面（${location.host}${CHECK_PAGE}）`),
+      '查询答卷是否已计入；那里只显示“已计入”或“未找到”，任何人都无法凭回执码看到答卷内容。'),
     h('p', {}, KIOSK ? '请记下回执码。' : '请记下或截屏保存回执码。'),
     countdown,
     h('div', { class: 'nav' }, KIOSK

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Dapper;
 using Evaluation.Core.Ballots;
+using Evaluation.Core.Crypto;
 using Evaluation.Core.Forms;
 using Evaluation.Core.Slips;
 
@@ -57,14 +58,25 @@ public static class ClosedEvaluations
             "insert into respondent_category (id, evaluation_id, name, expected_count, position) values (@Id, @evaluationId, @Name, @Expected, @Position)",
             categories.Select((c, i) => new { Id = categoryIds[i], evaluationId = id, c.Name, c.Expected, Position = i + 1 }), tx);
 
-        var rows = ballots.Select(b => new
+        // Messages shaped as a phone makes them (from a secret, which gives the receipt); the signatures are not checked here.
+        var secrets = new List<byte[]>();
+        var rows = ballots.Select(b =>
         {
-            Id = Guid.NewGuid(), evaluationId = id, CategoryId = categoryIds[b.Category], Message = RandomNumberGenerator.GetBytes(32),
-            Signature = RandomNumberGenerator.GetBytes(256), Answers = BallotJson.Canonical(BallotValidator.Normalise(b.Answers)),
-        }).Select(b => new { b.Id, b.evaluationId, b.CategoryId, b.Message, b.Signature, b.Answers, Receipt = Receipt.From(b.Message) }).ToList();
+            var secret = Receipt.NewSecret();
+            secrets.Add(secret);
+            return new
+            {
+                Id = Guid.NewGuid(), evaluationId = id, CategoryId = categoryIds[b.Category], Message = BlindRsa.Prepare(Receipt.MessageFor(secret)),
+                Signature = RandomNumberGenerator.GetBytes(256), Answers = BallotJson.Canonical(BallotValidator.Normalise(b.Answers)),
+            };
+        }).ToList();
         await conn.ExecuteAsync(
-            "insert into ballot (id, evaluation_id, category_id, message, signature, answers, receipt) values (@Id, @evaluationId, @CategoryId, @Message, @Signature, @Answers, @Receipt)",
+            "insert into ballot (id, evaluation_id, category_id, message, signature, answers) values (@Id, @evaluationId, @CategoryId, @Message, @Signature, @Answers)",
             rows, tx);
+        var receipts = secrets.Select(s => Receipt.FromSecret(s)).ToArray();
+        RandomNumberGenerator.Shuffle(receipts.AsSpan());
+        await conn.ExecuteAsync(
+            "insert into ballot_receipt (receipt, evaluation_id) select r, @id from unnest(@receipts) as r on conflict do nothing", new { id, receipts }, tx);
         await conn.ExecuteAsync(
             """
             insert into slip (token_hash, evaluation_id, category_id, blinded_hash, blind_signature)

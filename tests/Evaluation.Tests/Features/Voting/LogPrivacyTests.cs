@@ -9,7 +9,7 @@ using Microsoft.Extensions.Logging;
 
 namespace Evaluation.Tests.Features.Voting;
 
-/// <summary>DESIGN.md §2.4: nothing logs tokens, messages, signatures or answers, at any level.</summary>
+/// <summary>DESIGN.md §2.4: nothing logs tokens, messages, signatures, ballot secrets, receipts or answers, at any level.</summary>
 public sealed partial class LogPrivacyTests
 {
     [Test]
@@ -44,14 +44,18 @@ public sealed partial class LogPrivacyTests
         using var unknown = await phone.Http.PostAsync("/api/v/slip",
             new StringContent($"{{\"token\":\"{tokens[1]}-bad\"}}", System.Text.Encoding.UTF8, "application/json"));
         using var wrongPassword = await world.App.CreateStaffClient().PostFormAsync("/login", [new("UserName", "organizer-a"), new("Password", "Secret-Wrong-Pass")]);
+        var receipt = credential.ExpectedReceipt;
+        using var checkedReceipt = await world.App.CreateStaffClient().PostFormAsync("/receipt", [new("Code", receipt.ToLowerInvariant())], tokenFromPage: "/receipt");
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(await StaffClient.BodyAsync(checkedReceipt), Does.Contain("已计入"));
         var text = log.Text;
         Assert.That(log.Count, Is.GreaterThan(50), "trace logging was really on");
         var secrets = new[]
         {
             tokens[0], tokens[1], SlipToken.Grouped(tokens[0]), Convert.ToBase64String(credential.Message), Convert.ToBase64String(credential.Signature),
-            Convert.ToHexString(credential.Message), secretOpinion, "基本称职", StaffWorld.Password, "Secret-Wrong-Pass",
+            Convert.ToHexString(credential.Message), Convert.ToBase64String(credential.Secret!), Convert.ToHexString(credential.Secret!),
+            receipt, receipt.Replace("-", ""), secretOpinion, "基本称职", StaffWorld.Password, "Secret-Wrong-Pass",
         };
         foreach (var secret in secrets)
             Assert.That(text, Does.Not.Contain(secret).IgnoreCase, $"the log holds a secret: {secret[..Math.Min(12, secret.Length)]}…");

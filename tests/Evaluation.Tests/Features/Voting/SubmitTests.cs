@@ -1,4 +1,7 @@
 using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
 using System.Text.RegularExpressions;
 using Dapper;
 using Evaluation.Core.Ballots;
@@ -59,8 +62,14 @@ public sealed partial class SubmitTests : OrganizerSession
     private Task<long> BallotCountAsync() =>
         World.ScalarAsync<long>("select count(*) from ballot where evaluation_id = @Id", new { _evaluation.Id });
 
+    private Task<long> ReceiptCountAsync() =>
+        World.ScalarAsync<long>("select count(*) from ballot_receipt where evaluation_id = @Id", new { _evaluation.Id });
+
+    private Task<bool> IsStoredAsync(string receipt) =>
+        World.ScalarAsync<bool>("select exists (select 1 from ballot_receipt where receipt = @receipt)", new { receipt = receipt.Replace("-", "") });
+
     [Test]
-    public async Task Vote_ThroughTheHttpApi_StoresOneBallotAndReturnsTheReceiptOfItsMessage()
+    public async Task Vote_ThroughTheHttpApi_StoresOneBallotAndReturnsTheReceiptOfItsSecret()
     {
         using var phone = Phone();
         var credential = await phone.CheckInAsync(_tokens.Dequeue());
@@ -70,9 +79,10 @@ public sealed partial class SubmitTests : OrganizerSession
         var body = await VotingClient.JsonAsync(response);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), body.ToString());
-        Assert.That(body.GetProperty("receipt").GetString(), Is.EqualTo(Receipt.Grouped(Receipt.From(credential.Message))));
+        Assert.That(body.GetProperty("receipt").GetString(), Is.EqualTo(Receipt.Grouped(Receipt.FromSecret(credential.Secret!))));
         Assert.That(body.GetProperty("blank").GetBoolean(), Is.False);
         Assert.That(await BallotCountAsync(), Is.EqualTo(before + 1));
+        Assert.That(await IsStoredAsync(credential.ExpectedReceipt), Is.True);
         await using var conn = await World.OpenAsync();
         var stored = await conn.QuerySingleAsync<(Guid CategoryId, string Answers, byte[] Signature)>(
             "select category_id, answers, signature from ballot where message = @Message", new { credential.Message });
@@ -96,8 +106,10 @@ public sealed partial class SubmitTests : OrganizerSession
 
         Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That((await VotingClient.JsonAsync(again)).GetProperty("receipt").GetString(),
-            Is.EqualTo((await VotingClient.JsonAsync(first)).GetProperty("receipt").GetString()));
+        Assert.That((await VotingClient.JsonAsync(first)).GetProperty("receipt").GetString(), Is.EqualTo(credential.ExpectedReceipt));
+        Assert.That((await VotingClient.JsonAsync(again)).GetProperty("receipt").GetString(), Is.EqualTo(credential.ExpectedReceipt));
+        Assert.That(await World.ScalarAsync<long>("select count(*) from ballot_receipt where receipt = @R", new { R = credential.ExpectedReceipt.Replace("-", "") }),
+            Is.EqualTo(1));
         Assert.That(changed.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
         Assert.That(await BallotCountAsync(), Is.EqualTo(countAfterRetry));
         Assert.That(await World.ScalarAsync<string>("select answers from ballot where message = @Message", new { credential.Message }),
@@ -110,7 +122,8 @@ public sealed partial class SubmitTests : OrganizerSession
         using var phone = Phone();
         var credential = await phone.CheckInAsync(_tokens.Dequeue());
         var forged = credential with { Signature = credential.Signature.Select((b, i) => i == 10 ? (byte)(b ^ 1) : b).ToArray() };
-        var unsigned = credential with { Message = BlindRsa.Prepare("never signed"u8) };
+        var otherSecret = Receipt.NewSecret();
+        var unsigned = credential with { Message = BlindRsa.Prepare(Receipt.MessageFor(otherSecret)), Secret = otherSecret };
         var before = await BallotCountAsync();
 
         using var forgedResponse = await phone.SubmitAsync(forged, CompleteAnswers());
@@ -119,6 +132,7 @@ public sealed partial class SubmitTests : OrganizerSession
         Assert.That(forgedResponse.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(unsignedResponse.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That((await VotingClient.JsonAsync(forgedResponse)).GetProperty("error").GetString(), Does.Contain("凭证无效"));
+        Assert.That((await VotingClient.JsonAsync(unsignedResponse)).GetProperty("error").GetString(), Does.Contain("凭证无效"));
         Assert.That(await BallotCountAsync(), Is.EqualTo(before));
     }
 
@@ -184,6 +198,9 @@ public sealed partial class SubmitTests : OrganizerSession
 
         Assert.That(responses.Select(r => r.StatusCode), Is.All.EqualTo(HttpStatusCode.OK));
         Assert.That(await BallotCountAsync(), Is.EqualTo(before + 60));
+        for (var i = 0; i < responses.Length; i++)
+            Assert.That((await VotingClient.JsonAsync(responses[i])).GetProperty("receipt").GetString(), Is.EqualTo(credentials[i].ExpectedReceipt));
+        foreach (var credential in credentials) Assert.That(await IsStoredAsync(credential.ExpectedReceipt), Is.True);
         await using var conn = await World.OpenAsync();
         foreach (var credential in credentials)
             Assert.That(await conn.ExecuteScalarAsync<long>("select count(*) from ballot where message = @Message", new { credential.Message }), Is.EqualTo(1));
@@ -218,8 +235,145 @@ public sealed partial class SubmitTests : OrganizerSession
         var columns = (await conn.QueryAsync<(string Name, string Type, string? Default)>(
             "select column_name, data_type, column_default from information_schema.columns where table_name = 'ballot'")).ToList();
 
-        Assert.That(columns.Select(c => c.Name), Is.EquivalentTo(new[] { "id", "evaluation_id", "category_id", "message", "signature", "answers", "receipt" }));
+        Assert.That(columns.Select(c => c.Name), Is.EquivalentTo(new[] { "id", "evaluation_id", "category_id", "message", "signature", "answers" }));
         Assert.That(columns.Where(c => c.Type.Contains("time") || c.Type.Contains("serial") || c.Default is not null), Is.Empty);
         Assert.That(columns.Single(c => c.Name == "id").Type, Is.EqualTo("uuid"));
+    }
+
+    [Test]
+    public async Task ReceiptTable_HoldsTheReceiptAndItsEvaluation_AndNothingThatNamesOrDatesABallot()
+    {
+        await using var conn = await World.OpenAsync();
+        var columns = (await conn.QueryAsync<(string Name, string Type, string? Default)>(
+            "select column_name, data_type, column_default from information_schema.columns where table_name = 'ballot_receipt'")).ToList();
+
+        Assert.That(columns.Select(c => c.Name), Is.EquivalentTo(new[] { "receipt", "evaluation_id" }));
+        Assert.That(columns.Where(c => c.Default is not null), Is.Empty);
+    }
+
+    [Test]
+    public async Task Submit_StoresTheReceiptApartFromTheBallot_NoBallotColumnHoldsIt()
+    {
+        using var phone = Phone();
+        var credential = await phone.CheckInAsync(_tokens.Dequeue());
+        var receiptsBefore = await ReceiptCountAsync();
+
+        using var response = await phone.SubmitAsync(credential, CompleteAnswers());
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        var receipt = credential.ExpectedReceipt.Replace("-", "");
+        Assert.That(await ReceiptCountAsync(), Is.EqualTo(receiptsBefore + 1));
+        Assert.That(await World.ScalarAsync<Guid>("select evaluation_id from ballot_receipt where receipt = @receipt", new { receipt }), Is.EqualTo(_evaluation.Id));
+        await using var conn = await World.OpenAsync();
+        foreach (var column in new[] { "id::text", "message::text", "encode(message, 'base64')", "signature::text", "answers" })
+            Assert.That(await conn.ExecuteScalarAsync<long>(
+                    $"select count(*) from ballot where message = @Message and ({column} like '%' || @receipt || '%' or {column} like '%' || @Grouped || '%')",
+                    new { credential.Message, receipt, Grouped = credential.ExpectedReceipt }),
+                Is.Zero, $"ballot {column} holds the receipt");
+        Assert.That(await conn.ExecuteScalarAsync<long>(
+            "select count(*) from information_schema.columns where table_schema = 'public' and table_name <> 'ballot_receipt' and column_name like '%receipt%'"), Is.Zero);
+    }
+
+    [Test]
+    public async Task Receipt_IsNotComputableFromTheBallotsMessageSignatureOrAnswers()
+    {
+        using var phone = Phone();
+        var credential = await phone.CheckInAsync(_tokens.Dequeue());
+        using var response = await phone.SubmitAsync(credential, CompleteAnswers());
+        var receipt = (await VotingClient.JsonAsync(response)).GetProperty("receipt").GetString()!.Replace("-", "");
+        await using var conn = await World.OpenAsync();
+        var stored = await conn.QuerySingleAsync<(byte[] Message, byte[] Signature, string Answers)>(
+            "select message, signature, answers from ballot where message = @Message", new { credential.Message });
+
+        // What the audit bundle will publish of this ballot, put through the receipt's derivation every way it fits.
+        // A weak check (the secret is not among them, so no derivation could hit), kept as a guard against the old scheme.
+        var published = new[]
+        {
+            stored.Message, stored.Signature, Encoding.UTF8.GetBytes(stored.Answers), stored.Message[BlindRsa.PrefixLength..],
+            [.. stored.Message, .. stored.Signature],
+        };
+        foreach (var bytes in published)
+        {
+            Assert.That(ReceiptDerivedFrom(bytes), Is.Not.EqualTo(receipt));
+            Assert.That(ReceiptDerivedFrom(SHA256.HashData(bytes)), Is.Not.EqualTo(receipt));
+        }
+        Assert.That(Receipt.FromSecret(stored.Message[BlindRsa.PrefixLength..]), Is.Not.EqualTo(receipt));
+    }
+
+    [Test]
+    public async Task Submit_WithoutASecret_Is400AndStoresNothing()
+    {
+        using var phone = Phone();
+        var credential = await phone.CheckInAsync(_tokens.Dequeue());
+        var (ballots, receipts) = (await BallotCountAsync(), await ReceiptCountAsync());
+
+        using var missing = await phone.SubmitAsync(credential with { Secret = null }, CompleteAnswers());
+        using var notBase64 = await phone.Http.PostAsJsonAsync("/api/v/ballot", new
+        {
+            evaluationId = credential.EvaluationId, categoryId = credential.CategoryId, message = Convert.ToBase64String(credential.Message),
+            signature = Convert.ToBase64String(credential.Signature), secret = "not base64!", answers = CompleteAnswers(),
+        });
+        using var tooShort = await phone.SubmitAsync(credential with { Secret = credential.Secret![..31] }, CompleteAnswers());
+
+        foreach (var response in new[] { missing, notBase64, tooShort })
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That((await VotingClient.JsonAsync(response)).GetProperty("error").GetString(), Does.Contain("请刷新页面后重试"));
+        }
+        Assert.That(await BallotCountAsync(), Is.EqualTo(ballots));
+        Assert.That(await ReceiptCountAsync(), Is.EqualTo(receipts));
+
+        // The credential is not spent: the same ballot with its secret goes in.
+        using var proper = await phone.SubmitAsync(credential, CompleteAnswers());
+        Assert.That(proper.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task Submit_WithASecretThatDidNotMakeTheMessage_Is400AndStoresNothing()
+    {
+        using var phone = Phone();
+        var credential = await phone.CheckInAsync(_tokens.Dequeue());
+        var other = await phone.CheckInAsync(_tokens.Dequeue());
+        var (ballots, receipts) = (await BallotCountAsync(), await ReceiptCountAsync());
+
+        // Another voter's secret, to take their receipt; a fresh one, to choose one's own.
+        using var borrowed = await phone.SubmitAsync(credential with { Secret = other.Secret }, CompleteAnswers());
+        using var invented = await phone.SubmitAsync(credential with { Secret = Receipt.NewSecret() }, CompleteAnswers());
+
+        foreach (var response in new[] { borrowed, invented })
+        {
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+            Assert.That((await VotingClient.JsonAsync(response)).GetProperty("error").GetString(), Does.Contain("回执数据不一致"));
+        }
+        Assert.That(await BallotCountAsync(), Is.EqualTo(ballots));
+        Assert.That(await ReceiptCountAsync(), Is.EqualTo(receipts));
+        Assert.That(await IsStoredAsync(other.ExpectedReceipt), Is.False);
+    }
+
+    [Test]
+    public async Task Submit_SameBallotManyTimesAtOnce_StoresOneBallotAndOneReceipt_AndAnswersEachWithIt()
+    {
+        using var phone = Phone();
+        var credential = await phone.CheckInAsync(_tokens.Dequeue());
+        var (ballots, receipts) = (await BallotCountAsync(), await ReceiptCountAsync());
+
+        // Likely in one batch: the copies of one message in a batch share one receipt row.
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => phone.SubmitAsync(credential, CompleteAnswers())));
+
+        Assert.That(responses.Select(r => r.StatusCode), Is.All.EqualTo(HttpStatusCode.OK));
+        foreach (var response in responses)
+            Assert.That((await VotingClient.JsonAsync(response)).GetProperty("receipt").GetString(), Is.EqualTo(credential.ExpectedReceipt));
+        Assert.That(await BallotCountAsync(), Is.EqualTo(ballots + 1));
+        Assert.That(await ReceiptCountAsync(), Is.EqualTo(receipts + 1));
+        foreach (var response in responses) response.Dispose();
+    }
+
+    /// <summary>The receipt's derivation (base31 of SHA-256("receipt:" ‖ bytes)) over any bytes, as the old scheme applied it to the message.</summary>
+    private static string ReceiptDerivedFrom(byte[] bytes)
+    {
+        var value = BitConverter.ToUInt64(SHA256.HashData([.. "receipt:"u8, .. bytes]), 0);
+        var text = new StringBuilder();
+        for (var i = 0; i < Receipt.Length; i++, value /= 31) text.Append(SlipToken.Alphabet[(int)(value % 31)]);
+        return text.ToString();
     }
 }
