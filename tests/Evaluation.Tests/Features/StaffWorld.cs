@@ -98,5 +98,21 @@ public sealed class StaffWorld : IAsyncDisposable
 
 public sealed record SeededEvaluation(Guid Id, Guid TeamId, Guid MemberId, Guid CategoryId, string QuestionId)
 {
+    /// <summary>Answers to every required item of the mobilisation form, an opinion and two 四风 items.</summary>
+    public object CompleteAnswers(string teamGrade = "较好", string memberGrade = "称职") => new
+    {
+        once = new Dictionary<string, object> { ["campaign-opinion"] = new { text = "希望多听基层意见。" } },
+        targets = new Dictionary<string, object>
+        {
+            [TeamId.ToString()] = new Dictionary<string, object>
+            {
+                ["team-overall"] = new { choice = teamGrade },
+                ["wind-1"] = new { choices = new[] { "文山会海、以会议落实会议" } },
+                ["wind-2"] = new { choices = new[] { "未发现" } },
+            },
+            [MemberId.ToString()] = new Dictionary<string, object> { ["member-overall"] = new { choice = memberGrade } },
+        },
+    };
+
     public string Url => $"/evaluations/{Id}";
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Dapper;
+using Evaluation.Core.Audit;
 using Evaluation.Core.Ballots;
 using Evaluation.Core.Crypto;
 using Evaluation.Core.Forms;
@@ -70,6 +71,7 @@ public static class DemoResults
         var ballots = new List<object>();
         var receipts = new List<string>();
         var slips = new List<object>();
+        var publicKeys = new List<byte[]>();
         for (var c = 0; c < Categories.Length; c++)
         {
             var (categoryName, expected, voters) = Categories[c];
@@ -78,6 +80,7 @@ public static class DemoResults
                 "insert into respondent_category (id, evaluation_id, name, expected_count, position) values (@categoryId, @id, @categoryName, @expected, @Position)",
                 new { categoryId, id, categoryName, expected, Position = c + 1 }, tx);
             var key = BlindRsaPrivateKey.Generate();
+            publicKeys.Add(key.PublicKey.ExportSpki());
             await conn.ExecuteAsync(
                 "insert into signing_key (evaluation_id, category_id, public_key, private_key) values (@id, @categoryId, @PublicKey, @PrivateKey)",
                 new { id, categoryId, PublicKey = key.PublicKey.ExportSpki(), PrivateKey = key.ExportPkcs8() }, tx);
@@ -123,6 +126,10 @@ public static class DemoResults
             "insert into ballot_receipt (receipt, evaluation_id) select receipt, @id from unnest(@shuffled) as r(receipt) on conflict do nothing",
             new { id, shuffled }, tx);
         await ActionLogWriter.AppendAsync(tx, "系统", "创建演示数据", $"已结束的示例评议《{name}》，{ballots.Count} 票，编号 {id}");
+        // The entries a real vote leaves, so the demo's audit bundles verify like any other.
+        await ActionLogWriter.AppendAsync(tx, "系统", BundleVerifier.OpenAction,
+            BundleVerifier.OpenDetail(name, id, FormJson.FormHash(questionnaire, targets), publicKeys));
+        await ActionLogWriter.AppendAsync(tx, "系统", BundleVerifier.CloseAction, BundleVerifier.CloseDetail(name, id));
     }
 
     /// <summary>A plausible ballot: mostly favourable, one member clearly less so, a few symptoms and opinions.</summary>

@@ -155,11 +155,30 @@ public sealed class EvaluationsController(NpgsqlDataSource db) : Controller
         if (closed == 0)
             return this.Refuse(StatusCodes.Status409Conflict,
                 evaluation.IsDraft ? "投票还没有开始，不能结束。" : "投票已经结束。");
+        await RewriteVotingTracesAsync(conn, tx, id);
         await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.CloseAction, BundleVerifier.CloseDetail(evaluation.Name, id));
         await tx.CommitAsync(ct);
+        await conn.ExecuteAsync("vacuum slip, ballot, ballot_receipt");
         TempData["Notice"] = "投票已结束。";
         return Redirect(EvaluationScope.Url(id));
     }
+
+    /// <summary>
+    /// While voting is open, rows written together share a transaction id (xmin) and follow each other on disk: a batch of
+    /// one ballot pairs its receipt with it, and a slip's check-in and a ballot can be matched by time. At close, the
+    /// evaluation's slips, ballots and receipts are written again in random order in this one transaction, so all share
+    /// its xmin and none keeps the place it was written in; the vacuum after commit frees the old row versions.
+    /// </summary>
+    private static async Task RewriteVotingTracesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id) =>
+        await conn.ExecuteAsync(
+            """
+            with gone as (delete from slip where evaluation_id = @id returning *)
+            insert into slip select * from gone order by random();
+            with gone as (delete from ballot where evaluation_id = @id returning *)
+            insert into ballot select * from gone order by random();
+            with gone as (delete from ballot_receipt where evaluation_id = @id returning *)
+            insert into ballot_receipt select * from gone order by random();
+            """, new { id }, tx);
 
     private static List<string> DetailsProblems(string? name, string? round)
     {

@@ -92,8 +92,8 @@ public sealed class BallotBox(NpgsqlDataSource db, ILogger<BallotBox> logger) : 
         // In the same transaction, so an acknowledged ballot's receipt checks as counted at once; shuffled on their own,
         // so the n-th receipt row written is not the n-th ballot row. A message's secret is checked before it gets here,
         // so the copies of one message in a batch share one receipt.
-        // Not hidden: rows written together share the transaction's xmin, and batches follow each other in both heaps.
-        // A batch of one therefore pairs its receipt with its ballot for whoever can query the database.
+        // Not hidden while voting is open: rows written together share the transaction's xmin, so a batch of one pairs its
+        // receipt with its ballot for whoever can query the database then. Closing rewrites both (EvaluationsController).
         var receipts = ballots.Where((_, i) => inserted.Contains(keys[i]))
             .Select(b => (b.Receipt, b.EvaluationId)).Distinct().ToArray();
         RandomNumberGenerator.Shuffle(receipts.AsSpan());

@@ -1,4 +1,3 @@
-using Evaluation.Core;
 using Evaluation.Core.Audit;
 using Evaluation.Core.Ballots;
 using Evaluation.Core.Crypto;
@@ -70,25 +69,12 @@ public sealed class AuditBundleBuilderTests
     {
         var tally = Tally.Count(Form, meeting.Categories.Select(c => c.Counts).ToList(), meeting.Ballots, settings);
         var id = Guid.NewGuid();
-        var log = Chain(
+        var log = TestLog.Chain(
             ("开始投票", BundleVerifier.OpenDetail("测试", id, FormHash, meeting.Categories.Select(c => c.PublicKey))),
             ("结束投票", BundleVerifier.CloseDetail("测试", id)),
             (BundleVerifier.ExportAction, BundleVerifier.ExportDetail("测试", id, tally.Turnout.Received, tally.Fingerprint)));
         return AuditBundleBuilder.Build(new BundleEvaluation(id, "甲单位", "测试", "动员大会后", null, null), FrozenJson, FormHash, settings,
             meeting.Categories, meeting.Ballots, tally, log);
-    }
-
-    private static List<ActionLogEntry> Chain(params (string Action, string Detail)[] entries)
-    {
-        var log = new List<ActionLogEntry>();
-        var at = new DateTimeOffset(2026, 11, 23, 8, 0, 0, TimeSpan.Zero);
-        foreach (var (action, detail) in entries)
-        {
-            var prev = log.Count == 0 ? ActionLog.GenesisHash : log[^1].Hash;
-            var seq = log.Count + 1L;
-            log.Add(new ActionLogEntry(seq, at, "organizer-a", action, detail, prev, ActionLog.HashOf(seq, at, "organizer-a", action, detail, prev)));
-        }
-        return log;
     }
 
     private static readonly (string, int, int, int)[] Awkward =

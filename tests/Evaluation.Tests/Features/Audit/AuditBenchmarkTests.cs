@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
-using Evaluation.Core;
 using Evaluation.Core.Audit;
 using Evaluation.Core.Ballots;
 using Evaluation.Core.Crypto;
@@ -48,18 +47,10 @@ public sealed class AuditBenchmarkTests
         });
         var tally = Tally.Count(form, categories.Select(c => c.Counts).ToList(), ballots, TallySettings.Default);
         var id = Guid.NewGuid();
-        var log = new List<ActionLogEntry>();
-        foreach (var (action, detail) in new[]
-        {
+        var log = Evaluation.Tests.Core.Audit.TestLog.Chain(
             (BundleVerifier.OpenAction, BundleVerifier.OpenDetail("基准评议", id, formHash, categories.Select(c => c.PublicKey))),
             (BundleVerifier.CloseAction, BundleVerifier.CloseDetail("基准评议", id)),
-            (BundleVerifier.ExportAction, BundleVerifier.ExportDetail("基准评议", id, Ballots, tally.Fingerprint)),
-        })
-        {
-            var prev = log.Count == 0 ? ActionLog.GenesisHash : log[^1].Hash;
-            var at = DateTimeOffset.UnixEpoch;
-            log.Add(new ActionLogEntry(log.Count + 1, at, "系统", action, detail, prev, ActionLog.HashOf(log.Count + 1, at, "系统", action, detail, prev)));
-        }
+            (BundleVerifier.ExportAction, BundleVerifier.ExportDetail("基准评议", id, Ballots, tally.Fingerprint)));
 
         var clock = Stopwatch.StartNew();
         var bundle = AuditBundleBuilder.Build(new BundleEvaluation(id, "甲单位", "基准评议", "动员大会后", null, null), frozen, formHash,

@@ -1,9 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using System.Text.RegularExpressions;
 using ClosedXML.Excel;
 using Dapper;
-using Evaluation.Core;
 using Evaluation.Core.Audit;
 using Evaluation.Core.Tallies;
 using Evaluation.Tests.Features.Voting;
@@ -17,7 +15,7 @@ namespace Evaluation.Tests.Features.Audit;
 /// bundle, the 督导组 the Excel report, and the verifier holds them against each other. Every tampering must fail with
 /// the check that names it.
 /// </summary>
-public sealed partial class AuditBundleTests : OrganizerSession
+public sealed class AuditBundleTests : OrganizerSession
 {
     private SeededEvaluation _evaluation = null!;
     private byte[] _bundleFile = null!;
@@ -42,12 +40,12 @@ public sealed partial class AuditBundleTests : OrganizerSession
         var voted = 0;
         foreach (var (category, issued, voters) in new[] { (_evaluation.CategoryId, 14, 12), (retired, 6, 6), (clients, 3, 2) })
         {
-            var tokens = await IssueAsync(category, issued);
+            var tokens = await IssueSlipsAsync(_evaluation, issued, category);
             foreach (var token in tokens.Take(voters))
             {
                 using var phone = new VotingClient(World.App.CreateClient());
                 var credential = await phone.CheckInAsync(token);
-                var answers = voted == 0 ? new { } : Answers(grades[voted % grades.Length], voted % 3 == 0 ? "称职" : "优秀");
+                var answers = voted == 0 ? new { } : _evaluation.CompleteAnswers(grades[voted % grades.Length], voted % 3 == 0 ? "称职" : "优秀");
                 using var submitted = await phone.SubmitAsync(credential, answers);
                 Assert.That(submitted.StatusCode, Is.EqualTo(HttpStatusCode.OK), await submitted.Content.ReadAsStringAsync());
                 voted++;
@@ -67,30 +65,6 @@ public sealed partial class AuditBundleTests : OrganizerSession
         Assert.That(report.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         _report = await report.Content.ReadAsByteArrayAsync();
     }
-
-    private object Answers(string teamGrade, string memberGrade) => new
-    {
-        once = new Dictionary<string, object> { ["campaign-opinion"] = new { text = "希望多听基层意见。" } },
-        targets = new Dictionary<string, object>
-        {
-            [_evaluation.TeamId.ToString()] = new Dictionary<string, object>
-            {
-                ["team-overall"] = new { choice = teamGrade },
-                ["wind-1"] = new { choices = new[] { "文山会海、以会议落实会议" } },
-                ["wind-2"] = new { choices = new[] { "未发现" } },
-            },
-            [_evaluation.MemberId.ToString()] = new Dictionary<string, object> { ["member-overall"] = new { choice = memberGrade } },
-        },
-    };
-
-    private async Task<List<string>> IssueAsync(Guid category, int count)
-    {
-        using var response = await PostAsync($"{_evaluation.Url}/slips", ("CategoryId", category.ToString()), ("Count", count.ToString()), ("Format", "html"));
-        return SlipLink().Matches(await StaffClient.BodyAsync(response)).Select(m => m.Groups[1].Value).ToList();
-    }
-
-    [GeneratedRegex(@"/v#([A-Z0-9]{20})<")]
-    private static partial Regex SlipLink();
 
     private AuditBundle Bundle()
     {
@@ -125,6 +99,22 @@ public sealed partial class AuditBundleTests : OrganizerSession
         var excel = ExcelReportCheck.Compare(verification.Recomputed!, new MemoryStream(_report));
         Assert.That(excel.Passed, Is.True, excel.Detail);
         Assert.That(excel.Detail, Does.Match(@"报告中的 \d+ 个数字"));
+    }
+
+    [Test]
+    public async Task Closing_rewrites_slips_ballots_and_receipts_in_one_transaction_so_voting_order_leaves_no_trace()
+    {
+        var transactions = await World.ScalarAsync<long>(
+            """
+            select count(distinct x) from (
+                select xmin::text as x from slip where evaluation_id = @Id
+                union all select xmin::text from ballot where evaluation_id = @Id
+                union all select xmin::text from ballot_receipt where evaluation_id = @Id) rows
+            """, new { _evaluation.Id });
+        var receipts = await World.ScalarAsync<long>("select count(*) from ballot_receipt where evaluation_id = @Id", new { _evaluation.Id });
+
+        Assert.That(transactions, Is.EqualTo(1), "twenty ballots came in as many batches; after close they share the closing transaction");
+        Assert.That(receipts, Is.EqualTo(20), "every receipt still checks after the rewrite");
     }
 
     [Test]

@@ -24,9 +24,7 @@ public sealed partial class ReceiptCheckTests : OrganizerSession
             await conn.ExecuteAsync("update evaluation set name = @EvaluationName where id = @Id", new { EvaluationName, _evaluation.Id });
         using (var open = await PostAsync($"{_evaluation.Url}/open"))
             Assert.That(open.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(open));
-        using var issued = await PostAsync($"{_evaluation.Url}/slips",
-            ("CategoryId", _evaluation.CategoryId.ToString()), ("Count", "1"), ("Format", "html"));
-        var token = SlipLink().Match(await StaffClient.BodyAsync(issued)).Groups[1].Value;
+        var token = (await IssueSlipsAsync(_evaluation, 1)).Single();
 
         using var phone = new VotingClient(World.App.CreateClient());
         var credential = await phone.CheckInAsync(token);
@@ -42,9 +40,6 @@ public sealed partial class ReceiptCheckTests : OrganizerSession
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
         _receipt = (await VotingClient.JsonAsync(response)).GetProperty("receipt").GetString()!;
     }
-
-    [GeneratedRegex(@"/v#([A-Z0-9]{20})<")]
-    private static partial Regex SlipLink();
 
     /// <summary>A visitor with no account: the form's antiforgery token comes from the page itself.</summary>
     private async Task<(HttpStatusCode Status, string Body)> CheckAsync(string code)

@@ -1,14 +1,13 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using Dapper;
 using Evaluation.Core.Crypto;
 using Evaluation.Tests.Infrastructure;
 
 namespace Evaluation.Tests.Features.Voting;
 
-public sealed partial class CheckInTests : OrganizerSession
+public sealed class CheckInTests : OrganizerSession
 {
     private SeededEvaluation _open = null!;
     private readonly Queue<string> _tokens = new();
@@ -19,20 +18,8 @@ public sealed partial class CheckInTests : OrganizerSession
         _open = await World.SeedDraftAsync(World.UnitA, expectedCount: 80);
         using (var open = await PostAsync($"{_open.Url}/open"))
             Assert.That(open.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(open));
-        foreach (var token in await IssueAsync(_open, 20)) _tokens.Enqueue(token);
+        foreach (var token in await IssueSlipsAsync(_open, 20)) _tokens.Enqueue(token);
     }
-
-    private async Task<List<string>> IssueAsync(SeededEvaluation evaluation, int count)
-    {
-        using var response = await PostAsync($"{evaluation.Url}/slips", ("CategoryId", evaluation.CategoryId.ToString()), ("Count", count.ToString()), ("Format", "html"));
-        var body = await StaffClient.BodyAsync(response);
-        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), body);
-        Assert.That(response.Headers.CacheControl?.NoStore, Is.True);
-        return SlipLink().Matches(body).Select(m => m.Groups[1].Value).ToList();
-    }
-
-    [GeneratedRegex(@"/v#([A-Z0-9]{20})<")]
-    private static partial Regex SlipLink();
 
     private HttpClient Phone() => World.App.CreateClient();
 
@@ -52,7 +39,7 @@ public sealed partial class CheckInTests : OrganizerSession
     {
         var before = await World.ScalarAsync<long>("select count(*) from slip where category_id = @CategoryId", new { _open.CategoryId });
 
-        var tokens = await IssueAsync(_open, 25);
+        var tokens = await IssueSlipsAsync(_open, 25);
 
         Assert.That(tokens, Has.Count.EqualTo(25));
         Assert.That(tokens.Distinct().Count(), Is.EqualTo(25));
@@ -63,7 +50,7 @@ public sealed partial class CheckInTests : OrganizerSession
     [Test]
     public async Task Issue_StoresOnlyHashes_AndLogsTheCountButNoToken()
     {
-        var tokens = await IssueAsync(_open, 3);
+        var tokens = await IssueSlipsAsync(_open, 3);
         await using var conn = await World.OpenAsync();
 
         var columns = await conn.QueryAsync<(string Table, string Column)>(
@@ -111,7 +98,7 @@ public sealed partial class CheckInTests : OrganizerSession
     public async Task Describe_SlipOfAnEvaluationNotYetOpen_Is409SayingVotingHasNotStarted()
     {
         var draft = await World.SeedDraftAsync(World.UnitA, expectedCount: 10);
-        var token = (await IssueAsync(draft, 1)).Single();
+        var token = (await IssueSlipsAsync(draft, 1)).Single();
         using var phone = Phone();
 
         using var response = await phone.PostAsJsonAsync("/api/v/slip", new { token });

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.RegularExpressions;
 using Dapper;
 using Evaluation.Core.Ballots;
 using Evaluation.Core.Crypto;
@@ -11,7 +10,7 @@ using Evaluation.Tests.Infrastructure;
 
 namespace Evaluation.Tests.Features.Voting;
 
-public sealed partial class SubmitTests : OrganizerSession
+public sealed class SubmitTests : OrganizerSession
 {
     private SeededEvaluation _evaluation = null!;
     private Guid _otherCategory;
@@ -29,35 +28,11 @@ public sealed partial class SubmitTests : OrganizerSession
                 new { _otherCategory, _evaluation.Id });
         using (var open = await PostAsync($"{_evaluation.Url}/open"))
             Assert.That(open.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(open));
-        foreach (var t in await IssueAsync(_evaluation.CategoryId, 120)) _tokens.Enqueue(t);
-        foreach (var t in await IssueAsync(_otherCategory, 5)) _otherTokens.Enqueue(t);
+        foreach (var t in await IssueSlipsAsync(_evaluation, 120)) _tokens.Enqueue(t);
+        foreach (var t in await IssueSlipsAsync(_evaluation, 5, _otherCategory)) _otherTokens.Enqueue(t);
     }
-
-    private async Task<List<string>> IssueAsync(Guid category, int count)
-    {
-        using var response = await PostAsync($"{_evaluation.Url}/slips", ("CategoryId", category.ToString()), ("Count", count.ToString()), ("Format", "html"));
-        return SlipLink().Matches(await StaffClient.BodyAsync(response)).Select(m => m.Groups[1].Value).ToList();
-    }
-
-    [GeneratedRegex(@"/v#([A-Z0-9]{20})<")]
-    private static partial Regex SlipLink();
 
     private VotingClient Phone() => new(World.App.CreateClient());
-
-    private object CompleteAnswers(string teamGrade = "较好") => new
-    {
-        once = new Dictionary<string, object> { ["campaign-opinion"] = new { text = "希望多听基层意见。" } },
-        targets = new Dictionary<string, object>
-        {
-            [_evaluation.TeamId.ToString()] = new Dictionary<string, object>
-            {
-                ["team-overall"] = new { choice = teamGrade },
-                ["wind-1"] = new { choices = new[] { "文山会海、以会议落实会议" } },
-                ["wind-2"] = new { choices = new[] { "未发现" } },
-            },
-            [_evaluation.MemberId.ToString()] = new Dictionary<string, object> { ["member-overall"] = new { choice = "称职" } },
-        },
-    };
 
     private Task<long> BallotCountAsync() =>
         World.ScalarAsync<long>("select count(*) from ballot where evaluation_id = @Id", new { _evaluation.Id });
@@ -75,7 +50,7 @@ public sealed partial class SubmitTests : OrganizerSession
         var credential = await phone.CheckInAsync(_tokens.Dequeue());
         var before = await BallotCountAsync();
 
-        using var response = await phone.SubmitAsync(credential, CompleteAnswers());
+        using var response = await phone.SubmitAsync(credential, _evaluation.CompleteAnswers());
         var body = await VotingClient.JsonAsync(response);
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), body.ToString());
@@ -99,10 +74,10 @@ public sealed partial class SubmitTests : OrganizerSession
         using var phone = Phone();
         var credential = await phone.CheckInAsync(_tokens.Dequeue());
 
-        using var first = await phone.SubmitAsync(credential, CompleteAnswers());
-        using var again = await phone.SubmitAsync(credential, CompleteAnswers());
+        using var first = await phone.SubmitAsync(credential, _evaluation.CompleteAnswers());
+        using var again = await phone.SubmitAsync(credential, _evaluation.CompleteAnswers());
         var countAfterRetry = await BallotCountAsync();
-        using var changed = await phone.SubmitAsync(credential, CompleteAnswers("差"));
+        using var changed = await phone.SubmitAsync(credential, _evaluation.CompleteAnswers("差"));
 
         Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(again.StatusCode, Is.EqualTo(HttpStatusCode.OK));
@@ -126,8 +101,8 @@ public sealed partial class SubmitTests : OrganizerSession
         var unsigned = credential with { Message = BlindRsa.Prepare(Receipt.MessageFor(otherSecret)), Secret = otherSecret };
         var before = await BallotCountAsync();
 
-        using var forgedResponse = await phone.SubmitAsync(forged, CompleteAnswers());
-        using var unsignedResponse = await phone.SubmitAsync(unsigned, CompleteAnswers());
+        using var forgedResponse = await phone.SubmitAsync(forged, _evaluation.CompleteAnswers());
+        using var unsignedResponse = await phone.SubmitAsync(unsigned, _evaluation.CompleteAnswers());
 
         Assert.That(forgedResponse.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(unsignedResponse.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
@@ -144,7 +119,7 @@ public sealed partial class SubmitTests : OrganizerSession
         var before = await BallotCountAsync();
 
         // A retiree's credential presented as a staff member's: the signature does not verify under that key.
-        using var response = await phone.SubmitAsync(retiree with { CategoryId = _evaluation.CategoryId }, CompleteAnswers());
+        using var response = await phone.SubmitAsync(retiree with { CategoryId = _evaluation.CategoryId }, _evaluation.CompleteAnswers());
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(await BallotCountAsync(), Is.EqualTo(before));
@@ -194,7 +169,7 @@ public sealed partial class SubmitTests : OrganizerSession
         var credentials = await Task.WhenAll(phones.Select(p => p.CheckInAsync(_tokens.Dequeue())));
         var before = await BallotCountAsync();
 
-        var responses = await Task.WhenAll(phones.Select((p, i) => p.SubmitAsync(credentials[i], CompleteAnswers(i % 2 == 0 ? "好" : "一般"))));
+        var responses = await Task.WhenAll(phones.Select((p, i) => p.SubmitAsync(credentials[i], _evaluation.CompleteAnswers(i % 2 == 0 ? "好" : "一般"))));
 
         Assert.That(responses.Select(r => r.StatusCode), Is.All.EqualTo(HttpStatusCode.OK));
         Assert.That(await BallotCountAsync(), Is.EqualTo(before + 60));
@@ -214,7 +189,7 @@ public sealed partial class SubmitTests : OrganizerSession
         using (var phone = Phone())
         {
             var credential = await phone.CheckInAsync(_tokens.Dequeue());
-            (await phone.SubmitAsync(credential, CompleteAnswers())).Dispose();
+            (await phone.SubmitAsync(credential, _evaluation.CompleteAnswers())).Dispose();
         }
         using var supervisor = await World.SignInAsync("supervisor-a");
 
@@ -258,7 +233,7 @@ public sealed partial class SubmitTests : OrganizerSession
         var credential = await phone.CheckInAsync(_tokens.Dequeue());
         var receiptsBefore = await ReceiptCountAsync();
 
-        using var response = await phone.SubmitAsync(credential, CompleteAnswers());
+        using var response = await phone.SubmitAsync(credential, _evaluation.CompleteAnswers());
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         var receipt = credential.ExpectedReceipt.Replace("-", "");
@@ -279,7 +254,7 @@ public sealed partial class SubmitTests : OrganizerSession
     {
         using var phone = Phone();
         var credential = await phone.CheckInAsync(_tokens.Dequeue());
-        using var response = await phone.SubmitAsync(credential, CompleteAnswers());
+        using var response = await phone.SubmitAsync(credential, _evaluation.CompleteAnswers());
         var receipt = (await VotingClient.JsonAsync(response)).GetProperty("receipt").GetString()!.Replace("-", "");
         await using var conn = await World.OpenAsync();
         var stored = await conn.QuerySingleAsync<(byte[] Message, byte[] Signature, string Answers)>(
@@ -307,13 +282,13 @@ public sealed partial class SubmitTests : OrganizerSession
         var credential = await phone.CheckInAsync(_tokens.Dequeue());
         var (ballots, receipts) = (await BallotCountAsync(), await ReceiptCountAsync());
 
-        using var missing = await phone.SubmitAsync(credential with { Secret = null }, CompleteAnswers());
+        using var missing = await phone.SubmitAsync(credential with { Secret = null }, _evaluation.CompleteAnswers());
         using var notBase64 = await phone.Http.PostAsJsonAsync("/api/v/ballot", new
         {
             evaluationId = credential.EvaluationId, categoryId = credential.CategoryId, message = Convert.ToBase64String(credential.Message),
-            signature = Convert.ToBase64String(credential.Signature), secret = "not base64!", answers = CompleteAnswers(),
+            signature = Convert.ToBase64String(credential.Signature), secret = "not base64!", answers = _evaluation.CompleteAnswers(),
         });
-        using var tooShort = await phone.SubmitAsync(credential with { Secret = credential.Secret![..31] }, CompleteAnswers());
+        using var tooShort = await phone.SubmitAsync(credential with { Secret = credential.Secret![..31] }, _evaluation.CompleteAnswers());
 
         foreach (var response in new[] { missing, notBase64, tooShort })
         {
@@ -324,7 +299,7 @@ public sealed partial class SubmitTests : OrganizerSession
         Assert.That(await ReceiptCountAsync(), Is.EqualTo(receipts));
 
         // The credential is not spent: the same ballot with its secret goes in.
-        using var proper = await phone.SubmitAsync(credential, CompleteAnswers());
+        using var proper = await phone.SubmitAsync(credential, _evaluation.CompleteAnswers());
         Assert.That(proper.StatusCode, Is.EqualTo(HttpStatusCode.OK));
     }
 
@@ -337,8 +312,8 @@ public sealed partial class SubmitTests : OrganizerSession
         var (ballots, receipts) = (await BallotCountAsync(), await ReceiptCountAsync());
 
         // Another voter's secret, to take their receipt; a fresh one, to choose one's own.
-        using var borrowed = await phone.SubmitAsync(credential with { Secret = other.Secret }, CompleteAnswers());
-        using var invented = await phone.SubmitAsync(credential with { Secret = Receipt.NewSecret() }, CompleteAnswers());
+        using var borrowed = await phone.SubmitAsync(credential with { Secret = other.Secret }, _evaluation.CompleteAnswers());
+        using var invented = await phone.SubmitAsync(credential with { Secret = Receipt.NewSecret() }, _evaluation.CompleteAnswers());
 
         foreach (var response in new[] { borrowed, invented })
         {
@@ -358,7 +333,7 @@ public sealed partial class SubmitTests : OrganizerSession
         var (ballots, receipts) = (await BallotCountAsync(), await ReceiptCountAsync());
 
         // Likely in one batch: the copies of one message in a batch share one receipt row.
-        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => phone.SubmitAsync(credential, CompleteAnswers())));
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(_ => phone.SubmitAsync(credential, _evaluation.CompleteAnswers())));
 
         Assert.That(responses.Select(r => r.StatusCode), Is.All.EqualTo(HttpStatusCode.OK));
         foreach (var response in responses)
