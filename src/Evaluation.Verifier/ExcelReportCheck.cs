@@ -238,12 +238,12 @@ public static partial class ExcelReportCheck
         private void ItemRow(IXLWorksheet ws, int r, string label, ItemTally item, string mode)
         {
             var where = $"{TallyFigures.TargetLabel(item.Target)} · {item.Question.Text} · {label}";
-            var optionIndex = item.Options.Select(o => o.Option).ToList().IndexOf(label);
             var published = !item.Suppressed;
-            if (mode != "" && optionIndex >= 0 || mode != "" && !published && ws.Cell(r, 2).DataType == XLDataType.Number && IsOptionName(item, label))
+            if (mode != "" && IsOptionName(item, label))
             {
-                Number(ws, r, 2, published ? item.Options[optionIndex].Count : null, where + "（票）");
-                Number(ws, r, 3, published ? item.Options[optionIndex].Share : null, where + "（占比）");
+                var option = item.Options.FirstOrDefault(o => o.Option == label);
+                Number(ws, r, 2, option?.Count, where + "（票）");
+                Number(ws, r, 3, option?.Share, where + "（占比）");
                 return;
             }
             decimal? Maybe(decimal? v) => published ? v : null;
@@ -268,6 +268,7 @@ public static partial class ExcelReportCheck
                 Number(ws, r, 3, published && item.Answered > 0 ? (decimal)item.Other / item.Answered : null, where + "（占比）");
         }
 
+        /// <summary>A row of the item's table: a grade or an option; a suppressed item has no counts for it.</summary>
         private static bool IsOptionName(ItemTally item, string label) =>
             item.Question.Options.Contains(label) || item.Question.NoneOption == label || item.Scale?.Grades.Contains(label) == true;
 

@@ -97,6 +97,18 @@ public sealed class AuditBundleBuilderTests
         Assert.That(verification.Passed, Is.True, string.Join("\n", verification.Checks));
     }
 
+    [TestCase(0, 0)]
+    [TestCase(3, 1)]
+    public void Evaluation_with_too_few_ballots_to_publish_still_verifies(int answering, int blank)
+    {
+        var bundle = Bundle(Vote(answering, ("机关工作人员", answering, blank, 0), ("离退休老党员", 0, 0, 0)), TallySettings.Default);
+
+        var verification = BundleVerifier.Verify(bundle);
+
+        Assert.That(verification.Passed, Is.True, string.Join("\n", verification.Checks));
+        Assert.That(bundle.Tally.Single(f => f.Key == "published").Value, Is.EqualTo("否（作答不足）"));
+    }
+
     [TestCase(5)]
     [TestCase(8)]
     [TestCase(30)]
