@@ -140,7 +140,7 @@ public static partial class ExcelReportCheck
                     }
                     else if (h == "排名") Number(ws, r, c, target.Rank, where);
                     else if (item is null || item.Suppressed) Number(ws, r, c, null, where);
-                    else if (RatingValue(item, h) is var (found, value) && found) Number(ws, r, c, value, where);
+                    else if (RatingValue(item, h) is (true, var value)) Number(ws, r, c, value, where);
                     else Problem($"汇总表的列“{h}”无从核对");
                 }
             }
@@ -174,7 +174,7 @@ public static partial class ExcelReportCheck
                         "D" => (true, group.Denominator),
                         "差评率" => (true, group.Negative),
                         _ when h == rates?.PositiveName => (true, group.Positive),
-                        _ => (GradeValue(group.Grades, h, out var known), known) is var (v, k) ? (k, v) : default,
+                        _ => GradeValue(group.Grades, h),
                     };
                     if (value.Known) Number(ws, r, c, value.Value, $"{where} · {h}");
                     else Problem($"类别分组表的列“{h}”无从核对");
@@ -304,7 +304,7 @@ public static partial class ExcelReportCheck
             }
         }
 
-        private static (bool, decimal?) RatingValue(ItemTally item, string header)
+        private static (bool Known, decimal? Value) RatingValue(ItemTally item, string header)
         {
             var rates = item.Rates;
             if (header == "D") return (true, item.Denominator);
@@ -313,21 +313,18 @@ public static partial class ExcelReportCheck
             if (header == $"{Scale.Unknown}（票）") return (true, item.Unknown);
             if (rates is not null && header == rates.PositiveName) return (true, rates.Positive);
             if (rates is not null && header == "加权" + rates.PositiveName) return (true, rates.WeightedPositive);
-            var value = GradeValue(item.Options, header, out var known);
-            return (known, value);
+            return GradeValue(item.Options, header);
         }
 
         /// <summary>"好（票）" is the grade's count, "好（占比）" its share.</summary>
-        private static decimal? GradeValue(IReadOnlyList<OptionCount> grades, string header, out bool known)
+        private static (bool Known, decimal? Value) GradeValue(IReadOnlyList<OptionCount> grades, string header)
         {
-            known = true;
             foreach (var g in grades)
             {
-                if (header == $"{g.Option}（票）") return g.Count;
-                if (header == $"{g.Option}（占比）") return g.Share;
+                if (header == $"{g.Option}（票）") return (true, g.Count);
+                if (header == $"{g.Option}（占比）") return (true, g.Share);
             }
-            known = false;
-            return null;
+            return (false, null);
         }
 
         /// <summary>Compares one cell: a number where the tally has one, and no number ("—" or blank) where it has none.</summary>

@@ -1,8 +1,6 @@
 using Dapper;
 using Evaluation.Core;
 using Evaluation.Core.Audit;
-using Evaluation.Core.Forms;
-using Evaluation.Core.Tallies;
 using Evaluation.Web.Features.Evaluations;
 using Evaluation.Web.Features.Reports;
 using Evaluation.Web.Infrastructure;
@@ -29,7 +27,7 @@ public sealed class AuditBundleController(NpgsqlDataSource db) : Controller
         // The export is logged first and the log read after, in one transaction, so the bundle carries its own export.
         await using var tx = await conn.BeginTransactionAsync(ct);
         var input = await EvaluationResults.CountingInputAsync(conn, id, ct, tx);
-        var tally = Tally.Count(FormJson.ReadFrozenForm(input.FrozenForm), input.Categories, input.Ballots, input.Settings);
+        var tally = input.Count();
         await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.ExportAction,
             BundleVerifier.ExportDetail(evaluation.Name, id, tally.Turnout.Received, tally.Fingerprint));
         var keys = (await conn.QueryAsync<(Guid CategoryId, byte[] PublicKey)>(new CommandDefinition(

@@ -7,7 +7,10 @@ using Npgsql;
 
 namespace Evaluation.Web.Features.Reports;
 
-public sealed record CountingInput(string FrozenForm, TallySettings Settings, IReadOnlyList<TallyCategory> Categories, IReadOnlyList<TallyBallot> Ballots);
+public sealed record CountingInput(string FrozenForm, TallySettings Settings, IReadOnlyList<TallyCategory> Categories, IReadOnlyList<TallyBallot> Ballots)
+{
+    public Tally Count() => Tally.Count(FormJson.ReadFrozenForm(FrozenForm), Categories, Ballots, Settings);
+}
 
 /// <summary>What every result page, report and export is made from: the evaluation, its tally and the opinions' triage.</summary>
 public sealed record ResultsReport(EvaluationHeader Evaluation, Tally Tally, OpinionDigest Digest)
@@ -34,11 +37,8 @@ public static class EvaluationResults
         return new ResultsReport(evaluation, tally, OpinionDigest.Build(tally.Opinions, entries));
     }
 
-    public static async Task<Tally> CountAsync(NpgsqlConnection conn, Guid evaluationId, CancellationToken ct)
-    {
-        var input = await CountingInputAsync(conn, evaluationId, ct);
-        return Tally.Count(FormJson.ReadFrozenForm(input.FrozenForm), input.Categories, input.Ballots, input.Settings);
-    }
+    public static async Task<Tally> CountAsync(NpgsqlConnection conn, Guid evaluationId, CancellationToken ct) =>
+        (await CountingInputAsync(conn, evaluationId, ct)).Count();
 
     /// <summary>What a tally is counted from; the audit bundle hands the same to the auditor.</summary>
     public static async Task<CountingInput> CountingInputAsync(NpgsqlConnection conn, Guid evaluationId, CancellationToken ct, NpgsqlTransaction? tx = null)
