@@ -37,8 +37,8 @@ public static class AuditBundleBuilder
                 .OrderBy(b => b.Message, StringComparer.Ordinal).ToList(),
         }).ToList();
 
-        var weights = groups
-            .Select(g => (g.Id, Weight: parts.Single(p => p.Members[0].Id == g.Id).Members.Sum(c => settings.CategoryWeights.GetValueOrDefault(c.Id))))
+        var weights = parts
+            .Select(p => (p.Members[0].Id, Weight: p.Members.Sum(c => settings.CategoryWeights.GetValueOrDefault(c.Id))))
             .Where(w => w.Weight > 0)
             .ToDictionary(w => w.Id, w => w.Weight);
 

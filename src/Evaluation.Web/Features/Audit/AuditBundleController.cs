@@ -1,7 +1,6 @@
 using Dapper;
 using Evaluation.Core;
 using Evaluation.Core.Audit;
-using Evaluation.Web.Features.Evaluations;
 using Evaluation.Web.Features.Reports;
 using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
@@ -22,7 +21,7 @@ public sealed class AuditBundleController(NpgsqlDataSource db) : Controller
     public async Task<IActionResult> Download(Guid id, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        if (await EvaluationScope.FindAsync(conn, id, User) is not { Status: EvaluationStatus.Closed } evaluation) return NotFound();
+        if (await EvaluationResults.FindClosedAsync(conn, id, User) is not { } evaluation) return NotFound();
 
         // The export is logged first and the log read after, in one transaction, so the bundle carries its own export.
         await using var tx = await conn.BeginTransactionAsync(ct);
