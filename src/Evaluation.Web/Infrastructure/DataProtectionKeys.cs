@@ -41,13 +41,14 @@ public sealed class DataProtectionKeys(NpgsqlDataSource db, KeyEncryptionKey key
     /// <summary>
     /// Makes sure the ring has a key in force. Called at start-up under the migration lock: replicas starting together on
     /// an empty database would otherwise each make a first key of their own and, until their rings refresh (a day),
-    /// refuse each other's cookies. Later keys are made days before they take effect, which every replica sees in time.
+    /// refuse each other's cookies. A key in force that is about to expire is left to the framework, which makes its
+    /// successor to take effect only at that expiry, days later, when every replica has read it.
     /// </summary>
     public static void EnsureCurrentKey(IServiceProvider services)
     {
         var keys = services.GetRequiredService<IKeyManager>();
         var now = DateTimeOffset.UtcNow;
-        if (!keys.GetAllKeys().Any(k => !k.IsRevoked && k.ActivationDate <= now && k.ExpirationDate > now.AddDays(2)))
+        if (!keys.GetAllKeys().Any(k => !k.IsRevoked && k.ActivationDate <= now && k.ExpirationDate > now))
             keys.CreateNewKey(activationDate: now, expirationDate: now.AddDays(90));
     }
 }
