@@ -2,7 +2,7 @@
 # Makes sure this machine has what the project needs to run and to test:
 #   PostgreSQL server binaries (the app and the tests start a private cluster from them),
 #   Chromium and a CJK font (PDF reports, browser tests), poppler-utils (pdftotext, PDF tests),
-#   and the .NET 10 SDK.
+#   PgBouncer (the tests run the app through it in transaction mode, as deploy/k8s does), and the .NET 10 SDK.
 # Idempotent and quiet: when everything is present it prints nothing and returns at once.
 # As root it installs what is missing with apt; otherwise it prints the command to run and fails.
 set -euo pipefail
@@ -15,6 +15,7 @@ missing_packages() {
         absent+=(fontconfig fonts-noto-cjk)
     fi
     command -v pdftotext >/dev/null || absent+=(poppler-utils)
+    [[ -x /usr/sbin/pgbouncer ]] || absent+=(pgbouncer)
     echo "${absent[*]}"
 }
 
@@ -53,7 +54,7 @@ if [[ -n "$missing" ]]; then
     apt_get install -y -q --no-install-recommends $missing
     still="$(missing_packages)"
     if [[ -n "$still" ]]; then
-        echo "setup: 安装后仍缺少：$still（/usr/lib/postgresql/*/bin/initdb、/usr/bin/chromium、fc-list :lang=zh、pdftotext）。" >&2
+        echo "setup: 安装后仍缺少：$still（/usr/lib/postgresql/*/bin/initdb、/usr/bin/chromium、fc-list :lang=zh、pdftotext、/usr/sbin/pgbouncer）。" >&2
         exit 1
     fi
 fi

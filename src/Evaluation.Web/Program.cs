@@ -15,61 +15,74 @@ var builder = WebApplication.CreateBuilder(args.Where(a => a != "--demo").ToArra
 builder.AddStructuredLogging();
 builder.LimitRequestBodies();
 
-LocalPostgres? localPostgres;
-string connectionString;
 try
 {
-    (connectionString, localPostgres) = await Database.ResolveAsync(builder.Configuration);
+    var (connectionString, localPostgres) = await Database.ResolveAsync(builder.Configuration);
+    await using (localPostgres)
+    {
+        var keyEncryptionKey = await KeyEncryption.ResolveAsync(builder.Configuration, localPostgres);
+        builder.Services.AddDatabase(connectionString);
+        builder.Services.AddSingleton(keyEncryptionKey);
+        builder.Services.AddSharedDataProtection();
+        builder.Services.AddReverseProxySupport(builder.Configuration);
+        builder.Services.AddStaffAuthentication();
+        builder.Services.AddSingleton<BallotBox>();
+        builder.Services.AddSingleton<PdfPrinter>();
+        builder.Services.AddStaticAssetCompression();
+        builder.Services.AddScoped<ViewRenderer>();
+        builder.Services.AddHostedService(services => services.GetRequiredService<BallotBox>());
+        builder.Services.AddControllersWithViews(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()));
+        builder.Services.Configure<RazorViewEngineOptions>(razor => razor.ViewLocationExpanders.Add(new FeatureFolders()));
+        builder.Services.AddAntiforgery(antiforgery =>
+        {
+            antiforgery.Cookie.Name = "eval.csrf";
+            // Secure when the request came over HTTPS, also through the ingress (ReverseProxy); by default it never is.
+            antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
+        // Chinese text as it is, not as &#x…; entities: readable source, and a third of the bytes on a venue's network.
+        builder.Services.Configure<WebEncoderOptions>(encoders => encoders.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
+
+        await using var app = builder.Build();
+        // Replicas starting together take turns: migrations, then the checks and keys they must all agree on.
+        Database.Migrate(Database.MigrationsConnectionString(builder.Configuration, connectionString), app.Logger, whileLocked: () =>
+        {
+            KeyEncryption.CheckAndSealStoredKeys(app.Services.GetRequiredService<NpgsqlDataSource>(), keyEncryptionKey, app.Logger);
+            DataProtectionKeys.EnsureCurrentKey(app.Services);
+        });
+        await InitialAdmin.EnsureAsync(app);
+        if (demo) await DemoEvaluation.SeedAsync(app);
+
+        app.UseForwardedHeaders();
+        app.UseRequestBodyLimit();
+        app.UseStatusCodePagesWithReExecute("/error/{0}");
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandlingPath = "/error/exception",
+            // An oversized or malformed body is the client's mistake: say so (413/400), not 500.
+            StatusCodeSelector = e => e switch
+            {
+                BadHttpRequestException bad => bad.StatusCode,
+                // The database is away or saturated: a passing condition the client should retry, not a server bug.
+                NpgsqlException or TimeoutException => StatusCodes.Status503ServiceUnavailable,
+                _ => StatusCodes.Status500InternalServerError,
+            },
+        });
+        app.UseStaticAssets();
+        app.UseAuthentication();
+        app.UseAuthorization();
+
+        app.MapOperations();
+        app.MapVoting();
+        app.MapControllers();
+
+        await app.RunAsync();
+    }
 }
-catch (LocalPostgresException e)
+// A missing program or a missing or wrong setting: one message saying what to install or set, not a stack trace.
+catch (Exception e) when (e is LocalPostgresException or SettingException)
 {
     Console.Error.WriteLine(e.Message);
     return 1;
-}
-
-await using (localPostgres)
-{
-    builder.Services.AddDatabase(connectionString);
-    builder.Services.AddStaffAuthentication();
-    builder.Services.AddSingleton<BallotBox>();
-    builder.Services.AddSingleton<PdfPrinter>();
-    builder.Services.AddStaticAssetCompression();
-    builder.Services.AddScoped<ViewRenderer>();
-    builder.Services.AddHostedService(services => services.GetRequiredService<BallotBox>());
-    builder.Services.AddControllersWithViews(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()));
-    builder.Services.Configure<RazorViewEngineOptions>(razor => razor.ViewLocationExpanders.Add(new FeatureFolders()));
-    builder.Services.AddAntiforgery(antiforgery => antiforgery.Cookie.Name = "eval.csrf");
-    // Chinese text as it is, not as &#x…; entities: readable source, and a third of the bytes on a venue's network.
-    builder.Services.Configure<WebEncoderOptions>(encoders => encoders.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
-
-    var app = builder.Build();
-    Database.Migrate(connectionString, app.Logger);
-    await InitialAdmin.EnsureAsync(app);
-    if (demo) await DemoEvaluation.SeedAsync(app);
-
-    app.UseRequestBodyLimit();
-    app.UseStatusCodePagesWithReExecute("/error/{0}");
-    app.UseExceptionHandler(new ExceptionHandlerOptions
-    {
-        ExceptionHandlingPath = "/error/exception",
-        // An oversized or malformed body is the client's mistake: say so (413/400), not 500.
-        StatusCodeSelector = e => e switch
-        {
-            BadHttpRequestException bad => bad.StatusCode,
-            // The database is away or saturated: a passing condition the client should retry, not a server bug.
-            NpgsqlException or TimeoutException => StatusCodes.Status503ServiceUnavailable,
-            _ => StatusCodes.Status500InternalServerError,
-        },
-    });
-    app.UseStaticAssets();
-    app.UseAuthentication();
-    app.UseAuthorization();
-
-    app.MapOperations();
-    app.MapVoting();
-    app.MapControllers();
-
-    await app.RunAsync();
 }
 return 0;
 

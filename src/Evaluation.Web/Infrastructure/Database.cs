@@ -22,6 +22,13 @@ public static class Database
         return (local.ConnectionString, local);
     }
 
+    /// <summary>
+    /// Migrations take a session-level advisory lock, which a pooler in transaction mode (PgBouncer) cannot hold for a
+    /// session: they need a direct connection to the primary, <c>ConnectionStrings:Migrations</c>, by default the same.
+    /// </summary>
+    public static string MigrationsConnectionString(IConfiguration configuration, string connectionString) =>
+        configuration.GetConnectionString("Migrations") is { Length: > 0 } direct ? direct : connectionString;
+
     public static IServiceCollection AddDatabase(this IServiceCollection services, string connectionString)
     {
         DefaultTypeMap.MatchNamesWithUnderscores = true;
@@ -33,8 +40,11 @@ public static class Database
     // Replicas starting together take turns, so no two run the same script.
     private const long MigrationLockKey = 0x6576616C5F6D6967;
 
-    /// <summary>Applies db/migrations/*.sql in order, each in its own transaction; already applied scripts are skipped.</summary>
-    public static void Migrate(string connectionString, ILogger logger)
+    /// <summary>
+    /// Applies db/migrations/*.sql in order, each in its own transaction; already applied scripts are skipped. Then runs
+    /// <paramref name="whileLocked"/>, still holding the lock: start-up work that replicas must not do at the same time.
+    /// </summary>
+    public static void Migrate(string connectionString, ILogger logger, Action? whileLocked = null)
     {
         // Unpooled: the session, and with it the lock, ends when this connection is disposed.
         using var lockConnection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
@@ -49,6 +59,7 @@ public static class Database
         if (!result.Successful)
             throw new InvalidOperationException($"数据库迁移失败：{result.ErrorScript?.Name}", result.Error);
         logger.LogInformation("Database migrations applied: {Count} new script(s)", result.Scripts.Count());
+        whileLocked?.Invoke();
     }
 
     private sealed class DateOnlyHandler : SqlMapper.TypeHandler<DateOnly>

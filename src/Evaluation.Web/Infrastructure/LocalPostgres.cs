@@ -26,6 +26,7 @@ public sealed class LocalPostgres : IAsyncDisposable
         "log_min_error_statement=panic",
         "log_parameter_max_length=0",
         "log_parameter_max_length_on_error=0",
+        "log_error_verbosity=terse",
         "log_connections=off",
         "log_disconnections=off",
         "track_commit_timestamp=off",
@@ -39,6 +40,9 @@ public sealed class LocalPostgres : IAsyncDisposable
     private readonly bool _stopOnDispose;
 
     public string ConnectionString { get; }
+
+    /// <summary>The folder holding <c>pgdata/</c> and the files kept beside it (password, key encryption key).</summary>
+    public string Root => Path.GetDirectoryName(_dataDirectory)!;
 
     private LocalPostgres(string binDirectory, string dataDirectory, string connectionString, bool stopOnDispose)
     {

@@ -13,12 +13,14 @@ public abstract partial class OrganizerSession
     [OneTimeSetUp]
     public async Task StartWorld()
     {
-        World = await StaffWorld.StartAsync();
+        World = await StartWorldAsync();
         Organizer = await World.SignInAsync("organizer-a");
     }
 
+    protected virtual Task<StaffWorld> StartWorldAsync() => StaffWorld.StartAsync();
+
     [OneTimeTearDown]
-    public async Task StopWorld()
+    public virtual async Task StopWorld()
     {
         Organizer.Dispose();
         await World.DisposeAsync();

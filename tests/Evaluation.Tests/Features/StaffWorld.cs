@@ -21,10 +21,18 @@ public sealed class StaffWorld : IAsyncDisposable
     public Guid UnitB { get; } = Guid.NewGuid();
     public Dictionary<string, Guid> Accounts { get; } = [];
 
-    public static async Task<StaffWorld> StartAsync(Action<IWebHostBuilder>? configure = null)
+    /// <param name="appConnectionString">
+    /// What the app is given to reach the world's database, e.g. through a pooler; migrations and the test's own
+    /// queries go straight to the database.
+    /// </param>
+    public static async Task<StaffWorld> StartAsync(Action<IWebHostBuilder>? configure = null, Func<string, string>? appConnectionString = null)
     {
         var connectionString = await TestDatabase.CreateDatabaseAsync();
-        var app = new AppFactory(connectionString, configure);
+        var app = new AppFactory(appConnectionString?.Invoke(connectionString) ?? connectionString, web =>
+        {
+            web.UseSetting("ConnectionStrings:Migrations", connectionString);
+            configure?.Invoke(web);
+        });
         app.StartServer();
         var world = new StaffWorld { App = app, ConnectionString = connectionString };
         await using var conn = await world.OpenAsync();

@@ -9,6 +9,12 @@ public sealed class AppFactory(string connectionString, Action<IWebHostBuilder>?
     /// <summary>The first administrator's password, so tests can sign in as <c>admin</c>.</summary>
     public const string AdminPassword = "Admin-Pass-2026!";
 
+    /// <summary>
+    /// The key encryption key every test app is given (with a connection string and no key the service refuses to
+    /// start). One value for the whole run, as for the replicas of one deployment. Generated for the tests; seals nothing real.
+    /// </summary>
+    public const string KeyEncryptionKey = "TxSu2jxq/SKz2e0YJoV+mLG4d4nCKsly9r7shlx2AHU=";
+
     public string ConnectionString => connectionString;
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
@@ -18,6 +24,7 @@ public sealed class AppFactory(string connectionString, Action<IWebHostBuilder>?
         builder.UseEnvironment("Testing");
         builder.UseSetting("ConnectionStrings:Evaluation", connectionString);
         builder.UseSetting("Bootstrap:AdminPassword", AdminPassword);
+        builder.UseSetting("Signing:KeyEncryptionKey", KeyEncryptionKey);
         builder.UseSetting("Logging:Json", "false");
         configure?.Invoke(builder);
     }

@@ -60,6 +60,8 @@ public sealed class ServiceProcess : IAsyncDisposable
         };
         foreach (var argument in arguments) start.ArgumentList.Add(argument);
         start.Environment["Logging__Json"] = "false";
+        // As AppFactory's apps: a test that wants the no-configuration path (./run.sh) removes it with a null value.
+        start.Environment["Signing__KeyEncryptionKey"] = AppFactory.KeyEncryptionKey;
         foreach (var (name, value) in environment)
         {
             if (value is null) start.Environment.Remove(name);
@@ -80,7 +82,9 @@ public sealed class ServiceProcess : IAsyncDisposable
         lock (_output) _output.AppendLine(line);
     }
 
-    public HttpClient Client() => new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true }) { BaseAddress = new Uri(Origin) };
+    /// <param name="cookies">A jar shared with clients of another instance, as one browser talking to two replicas; by default its own.</param>
+    public HttpClient Client(CookieContainer? cookies = null) =>
+        new(new HttpClientHandler { AllowAutoRedirect = false, UseCookies = true, CookieContainer = cookies ?? new CookieContainer() }) { BaseAddress = new Uri(Origin) };
 
     public async Task WaitUntilServingAsync()
     {

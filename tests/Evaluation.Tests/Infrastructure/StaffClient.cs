@@ -35,7 +35,8 @@ public sealed partial class StaffClient(HttpClient http) : IDisposable
 
     public static Task<string> BodyAsync(HttpResponseMessage response) => response.Content.ReadAsStringAsync();
 
-    private async Task<string> AntiforgeryTokenAsync(string? page)
+    /// <summary>The antiforgery token of the form on <paramref name="page"/> (see <see cref="PostFormAsync"/> for the default page).</summary>
+    public async Task<string> AntiforgeryTokenAsync(string? page = null)
     {
         using var response = await http.GetAsync(page ?? "/login");
         // /login sends a signed-in user away; every account may open its own password page, which has a form.

@@ -28,7 +28,7 @@ public sealed class TestDatabase
     private static string? _localRoot;
 
     // Started on first use, not in a OneTimeSetUp, so a run of the pure Core tests starts no server.
-    private static async Task<string> ServerConnectionStringAsync()
+    internal static async Task<string> ServerConnectionStringAsync()
     {
         if (_serverConnectionString is not null) return _serverConnectionString;
         await StartLock.WaitAsync();

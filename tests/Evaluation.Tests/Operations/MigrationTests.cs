@@ -61,10 +61,10 @@ public sealed class MigrationTests
             "select count(*) from information_schema.columns where table_name = 'ballot' and column_name = 'receipt'"), Is.Zero);
     }
 
-    private static IEnumerable<string> Scripts() =>
+    internal static IEnumerable<string> Scripts() =>
         typeof(Database).Assembly.GetManifestResourceNames().Where(n => n.StartsWith("Migrations.", StringComparison.Ordinal)).Order(StringComparer.Ordinal);
 
-    private static string Script(string name)
+    internal static string Script(string name)
     {
         using var reader = new StreamReader(typeof(Database).Assembly.GetManifestResourceStream(name)!);
         return reader.ReadToEnd();

@@ -31,6 +31,7 @@ public sealed partial class RunCommandTests
     [Test]
     public async Task Run_WithNoConfiguration_StartsPrivateDatabase_SeedsDemo_StopsClusterOnExit_AndKeepsDataForNextStart()
     {
+        string firstOutput;
         await using (var first = StartService("--demo"))
         {
             await first.WaitUntilServingAsync();
@@ -48,8 +49,14 @@ public sealed partial class RunCommandTests
             Assert.That(tooLarge.StatusCode, Is.EqualTo(HttpStatusCode.RequestEntityTooLarge));
 
             Assert.That(await first.StopAsync(), Is.Zero, first.Output);
+            firstOutput = first.Output;
         }
         Assert.That(File.Exists(Path.Combine(_root, "pgdata", "postmaster.pid")), Is.False, "the private cluster is stopped on exit");
+        var keyFile = Path.Combine(_root, KeyEncryption.LocalFileName);
+        Assert.That(File.Exists(keyFile), Is.True, "with no key configured, one is generated beside the data folder");
+        if (!OperatingSystem.IsWindows())
+            Assert.That(File.GetUnixFileMode(keyFile), Is.EqualTo(UnixFileMode.UserRead | UnixFileMode.UserWrite));
+        Assert.That(firstOutput, Does.Not.Contain((await File.ReadAllTextAsync(keyFile)).Trim()), "the key is never printed");
         var serverLog = await File.ReadAllTextAsync(Path.Combine(_root, "pgdata", "server.log"));
         Assert.That(serverLog, Does.Not.Contain("insert into").IgnoreCase, "PostgreSQL must not log statements");
 
@@ -92,6 +99,7 @@ public sealed partial class RunCommandTests
         var environment = new Dictionary<string, string?>
         {
             ["ConnectionStrings__Evaluation"] = null,
+            ["Signing__KeyEncryptionKey"] = null,
             ["LocalDatabase__Root"] = _root,
             ["LocalDatabase__Port"] = _databasePort.ToString(),
         };

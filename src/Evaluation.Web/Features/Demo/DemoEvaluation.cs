@@ -1,4 +1,5 @@
 using Dapper;
+using Evaluation.Core.Crypto;
 using Evaluation.Core.Forms;
 using Evaluation.Web.Features.Accounts;
 using Evaluation.Web.Infrastructure;
@@ -88,7 +89,7 @@ public static class DemoEvaluation
             Categories.Select((c, i) => new { Id = Guid.NewGuid(), evaluationId, c.Name, c.Expected, Position = i + 1 }), tx);
 
         await ActionLogWriter.AppendAsync(tx, "系统", "创建演示数据", $"{UnitName}《{EvaluationName}》，编号 {evaluationId}");
-        await DemoResults.SeedAsync(conn, tx, unitId, UnitName,
+        await DemoResults.SeedAsync(conn, tx, app.Services.GetRequiredService<KeyEncryptionKey>(), unitId, UnitName,
             Members.Select(m => (m.Name, m.Title, m.TransferredMonthsAgo > 0 ? today.AddMonths(-m.TransferredMonthsAgo) : (DateOnly?)null)).ToList());
         await tx.CommitAsync();
 

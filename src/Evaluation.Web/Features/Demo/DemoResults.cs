@@ -31,7 +31,7 @@ public static class DemoResults
         "希望多听取基层意见。", "工作作风扎实，希望继续保持。", "有时对下属批评过于严厉。", "希望多到分管单位现场办公。",
     ];
 
-    public static async Task SeedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid unitId, string unitName,
+    public static async Task SeedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, KeyEncryptionKey keyEncryptionKey, Guid unitId, string unitName,
         IReadOnlyList<(string Name, string Title, DateOnly? TransferredOutOn)> members)
     {
         var random = new Random(2026);
@@ -40,13 +40,13 @@ public static class DemoResults
                 Id = Guid.NewGuid(), Kind = TargetKind.Member, Name = m.Name, Title = m.Title, TransferredOutOn = m.TransferredOutOn, Position = i + 2,
             })
             .Prepend(new Target { Id = Guid.NewGuid(), Kind = TargetKind.Team, Name = $"{unitName}领导班子", Position = 1 }).ToList();
-        await SeedRoundAsync(conn, tx, unitId, "2026年第一季度民主评议（示例）", "动员大会后民主评议",
+        await SeedRoundAsync(conn, tx, keyEncryptionKey, unitId, "2026年第一季度民主评议（示例）", "动员大会后民主评议",
             FormTemplates.MobilisationEvaluation.Questionnaire, targets, random, daysAgo: 90);
-        await SeedRoundAsync(conn, tx, unitId, "2026年第一季度满意度测评（示例）", "总结大会后满意度测评",
+        await SeedRoundAsync(conn, tx, keyEncryptionKey, unitId, "2026年第一季度满意度测评（示例）", "总结大会后满意度测评",
             FormTemplates.ClosingSatisfaction.Questionnaire, targets.Select(t => t with { Id = Guid.NewGuid() }).ToList(), random, daysAgo: 30);
     }
 
-    private static async Task SeedRoundAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid unitId, string name, string round,
+    private static async Task SeedRoundAsync(NpgsqlConnection conn, NpgsqlTransaction tx, KeyEncryptionKey keyEncryptionKey, Guid unitId, string name, string round,
         Questionnaire questionnaire, IReadOnlyList<Target> targets, Random random, int daysAgo)
     {
         var id = Guid.NewGuid();
@@ -82,8 +82,8 @@ public static class DemoResults
             var key = BlindRsaPrivateKey.Generate();
             publicKeys.Add(key.PublicKey.ExportSpki());
             await conn.ExecuteAsync(
-                "insert into signing_key (evaluation_id, category_id, public_key, private_key) values (@id, @categoryId, @PublicKey, @PrivateKey)",
-                new { id, categoryId, PublicKey = key.PublicKey.ExportSpki(), PrivateKey = key.ExportPkcs8() }, tx);
+                "insert into signing_key (evaluation_id, category_id, public_key, private_key_sealed) values (@id, @categoryId, @PublicKey, @PrivateKeySealed)",
+                new { id, categoryId, PublicKey = key.PublicKey.ExportSpki(), PrivateKeySealed = SealedSigningKey.Seal(keyEncryptionKey, id, categoryId, key) }, tx);
 
             for (var v = 0; v < expected; v++)
             {

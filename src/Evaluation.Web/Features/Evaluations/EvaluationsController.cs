@@ -19,7 +19,7 @@ public sealed record EvaluationPage(
 
 [Authorize(Roles = Roles.UnitStaff)]
 [Route("evaluations")]
-public sealed class EvaluationsController(NpgsqlDataSource db) : Controller
+public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey keyEncryptionKey) : Controller
 {
     public static readonly IReadOnlyList<string> RoundPresets = ["动员大会后民主评议", "总结大会后满意度测评"];
 
@@ -122,15 +122,15 @@ public sealed class EvaluationsController(NpgsqlDataSource db) : Controller
                 errors.Add("请填写各评议人员类别的应到人数。");
             if (errors.Count > 0) return await this.ShowWithErrorsAsync(conn, tx, id, errors);
 
-            // One key per category, so a ballot's signature proves its category and nothing else.
+            // One key per category, so a ballot's signature proves its category and nothing else; stored sealed (KeyEncryptionKey).
             var publicKeys = new List<byte[]>();
             foreach (var category in categories)
             {
                 var key = BlindRsaPrivateKey.Generate();
                 publicKeys.Add(key.PublicKey.ExportSpki());
                 await conn.ExecuteAsync(
-                    "insert into signing_key (evaluation_id, category_id, public_key, private_key) values (@id, @CategoryId, @PublicKey, @PrivateKey)",
-                    new { id, CategoryId = category.Id, PublicKey = publicKeys[^1], PrivateKey = key.ExportPkcs8() }, tx);
+                    "insert into signing_key (evaluation_id, category_id, public_key, private_key_sealed) values (@id, @CategoryId, @PublicKey, @PrivateKeySealed)",
+                    new { id, CategoryId = category.Id, PublicKey = publicKeys[^1], PrivateKeySealed = SealedSigningKey.Seal(keyEncryptionKey, id, category.Id, key) }, tx);
             }
 
             var frozen = FormJson.FrozenForm(questionnaire, targets);

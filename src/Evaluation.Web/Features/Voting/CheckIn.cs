@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Evaluation.Core.Crypto;
 using Evaluation.Core.Slips;
+using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 
 namespace Evaluation.Web.Features.Voting;
@@ -24,12 +25,12 @@ public sealed record CheckInRequest(string? Token, string? BlindedMessage)
 public static class CheckIn
 {
     private sealed record SlipState(byte[] TokenHash, Guid EvaluationId, Guid CategoryId, string CategoryName, bool Voided, byte[]? BlindedHash,
-        byte[]? BlindSignature, string Status, string Name, string UnitName, string Round, string? FrozenForm, byte[]? PublicKey, byte[]? PrivateKey);
+        byte[]? BlindSignature, string Status, string Name, string UnitName, string Round, string? FrozenForm, byte[]? PublicKey, byte[]? PrivateKeySealed);
 
     private const string SelectSlip =
         """
         select s.token_hash, s.evaluation_id, s.category_id, c.name as category_name, s.voided, s.blinded_hash, s.blind_signature,
-               e.status, e.name, u.name as unit_name, e.round, e.frozen_form, k.public_key, k.private_key
+               e.status, e.name, u.name as unit_name, e.round, e.frozen_form, k.public_key, k.private_key_sealed
         from slip s
         join evaluation e on e.id = s.evaluation_id
         join unit u on u.id = e.unit_id
@@ -54,7 +55,9 @@ public static class CheckIn
         });
     }
 
-    public static async Task<IResult> CheckInAsync(CheckInRequest request, NpgsqlDataSource db, CancellationToken ct)
+    // [FromServices]: a type with a static TryParse would otherwise be bound from the query string.
+    public static async Task<IResult> CheckInAsync(CheckInRequest request, NpgsqlDataSource db, [FromServices] KeyEncryptionKey keyEncryptionKey,
+        CancellationToken ct)
     {
         var (slip, refusal) = await FindUsableAsync(db, request.Token, ct);
         if (refusal is not null) return refusal;
@@ -75,7 +78,7 @@ public static class CheckIn
         byte[] signature;
         try
         {
-            signature = BlindRsa.BlindSign(BlindRsaPrivateKey.ImportPkcs8(slip.PrivateKey), blinded);
+            signature = BlindRsa.BlindSign(SigningKey(slip, keyEncryptionKey), blinded);
         }
         catch (ArgumentException)
         {
@@ -96,6 +99,13 @@ public static class CheckIn
             "select blinded_hash, blind_signature from slip where token_hash = @TokenHash", new { slip.TokenHash });
         return AnswerBurnt(winner.BlindedHash, winner.BlindSignature, blindedHash);
     }
+
+    /// <summary>
+    /// The category's signing key, unsealed (bound to its evaluation and category, so a key moved to another row does not
+    /// open). The one place a check-in reads it: a cache of unsealed keys per (evaluation, category) belongs here.
+    /// </summary>
+    private static BlindRsaPrivateKey SigningKey(SlipState slip, KeyEncryptionKey keyEncryptionKey) =>
+        SealedSigningKey.Unseal(keyEncryptionKey, slip.EvaluationId, slip.CategoryId, slip.PrivateKeySealed!);
 
     /// <summary>
     /// A slip already burnt: a retry after a lost answer (same blinded message) gets the same signature;
