@@ -21,9 +21,10 @@ public sealed class StaffWorld : IAsyncDisposable
     public Guid UnitB { get; } = Guid.NewGuid();
     public Dictionary<string, Guid> Accounts { get; } = [];
 
-    public static async Task<StaffWorld> StartAsync(Action<IWebHostBuilder>? configure = null)
+    /// <param name="connectionString">An empty database to use; by default, a new one on the run's server.</param>
+    public static async Task<StaffWorld> StartAsync(Action<IWebHostBuilder>? configure = null, string? connectionString = null)
     {
-        var connectionString = await TestDatabase.CreateDatabaseAsync();
+        connectionString ??= await TestDatabase.CreateDatabaseAsync();
         var app = new AppFactory(connectionString, configure);
         app.StartServer();
         var world = new StaffWorld { App = app, ConnectionString = connectionString };
@@ -67,11 +68,15 @@ public sealed class StaffWorld : IAsyncDisposable
     }
 
     /// <summary>A draft evaluation in <paramref name="unit"/> with the mobilisation template, a 班子, one member and one category.</summary>
-    public async Task<SeededEvaluation> SeedDraftAsync(Guid unit, int expectedCount = 0)
+    public Task<SeededEvaluation> SeedDraftAsync(Guid unit, int expectedCount = 0) => SeedDraftAsync(ConnectionString, unit, expectedCount);
+
+    /// <summary>The same, in any database with the schema: for an app that runs as a process of its own.</summary>
+    public static async Task<SeededEvaluation> SeedDraftAsync(string connectionString, Guid unit, int expectedCount = 0)
     {
         var seeded = new SeededEvaluation(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(),
             FormTemplates.MobilisationEvaluation.Questionnaire.Questions[0].Id);
-        await using var conn = await OpenAsync();
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
         await conn.ExecuteAsync(
             """
             insert into evaluation (id, unit_id, name, round, questionnaire) values (@Id, @unit, '测试评议', '动员大会后民主评议', @Questionnaire);
