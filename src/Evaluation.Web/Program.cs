@@ -58,6 +58,12 @@ try
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
             ExceptionHandlingPath = "/error/exception",
+            // The failed request's services may hold a faulted result (a sign-in check that met a database outage, say);
+            // the error page starts from fresh ones.
+            CreateScopeForErrors = true,
+            // A database outage meets every request, each with a stack trace of dozens of lines: enough to stall the console
+            // logger under a burst. The error page logs one line per request for those instead.
+            SuppressDiagnosticsCallback = context => DatabaseFaults.IsCondition(DatabaseFaults.Classify(context.Exception)),
             // An oversized or malformed body is the client's mistake: say so (413/400), not 500.
             StatusCodeSelector = e => e switch
             {

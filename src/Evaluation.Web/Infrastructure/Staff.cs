@@ -2,6 +2,7 @@ using System.Security.Claims;
 using Dapper;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Diagnostics;
 using Npgsql;
 
 namespace Evaluation.Web.Infrastructure;
@@ -85,6 +86,9 @@ public static class StaffAuthentication
             context.RejectPrincipal();
             return;
         }
+        // The error page after an exception: if the check itself failed (the database is down), checking again would only
+        // fail again and leave a blank 500. The page shows nothing but the error and the cookie's own name.
+        if (context.HttpContext.Features.Get<IExceptionHandlerFeature>() is not null) return;
         var db = context.HttpContext.RequestServices.GetRequiredService<NpgsqlDataSource>();
         await using var conn = await db.OpenConnectionAsync(context.HttpContext.RequestAborted);
         var current = await conn.QuerySingleOrDefaultAsync<(Guid SecurityStamp, string Role)?>(

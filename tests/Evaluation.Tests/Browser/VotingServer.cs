@@ -35,9 +35,10 @@ public sealed partial class VotingServer : IAsyncDisposable
 
     public string Output => _service.Output;
 
-    public static async Task<VotingServer> StartAsync()
+    /// <param name="connectionString">An empty database to use; by default, a new one on the run's server.</param>
+    public static async Task<VotingServer> StartAsync(string? connectionString = null)
     {
-        var connectionString = await TestDatabase.CreateDatabaseAsync();
+        connectionString ??= await TestDatabase.CreateDatabaseAsync();
         var server = new VotingServer(ServiceProcess.Start(new Dictionary<string, string?>
         {
             ["ConnectionStrings__Evaluation"] = connectionString,

@@ -30,10 +30,14 @@ public abstract partial class OrganizerSession
         Organizer.PostFormAsync(url, fields.Select(f => new KeyValuePair<string, string>(f.Key, f.Value)));
 
     /// <summary>Issues slips as the organiser, in the printable page's HTML form, and reads their codes off it.</summary>
-    protected async Task<List<string>> IssueSlipsAsync(SeededEvaluation evaluation, int count, Guid? category = null)
+    protected Task<List<string>> IssueSlipsAsync(SeededEvaluation evaluation, int count, Guid? category = null) =>
+        IssueSlipsAsync(Organizer, evaluation, count, category);
+
+    /// <summary>The same, as any signed-in organiser of the evaluation's unit.</summary>
+    public static async Task<List<string>> IssueSlipsAsync(StaffClient organizer, SeededEvaluation evaluation, int count, Guid? category = null)
     {
-        using var response = await PostAsync($"{evaluation.Url}/slips",
-            ("CategoryId", (category ?? evaluation.CategoryId).ToString()), ("Count", count.ToString()), ("Format", "html"));
+        using var response = await organizer.PostFormAsync($"{evaluation.Url}/slips",
+            [new("CategoryId", (category ?? evaluation.CategoryId).ToString()), new("Count", count.ToString()), new("Format", "html")]);
         var body = await StaffClient.BodyAsync(response);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), body);
         Assert.That(response.Headers.CacheControl?.NoStore, Is.True);

@@ -21,13 +21,15 @@ public sealed class StaffWorld : IAsyncDisposable
     public Guid UnitB { get; } = Guid.NewGuid();
     public Dictionary<string, Guid> Accounts { get; } = [];
 
+    /// <param name="connectionString">An empty database to use; by default, a new one on the run's server.</param>
     /// <param name="appConnectionString">
     /// What the app is given to reach the world's database, e.g. through a pooler; migrations and the test's own
     /// queries go straight to the database.
     /// </param>
-    public static async Task<StaffWorld> StartAsync(Action<IWebHostBuilder>? configure = null, Func<string, string>? appConnectionString = null)
+    public static async Task<StaffWorld> StartAsync(Action<IWebHostBuilder>? configure = null, string? connectionString = null,
+        Func<string, string>? appConnectionString = null)
     {
-        var connectionString = await TestDatabase.CreateDatabaseAsync();
+        connectionString ??= await TestDatabase.CreateDatabaseAsync();
         var app = new AppFactory(appConnectionString?.Invoke(connectionString) ?? connectionString, web =>
         {
             web.UseSetting("ConnectionStrings:Migrations", connectionString);
@@ -75,11 +77,15 @@ public sealed class StaffWorld : IAsyncDisposable
     }
 
     /// <summary>A draft evaluation in <paramref name="unit"/> with the mobilisation template, a 班子, one member and one category.</summary>
-    public async Task<SeededEvaluation> SeedDraftAsync(Guid unit, int expectedCount = 0)
+    public Task<SeededEvaluation> SeedDraftAsync(Guid unit, int expectedCount = 0) => SeedDraftAsync(ConnectionString, unit, expectedCount);
+
+    /// <summary>The same, in any database with the schema: for an app that runs as a process of its own.</summary>
+    public static async Task<SeededEvaluation> SeedDraftAsync(string connectionString, Guid unit, int expectedCount = 0)
     {
         var seeded = new SeededEvaluation(Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(), Guid.NewGuid(),
             FormTemplates.MobilisationEvaluation.Questionnaire.Questions[0].Id);
-        await using var conn = await OpenAsync();
+        await using var conn = new NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
         await conn.ExecuteAsync(
             """
             insert into evaluation (id, unit_id, name, round, questionnaire) values (@Id, @unit, '测试评议', '动员大会后民主评议', @Questionnaire);

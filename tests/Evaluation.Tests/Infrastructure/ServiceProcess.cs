@@ -27,11 +27,15 @@ public sealed class ServiceProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly StringBuilder _output = new();
+    private readonly IReadOnlyDictionary<string, string?> _environment;
+    private readonly string[] _arguments;
 
-    private ServiceProcess(Process process, string origin)
+    private ServiceProcess(Process process, string origin, IReadOnlyDictionary<string, string?> environment, string[] arguments)
     {
         _process = process;
         Origin = origin;
+        _environment = environment;
+        _arguments = arguments;
     }
 
     /// <summary>http://127.0.0.1:port: a loopback origin, which Chromium treats as a secure context (WebCrypto).</summary>
@@ -43,14 +47,23 @@ public sealed class ServiceProcess : IAsyncDisposable
     }
 
     /// <param name="environment">Variables to set; a null value removes one.</param>
-    public static ServiceProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] arguments)
+    public static ServiceProcess Start(IReadOnlyDictionary<string, string?> environment, params string[] arguments) =>
+        Start(environment, arguments, $"http://127.0.0.1:{LocalPostgres.FreeLoopbackPort()}");
+
+    /// <summary>A new process with the same settings on the same address, as a service manager restarts one that died.</summary>
+    public ServiceProcess StartAgain()
+    {
+        Assert.That(_process.HasExited, Is.True, "the previous process still runs");
+        return Start(_environment, _arguments, Origin);
+    }
+
+    private static ServiceProcess Start(IReadOnlyDictionary<string, string?> environment, string[] arguments, string origin)
     {
         var webProject = Path.Combine(Repository.Root, "src", "Evaluation.Web");
         var configuration = new DirectoryInfo(Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory)).Parent!.Name;
         var dll = Path.Combine(webProject, "bin", configuration, "net10.0", "Evaluation.Web.dll");
         Assert.That(File.Exists(dll), Is.True, $"build the web project first: {dll}");
 
-        var origin = $"http://127.0.0.1:{LocalPostgres.FreeLoopbackPort()}";
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = webProject,
@@ -68,7 +81,7 @@ public sealed class ServiceProcess : IAsyncDisposable
             else start.Environment[name] = value;
         }
 
-        var service = new ServiceProcess(Process.Start(start)!, origin);
+        var service = new ServiceProcess(Process.Start(start)!, origin, environment, arguments);
         service._process.OutputDataReceived += (_, e) => service.Append(e.Data);
         service._process.ErrorDataReceived += (_, e) => service.Append(e.Data);
         service._process.BeginOutputReadLine();
@@ -113,6 +126,14 @@ public sealed class ServiceProcess : IAsyncDisposable
         using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString()]))
             await kill.WaitForExitAsync();
         return await WaitForExitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    /// <summary>SIGKILL, as the kernel's OOM killer or a pulled plug would end it: no shutdown code runs.</summary>
+    public async Task KillAsync()
+    {
+        using (var kill = Process.Start("kill", ["-KILL", _process.Id.ToString()]))
+            await kill.WaitForExitAsync();
+        await WaitForExitAsync(TimeSpan.FromSeconds(30));
     }
 
     public async Task<int> WaitForExitAsync(TimeSpan timeout)

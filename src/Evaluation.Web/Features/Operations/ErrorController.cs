@@ -1,16 +1,50 @@
+using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
+using Npgsql;
 
 namespace Evaluation.Web.Features.Operations;
 
 [AllowAnonymous]
 [IgnoreAntiforgeryToken]
 [ApiExplorerSettings(IgnoreApi = true)]
-public sealed class ErrorController : Controller
+public sealed class ErrorController(NpgsqlDataSource db, ILogger<ErrorController> logger) : Controller
 {
-    /// <summary>After an exception: the status was already chosen from it (413 for an oversized body, else 500).</summary>
+    /// <summary>
+    /// After an exception: the status was already chosen from it (413 for an oversized body, 503 for the database, else
+    /// 500). A database fault says what became of the action and whether to wait or call someone, with Retry-After; the
+    /// voting API answers in JSON, as the phone page reads it.
+    /// </summary>
     [Route("error/exception")]
-    public IActionResult AfterException() => Show(Response.StatusCode >= 400 ? Response.StatusCode : StatusCodes.Status500InternalServerError);
+    public IActionResult AfterException()
+    {
+        var failure = HttpContext.Features.Get<IExceptionHandlerPathFeature>();
+        if (DatabaseFaults.Classify(failure?.Error) is { } fault)
+        {
+            db.ForgetDeadConnections(failure!.Error);
+            // The path carries no token (DESIGN.md §2.2), and the query string is left out. Anything else was logged in full.
+            if (DatabaseFaults.IsCondition(fault))
+                logger.LogWarning("Database {Fault} ({Reason}): answered 503 to {Method} {Path}", fault, Reason(failure.Error), Request.Method, failure.Path);
+            Response.Headers.RetryAfter = DatabaseFaults.RetryAfterSeconds(fault).ToString();
+            if (!failure.Path.StartsWith("/api/", StringComparison.Ordinal))
+            {
+                Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+                ViewData["Title"] = "暂时无法完成";
+                return View("Error", new ErrorPage(StatusCodes.Status503ServiceUnavailable, DatabaseFaults.StaffMessage(fault)));
+            }
+            Response.Headers.CacheControl = "no-store";
+            var what = failure.Path == "/api/v/ballot" ? "您的答卷还没有保存" : "您的操作还没有完成";
+            return VoterProblem(StatusCodes.Status503ServiceUnavailable, DatabaseFaults.VoterMessage(fault, what), "retry");
+        }
+        return Show(Response.StatusCode >= 400 ? Response.StatusCode : StatusCodes.Status500InternalServerError);
+    }
+
+    private static string Reason(Exception error) =>
+        error is PostgresException postgres ? $"SQLSTATE {postgres.SqlState}" : error.InnerException?.GetType().Name ?? error.GetType().Name;
+
+    // As VotingProblem writes it: {error, code}, code "retry" for what the page sends again by itself.
+    private static JsonResult VoterProblem(int status, string error, string? code) => new(new { error, code }) { StatusCode = status };
 
     [Route("error/{code:int}")]
     public IActionResult Show([FromRoute] int code)

@@ -1,4 +1,5 @@
 using Dapper;
+using Evaluation.Web.Infrastructure;
 using Npgsql;
 
 namespace Evaluation.Web.Features.Operations;
@@ -22,6 +23,7 @@ public static class OperationsEndpoints
             }
             catch (Exception e) when (e is NpgsqlException or OperationCanceledException or TimeoutException)
             {
+                db.ForgetDeadConnections(e);
                 return Results.Text("database unreachable", statusCode: StatusCodes.Status503ServiceUnavailable);
             }
         });

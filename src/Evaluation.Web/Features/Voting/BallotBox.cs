@@ -2,6 +2,7 @@ using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Threading.Channels;
 using Dapper;
+using Evaluation.Web.Infrastructure;
 using Npgsql;
 
 namespace Evaluation.Web.Features.Voting;
@@ -58,6 +59,7 @@ public sealed class BallotBox(NpgsqlDataSource db, ILogger<BallotBox> logger) : 
             {
                 // Whether or not the commit landed, each phone is told to retry, and a retry is idempotent.
                 logger.LogWarning("A ballot batch of {Count} could not be written: {Reason}", batch.Count, e.GetType().Name);
+                db.ForgetDeadConnections(e);
                 foreach (var pending in batch) pending.Done.TrySetException(e);
             }
         }

@@ -4,6 +4,7 @@ using Evaluation.Core.Ballots;
 using Evaluation.Core.Crypto;
 using Evaluation.Core.Forms;
 using Evaluation.Core.Slips;
+using Evaluation.Web.Infrastructure;
 using Npgsql;
 
 namespace Evaluation.Web.Features.Voting;
@@ -63,8 +64,12 @@ public static class Submit
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            http.Response.Headers.RetryAfter = "2";
-            return VotingProblem.Status(StatusCodes.Status503ServiceUnavailable, "服务器繁忙，您的答卷还没有保存。页面会自动重试，请不要关闭。", "retry");
+            // The batch was not written, or its commit was not confirmed: either way a retry of these very bytes is safe.
+            var fault = DatabaseFaults.Classify(e) ?? DatabaseFault.Other;
+            http.Response.Headers.RetryAfter = DatabaseFaults.RetryAfterSeconds(fault).ToString();
+            return VotingProblem.Status(StatusCodes.Status503ServiceUnavailable,
+                fault == DatabaseFault.Other ? "服务器繁忙，您的答卷还没有保存。页面会自动重试，请不要关闭。" : DatabaseFaults.VoterMessage(fault, "您的答卷还没有保存"),
+                "retry");
         }
 
         return outcome switch
