@@ -32,11 +32,16 @@ await using (localPostgres)
     builder.Services.AddDatabase(connectionString);
     builder.Services.AddStaffAuthentication();
     builder.Services.AddSingleton<BallotBox>();
+    builder.Services.AddSingleton(new FailedLookups(TimeProvider.System));
     builder.Services.AddSingleton<PdfPrinter>();
     builder.Services.AddStaticAssetCompression();
     builder.Services.AddScoped<ViewRenderer>();
     builder.Services.AddHostedService(services => services.GetRequiredService<BallotBox>());
-    builder.Services.AddControllersWithViews(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()));
+    builder.Services.AddControllersWithViews(mvc =>
+    {
+        mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute());
+        mvc.Filters.Add(new AntiforgeryFailureAsRefusal());
+    });
     builder.Services.Configure<RazorViewEngineOptions>(razor => razor.ViewLocationExpanders.Add(new FeatureFolders()));
     builder.Services.AddAntiforgery(antiforgery => antiforgery.Cookie.Name = "eval.csrf");
     // Chinese text as it is, not as &#x…; entities: readable source, and a third of the bytes on a venue's network.

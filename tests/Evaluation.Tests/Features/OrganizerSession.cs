@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Evaluation.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
 
 namespace Evaluation.Tests.Features;
 
@@ -13,8 +14,13 @@ public abstract partial class OrganizerSession
     [OneTimeSetUp]
     public async Task StartWorld()
     {
-        World = await StaffWorld.StartAsync();
+        World = await StaffWorld.StartAsync(ConfigureApp);
         Organizer = await World.SignInAsync("organizer-a");
+    }
+
+    /// <summary>Changes to the app under test, for a fixture that needs them.</summary>
+    protected virtual void ConfigureApp(IWebHostBuilder builder)
+    {
     }
 
     [OneTimeTearDown]

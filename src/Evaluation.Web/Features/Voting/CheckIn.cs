@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Dapper;
 using Evaluation.Core.Crypto;
 using Evaluation.Core.Slips;
+using Evaluation.Web.Infrastructure;
 using Npgsql;
 
 namespace Evaluation.Web.Features.Voting;
@@ -39,9 +40,9 @@ public static class CheckIn
         """;
 
     /// <summary>What the phone needs before it can blind: the evaluation, the frozen form and the category's public key. Burns nothing.</summary>
-    public static async Task<IResult> DescribeAsync(SlipRequest request, NpgsqlDataSource db, CancellationToken ct)
+    public static async Task<IResult> DescribeAsync(SlipRequest request, NpgsqlDataSource db, FailedLookups failures, HttpContext http, CancellationToken ct)
     {
-        var (slip, refusal) = await FindUsableAsync(db, request.Token, ct);
+        var (slip, refusal) = await FindUsableAsync(db, failures, http, request.Token, ct);
         if (refusal is not null) return refusal;
         var form = JsonNode.Parse(slip!.FrozenForm!);
         return Results.Json(new
@@ -54,9 +55,10 @@ public static class CheckIn
         });
     }
 
-    public static async Task<IResult> CheckInAsync(CheckInRequest request, NpgsqlDataSource db, CancellationToken ct)
+    public static async Task<IResult> CheckInAsync(CheckInRequest request, NpgsqlDataSource db, FailedLookups failures, HttpContext http,
+        CancellationToken ct)
     {
-        var (slip, refusal) = await FindUsableAsync(db, request.Token, ct);
+        var (slip, refusal) = await FindUsableAsync(db, failures, http, request.Token, ct);
         if (refusal is not null) return refusal;
         byte[] blinded;
         try
@@ -106,19 +108,29 @@ public static class CheckIn
             ? Results.Json(new { blindSignature = Convert.ToBase64String(storedSignature!) })
             : VotingProblem.AlreadyUsed();
 
-    private static async Task<(SlipState? Slip, IResult? Refusal)> FindUsableAsync(NpgsqlDataSource db, string? typed, CancellationToken ct)
+    private static async Task<(SlipState? Slip, IResult? Refusal)> FindUsableAsync(NpgsqlDataSource db, FailedLookups failures, HttpContext http,
+        string? typed, CancellationToken ct)
     {
         var token = SlipToken.Normalize(typed);
         if (token is null)
             return (null, VotingProblem.BadRequest("票签代码应为 20 位字母和数字，请核对后重新输入。"));
         await using var conn = await db.OpenConnectionAsync(ct);
         var slip = await conn.QuerySingleOrDefaultAsync<SlipState>(SelectSlip, new { Hash = SlipToken.Hash(token) });
+        // Only an unknown code spends the address's budget (see FailedLookups): a venue's valid codes always get through.
+        if (slip is null && !failures.TryFail(LookupKind.Slip, http.Connection.RemoteIpAddress, out var retryAfter))
+        {
+            var seconds = FailedLookups.RetryAfterSeconds(retryAfter);
+            http.Response.Headers.RetryAfter = seconds;
+            return (null, VotingProblem.Status(StatusCodes.Status429TooManyRequests,
+                $"没有这个票签代码。从您所在的网络输错票签代码的次数太多，请 {seconds} 秒后再试，并逐位核对票签上的代码；仍有问题请向工作人员询问。",
+                "too-many"));
+        }
         return slip switch
         {
             null => (null, VotingProblem.Status(StatusCodes.Status404NotFound, "没有这个票签代码。请核对票签上的代码后重新输入，或向工作人员询问。")),
             { Voided: true } => (null, VotingProblem.Status(StatusCodes.Status410Gone, "这张票签已作废，请向工作人员领取新的票签。")),
             { Status: "draft" } => (null, VotingProblem.Status(StatusCodes.Status409Conflict, "投票还没有开始。请等主持人宣布开始后，再打开本页面。", "not-open")),
-            { Status: "closed" } => (null, VotingProblem.Status(StatusCodes.Status409Conflict, "投票已经结束，不能再提交。", "closed")),
+            { Status: "closed" } => (null, VotingProblem.Status(StatusCodes.Status409Conflict, "投票已经结束，不能再提交。如有疑问，请向工作人员说明。", "closed")),
             _ => (slip, null),
         };
     }

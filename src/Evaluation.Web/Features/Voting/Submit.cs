@@ -42,7 +42,7 @@ public static class Submit
         if (context is null)
             return VotingProblem.Status(StatusCodes.Status404NotFound, "找不到这次评议，请重新扫描票签上的二维码。");
         if (context.Status != "open")
-            return VotingProblem.Status(StatusCodes.Status409Conflict, "投票已经结束，不能再提交。", "closed");
+            return VotingProblem.Status(StatusCodes.Status409Conflict, "投票已经结束，不能再提交。如有疑问，请向工作人员说明。", "closed");
 
         if (!BlindRsa.Verify(BlindRsaPublicKey.ImportSpki(context.PublicKey), message, signature))
             return VotingProblem.BadRequest("投票凭证无效，无法提交。请重新扫描票签；如果票签已经用过，请向工作人员说明。");
@@ -52,7 +52,7 @@ public static class Submit
         var form = FormJson.ReadFrozenForm(context.FrozenForm);
         var errors = BallotValidator.Validate(form.Questionnaire, form.Targets, answers);
         if (errors.Count > 0)
-            return Results.Json(new { error = "答卷有需要修改的地方：", problems = errors }, statusCode: StatusCodes.Status400BadRequest);
+            return Results.Json(new { error = "答卷有需要修改的地方，请按下面的提示修改后重新提交：", problems = errors }, statusCode: StatusCodes.Status400BadRequest);
 
         var receipt = Receipt.FromSecret(secret);
         var ballot = new NewBallot(evaluationId, categoryId, message, signature, BallotJson.Canonical(BallotValidator.Normalise(answers)), receipt);
@@ -72,8 +72,8 @@ public static class Submit
             BallotOutcome.Stored or BallotOutcome.AlreadyStored =>
                 Results.Json(new { receipt = Receipt.Grouped(receipt), blank = BallotValidator.IsBlank(answers) }),
             BallotOutcome.CredentialUsed => VotingProblem.Status(StatusCodes.Status409Conflict,
-                "这张票签的答卷已经提交过，不能再提交不同的内容。", "used"),
-            _ => VotingProblem.Status(StatusCodes.Status409Conflict, "投票已经结束，不能再提交。", "closed"),
+                "这张票签的答卷已经提交过，不能再提交不同的内容。如果不是您本人提交的，请向工作人员说明。", "used"),
+            _ => VotingProblem.Status(StatusCodes.Status409Conflict, "投票已经结束，不能再提交。如有疑问，请向工作人员说明。", "closed"),
         };
     }
 
