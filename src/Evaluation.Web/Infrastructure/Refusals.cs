@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.Core.Infrastructure;
 using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.ModelBinding;
+using Microsoft.AspNetCore.Mvc.ViewFeatures;
 
 namespace Evaluation.Web.Infrastructure;
 
@@ -27,8 +29,18 @@ public sealed class AntiforgeryFailureAsRefusal : IAlwaysRunResultFilter
 {
     public void OnResultExecuting(ResultExecutingContext context)
     {
-        if (context.Result is IAntiforgeryValidationFailedResult && context.Controller is Controller controller)
-            context.Result = controller.Refuse(StatusCodes.Status400BadRequest, Refusals.AntiforgeryFailed);
+        if (context.Result is not IAntiforgeryValidationFailedResult) return;
+        // The check runs before the controller exists, so the refusal page is made here rather than by Refuse.
+        var metadata = context.HttpContext.RequestServices.GetRequiredService<IModelMetadataProvider>();
+        context.Result = new ViewResult
+        {
+            ViewName = "Refusal",
+            StatusCode = StatusCodes.Status400BadRequest,
+            ViewData = new ViewDataDictionary<Refusal>(metadata, context.ModelState)
+            {
+                Model = new Refusal(StatusCodes.Status400BadRequest, Refusals.AntiforgeryFailed),
+            },
+        };
     }
 
     public void OnResultExecuted(ResultExecutedContext context)
