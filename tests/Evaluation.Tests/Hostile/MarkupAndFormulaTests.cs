@@ -107,6 +107,29 @@ public sealed partial class MarkupAndFormulaTests : HostileSession
         AssertEscaped(body);
     }
 
+    /// <summary>
+    /// HTML-encoding does not protect text inside an inline handler: the parser decodes &#x27; back to a quote before the
+    /// script runs, so a name in confirm('…') could close the string. No handler may hold any typed text.
+    /// </summary>
+    [Test]
+    public async Task EvaluationPage_PutsNoTypedNameIntoAnEventHandler()
+    {
+        const string Breakout = "');alert(1);('";
+        var draft = await World.SeedDraftAsync(_unit, expectedCount: 5);
+        using (var target = await PostAsync($"{draft.Url}/targets", ("Kind", "member"), ("Name", Breakout), ("Title", "局长")))
+            Assert.That(target.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        using (var category = await PostAsync($"{draft.Url}/categories", ("Name", Breakout + "类"), ("ExpectedCount", "5")))
+            Assert.That(category.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+
+        using var response = await Organizer.GetAsync(draft.Url);
+        var body = await StaffClient.BodyAsync(response);
+
+        var handlers = Handler().Matches(body).Select(m => WebUtility.HtmlDecode(m.Groups[1].Value)).ToList();
+        Assert.That(handlers, Is.Not.Empty, "the page asks before deleting");
+        Assert.That(handlers.Where(h => h.Contains("alert(1)")), Is.Empty, "a name inside a handler's script");
+        Assert.That(WebUtility.HtmlDecode(body), Does.Contain("确定删除 " + Breakout), "the confirmation still names what is deleted");
+    }
+
     [Test]
     public async Task ResultsPage_ShowsEveryNameAndOpinionLiterally()
     {
@@ -212,6 +235,9 @@ public sealed partial class MarkupAndFormulaTests : HostileSession
     }
 
     private static string NoSpace(string text) => string.Concat(text.Where(c => !char.IsWhiteSpace(c)));
+
+    [GeneratedRegex(@"\son[a-z]+=""([^""]*)""")]
+    private static partial Regex Handler();
 
     // <f>, <f t="shared" …>, or with a namespace prefix.
     [GeneratedRegex(@"<(\w+:)?f[\s>/]")]
