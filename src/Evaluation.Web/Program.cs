@@ -52,6 +52,7 @@ await using (localPostgres)
     await InitialAdmin.EnsureAsync(app);
     if (demo) await DemoEvaluation.SeedAsync(app);
 
+    app.UsePagePolicy();
     app.UseRequestBodyLimit();
     app.UseStatusCodePagesWithReExecute("/error/{0}");
     app.UseExceptionHandler(new ExceptionHandlerOptions
