@@ -27,11 +27,17 @@ try
         builder.Services.AddReverseProxySupport(builder.Configuration);
         builder.Services.AddStaffAuthentication();
         builder.Services.AddSingleton<BallotBox>();
+        builder.Services.AddSingleton<OpenEvaluations>();
+        builder.Services.AddSingleton(new FailedLookups(TimeProvider.System));
         builder.Services.AddSingleton<PdfPrinter>();
         builder.Services.AddStaticAssetCompression();
         builder.Services.AddScoped<ViewRenderer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BallotBox>());
-        builder.Services.AddControllersWithViews(mvc => mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute()));
+        builder.Services.AddControllersWithViews(mvc =>
+        {
+            mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute());
+            mvc.Filters.Add(new AntiforgeryFailureAsRefusal());
+        });
         builder.Services.Configure<RazorViewEngineOptions>(razor => razor.ViewLocationExpanders.Add(new FeatureFolders()));
         builder.Services.AddAntiforgery(antiforgery =>
         {
@@ -53,6 +59,7 @@ try
         if (demo) await DemoEvaluation.SeedAsync(app);
 
         app.UseForwardedHeaders();
+        app.UsePagePolicy();
         app.UseRequestBodyLimit();
         app.UseStatusCodePagesWithReExecute("/error/{0}");
         app.UseExceptionHandler(new ExceptionHandlerOptions

@@ -16,8 +16,19 @@ public sealed class PdfPrinter(IConfiguration configuration)
         configuration["Pdf:Chromium"] is { Length: > 0 } configured ? (File.Exists(configured) ? configured : null)
         : new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome" }.FirstOrDefault(File.Exists);
 
+    /// <summary>
+    /// Put at the top of every printed page: no script runs and nothing is fetched, not even from the scratch folder, whatever
+    /// the page holds. Views escape what users typed; this is what holds if one day one does not. Chromium's own switch for
+    /// it (--blink-settings=scriptEnabled=false) makes headless printing produce no file at all.
+    /// </summary>
+    public const string NoScripts =
+        """<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:; font-src data:">""";
+
     public async Task<byte[]> PrintAsync(string html, CancellationToken ct)
     {
+        var head = html.IndexOf("<head>", StringComparison.OrdinalIgnoreCase);
+        if (head < 0) throw new ArgumentException("A page to print needs a <head> for the content security policy.", nameof(html));
+        html = html.Insert(head + "<head>".Length, NoScripts);
         var chromium = ChromiumPath ?? throw new PdfUnavailableException(
             "服务器上没有安装 Chromium，无法生成 PDF。请管理员安装：apt-get install -y chromium fonts-noto-cjk（或设置 Pdf__Chromium）。");
         // The page can hold slip tokens: a private folder in memory where there is one, removed whatever happens.

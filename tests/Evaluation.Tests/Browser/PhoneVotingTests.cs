@@ -492,6 +492,36 @@ public sealed class PhoneVotingTests
     }
 
     [Test]
+    public async Task TooManyWrongCodes_Is429_ThePageShowsWhyAndWhenToRetry_WithoutRetryingByItself()
+    {
+        const string TooMany = "没有这个票签代码。从您所在的网络输错票签代码的次数太多，请 2 秒后再试，并逐位核对票签上的代码；仍有问题请向工作人员询问。";
+        var phone = await NewPhoneAsync("too-many");
+        var attempts = 0;
+        await phone.Page.RouteAsync("**/api/v/slip", async route =>
+        {
+            attempts++;
+            await route.FulfillAsync(new()
+            {
+                Status = 429, ContentType = "application/json", Headers = new Dictionary<string, string> { ["Retry-After"] = "2" },
+                Body = JsonSerializer.Serialize(new { error = TooMany, code = "too-many" }),
+            });
+        });
+        await phone.OpenAsync();
+        await phone.ShowsAsync("code");
+
+        var typed = SlipToken.Generate();
+        await phone.TypeCodeAsync(typed);
+        await phone.ShowsAsync("code");
+        await Assertions.Expect(phone.Page.Locator("#code-error")).ToContainTextAsync(TooMany);
+        await phone.SnapAsync("code-too-many");
+        await Task.Delay(TimeSpan.FromSeconds(3));
+
+        Assert.That(attempts, Is.EqualTo(1), "a wrong code is not sent again by itself");
+        Assert.That(await phone.Page.GetByLabel("票签代码", new() { Exact = true }).InputValueAsync(), Does.Contain(typed[..5]),
+            "what was typed stays, to be corrected");
+    }
+
+    [Test]
     public async Task SecondPhone_WithASlipCheckedInOnTheFirst_IsToldItWasUsedOnAnotherPhone()
     {
         var token = SharedSlip();

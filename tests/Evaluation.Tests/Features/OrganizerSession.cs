@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Evaluation.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
 
 namespace Evaluation.Tests.Features;
 
@@ -17,7 +18,12 @@ public abstract partial class OrganizerSession
         Organizer = await World.SignInAsync("organizer-a");
     }
 
-    protected virtual Task<StaffWorld> StartWorldAsync() => StaffWorld.StartAsync();
+    protected virtual Task<StaffWorld> StartWorldAsync() => StaffWorld.StartAsync(ConfigureApp);
+
+    /// <summary>Changes to the app under test, for a fixture that needs them.</summary>
+    protected virtual void ConfigureApp(IWebHostBuilder builder)
+    {
+    }
 
     [OneTimeTearDown]
     public virtual async Task StopWorld()

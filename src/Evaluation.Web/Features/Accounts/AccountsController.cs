@@ -185,6 +185,8 @@ public sealed partial class AccountsController(NpgsqlDataSource db) : Controller
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(form.DisplayName) || form.DisplayName.Trim().Length > 50)
             errors.Add("请填写姓名（不超过 50 个字）。");
+        else if (TypedText.HasControlCharacters(form.DisplayName))
+            errors.Add(TypedText.ControlCharacterProblem("姓名"));
         if (form.Role is null || !Roles.Names.ContainsKey(form.Role))
             errors.Add("请选择角色：管理员、组织者、督导组或审计。");
         return errors;

@@ -42,7 +42,7 @@ public sealed class AuditBundleController(NpgsqlDataSource db) : Controller
         var file = new MemoryStream();
         bundle.WriteTo(file);
         file.Position = 0;
-        return File(file, "application/json", $"审计包-{evaluation.UnitName}-{evaluation.Name}.json");
+        return File(file, "application/json", DownloadNames.Safe($"审计包-{evaluation.UnitName}-{evaluation.Name}.json"));
     }
 
     private static DateTimeOffset? Utc(DateTime? at) => at is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : null;

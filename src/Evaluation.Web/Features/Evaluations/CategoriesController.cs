@@ -61,6 +61,8 @@ public sealed class CategoriesController(NpgsqlDataSource db) : Controller
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(form.Name) || form.Name.Trim().Length > 50)
             errors.Add("请填写类别名称（不超过 50 个字），如“机关工作人员”。");
+        else if (TypedText.HasControlCharacters(form.Name))
+            errors.Add(TypedText.ControlCharacterProblem("类别名称"));
         else if (await conn.ExecuteScalarAsync<bool>(
                      "select exists (select 1 from respondent_category where evaluation_id = @id and name = @Name and id <> coalesce(@categoryId, '00000000-0000-0000-0000-000000000000'::uuid))",
                      new { id, Name = form.Name.Trim(), categoryId }, tx))

@@ -187,6 +187,8 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
             errors.Add("请填写评议名称（不超过 100 个字），如“2014年局领导班子民主评议”。");
         if (string.IsNullOrWhiteSpace(round) || round.Trim().Length > 50)
             errors.Add("请填写评议轮次（不超过 50 个字），如“动员大会后民主评议”。");
+        if (TypedText.HasControlCharacters(name)) errors.Add(TypedText.ControlCharacterProblem("评议名称"));
+        if (TypedText.HasControlCharacters(round)) errors.Add(TypedText.ControlCharacterProblem("评议轮次"));
         return errors;
     }
 

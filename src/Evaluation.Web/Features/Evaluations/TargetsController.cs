@@ -94,6 +94,8 @@ public sealed class TargetsController(NpgsqlDataSource db) : Controller
             errors.Add("请填写评议对象名称或姓名（不超过 50 个字）。");
         if (form.Title?.Trim().Length > 50)
             errors.Add("职务不能超过 50 个字。");
+        if (TypedText.HasControlCharacters(form.Name)) errors.Add(TypedText.ControlCharacterProblem("名称或姓名"));
+        if (TypedText.HasControlCharacters(form.Title)) errors.Add(TypedText.ControlCharacterProblem("职务"));
         if (form.Kind == "member" && form.TransferredOutOn > ChinaTime.Today)
             errors.Add("调出日期不能晚于今天。");
         if (form.Kind == "team" && await conn.ExecuteScalarAsync<bool>(

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Diagnostics;
@@ -37,7 +38,7 @@ public sealed class ErrorController(NpgsqlDataSource db, ILogger<ErrorController
             var what = failure.Path == "/api/v/ballot" ? "您的答卷还没有保存" : "您的操作还没有完成";
             return VoterProblem(StatusCodes.Status503ServiceUnavailable, DatabaseFaults.VoterMessage(fault, what), "retry");
         }
-        return Show(Response.StatusCode >= 400 ? Response.StatusCode : StatusCodes.Status500InternalServerError);
+        return Render(Response.StatusCode >= 400 ? Response.StatusCode : StatusCodes.Status500InternalServerError);
     }
 
     private static string Reason(Exception error) =>
@@ -46,10 +47,17 @@ public sealed class ErrorController(NpgsqlDataSource db, ILogger<ErrorController
     // As VotingProblem writes it: {error, code}, code "retry" for what the page sends again by itself.
     private static JsonResult VoterProblem(int status, string error, string? code) => new(new { error, code }) { StatusCode = status };
 
+    /// <remarks>
+    /// No bound parameters: binding any would make MVC read the original request's form, and a broken multipart body that
+    /// was the reason for the error would throw again here and turn a 400 into a 500.
+    /// </remarks>
     [Route("error/{code:int}")]
-    public IActionResult Show([FromRoute] int code)
+    public IActionResult Show() => Render(int.Parse((string)RouteData.Values["code"]!, CultureInfo.InvariantCulture));
+
+    private IActionResult Render(int code)
     {
         Response.StatusCode = code;
+        if (IsApi()) return Api(code);
         ViewData["Title"] = "出错了";
         return View("Error", new ErrorPage(code, code switch
         {
@@ -62,6 +70,35 @@ public sealed class ErrorController(NpgsqlDataSource db, ILogger<ErrorController
             >= 500 => "服务器暂时出错，请稍后重试。如果反复出现，请联系管理员。",
             _ => "请求未能完成，请返回上一页重试。",
         }));
+    }
+
+    /// <summary>
+    /// What the framework refused before an API endpoint ran (a body that is not JSON, not of the request's shape, or of another
+    /// content type; an unknown address or method) answers as the API does: JSON with a sentence the phone page shows as it is.
+    /// </summary>
+    private JsonResult Api(int code)
+    {
+        Response.Headers.CacheControl = "no-store";
+        return Json(new
+        {
+            error = code switch
+            {
+                400 => "提交的数据格式不正确，没有保存。请刷新页面后重试；如果仍然不行，请向工作人员说明。",
+                404 => "没有这个地址。请重新扫描票签上的二维码，或向工作人员询问投票页面的地址。",
+                405 => "请求方式不正确。请重新扫描票签上的二维码打开投票页面。",
+                413 => "提交的内容太大，没有保存。如果填写了很长的意见，请缩短后重新提交。",
+                415 => "提交的数据类型不正确（应为 JSON），没有保存。请刷新页面后重试；如果仍然不行，请换用手机自带的浏览器。",
+                >= 500 => "服务器暂时出错，请稍后重试。如果反复出现，请向工作人员说明。",
+                _ => "请求未能完成，请刷新页面后重试。",
+            },
+        });
+    }
+
+    private bool IsApi()
+    {
+        var original = HttpContext.Features.Get<IStatusCodeReExecuteFeature>()?.OriginalPath
+                       ?? HttpContext.Features.Get<IExceptionHandlerPathFeature>()?.Path;
+        return original is not null && original.StartsWith("/api/", StringComparison.OrdinalIgnoreCase);
     }
 }
 

@@ -1,5 +1,6 @@
 using Dapper;
 using Evaluation.Core.Slips;
+using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
@@ -25,7 +26,7 @@ public sealed record ReceiptPage(string? Typed, string? Checked, ReceiptAnswer? 
 /// and is never logged.
 /// </summary>
 [AllowAnonymous]
-public sealed class ReceiptsController(NpgsqlDataSource db) : Controller
+public sealed class ReceiptsController(NpgsqlDataSource db, FailedLookups failures) : Controller
 {
     private const string IsCounted = "select exists (select 1 from ballot_receipt where receipt = @receipt)";
 
@@ -43,9 +44,9 @@ public sealed class ReceiptsController(NpgsqlDataSource db) : Controller
         var receipt = Receipt.Normalize(form.Code);
         if (receipt is null)
         {
-            Response.StatusCode = StatusCodes.Status400BadRequest;
             var typed = form.Code?.Trim() ?? "";
-            return View(new ReceiptPage(typed.Length > 40 ? typed[..40] : typed, null, null, typed.Length == 0
+            typed = typed.Length > 40 ? typed[..40] : typed;
+            return TooManyFailures(typed) ?? Answer(StatusCodes.Status400BadRequest, new ReceiptPage(typed, null, null, typed.Length == 0
                 ? "请输入手机上显示的回执码：10 位字母和数字，形如 ABCDE-FGHJK。"
                 : "回执码是 10 位字母和数字，形如 ABCDE-FGHJK，其中没有 0、1、O、I、L。请对照手机上显示的回执码重新输入；不区分大小写，短横线可以不输。"));
         }
@@ -54,9 +55,28 @@ public sealed class ReceiptsController(NpgsqlDataSource db) : Controller
         var counted = await conn.ExecuteScalarAsync<bool>(IsCounted, new { receipt });
         var grouped = Receipt.Grouped(receipt);
         // A counted code is not put back in the box: on a shared device, the next person need not see it.
-        return View(counted
-            ? new ReceiptPage(null, grouped, ReceiptAnswer.Counted, null)
-            : new ReceiptPage(grouped, grouped, ReceiptAnswer.NotFound, null));
+        return counted
+            ? View(new ReceiptPage(null, grouped, ReceiptAnswer.Counted, null))
+            : TooManyFailures(grouped) ?? View(new ReceiptPage(grouped, grouped, ReceiptAnswer.NotFound, null));
+    }
+
+    /// <summary>
+    /// A code that cannot be or is not a receipt spends the address's budget (see FailedLookups); past it, 429 instead of the
+    /// answer. A counted code is always answered: voters checking from the venue's Wi-Fi share one address.
+    /// </summary>
+    private ViewResult? TooManyFailures(string typed)
+    {
+        if (failures.TryFail(LookupKind.Receipt, HttpContext.Connection.RemoteIpAddress, out var retryAfter)) return null;
+        var seconds = FailedLookups.RetryAfterSeconds(retryAfter);
+        Response.Headers.RetryAfter = seconds;
+        return Answer(StatusCodes.Status429TooManyRequests, new ReceiptPage(typed, null, null,
+            $"从您所在的网络输错或查询不到的回执码太多，请 {seconds} 秒后再查询。请对照手机上显示的回执码逐位核对；仍有疑问，请向工作人员说明。"));
+    }
+
+    private ViewResult Answer(int status, ReceiptPage page)
+    {
+        Response.StatusCode = status;
+        return View(page);
     }
 
     /// <summary>The page may hold a receipt code: nothing keeps it, and no link from it tells another site where it came from.</summary>

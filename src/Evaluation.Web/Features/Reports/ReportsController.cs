@@ -86,7 +86,7 @@ public sealed class ReportsController(NpgsqlDataSource db, PdfPrinter pdf, ViewR
     }
 
     private static string FileName(EvaluationHeader evaluation, string extension) =>
-        $"测评结果-{evaluation.UnitName}-{evaluation.Name}.{extension}";
+        DownloadNames.Safe($"测评结果-{evaluation.UnitName}-{evaluation.Name}.{extension}");
 }
 
 public sealed record RoundChoice(Guid Id, string Name, string Round, DateTime? ClosedAt);

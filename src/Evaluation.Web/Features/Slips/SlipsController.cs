@@ -59,7 +59,7 @@ public sealed class SlipsController(NpgsqlDataSource db, IConfiguration configur
         try
         {
             var document = await pdf.PrintAsync(await views.RenderAsync(ControllerContext, "~/Features/Slips/Issued.cshtml", sheet), ct);
-            return File(document, "application/pdf", $"票签-{category}-{tokens.Count}张.pdf");
+            return File(document, "application/pdf", DownloadNames.Safe($"票签-{category}-{tokens.Count}张.pdf"));
         }
         catch (PdfUnavailableException e)
         {

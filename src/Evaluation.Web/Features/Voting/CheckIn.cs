@@ -1,8 +1,8 @@
 using System.Security.Cryptography;
-using System.Text.Json.Nodes;
 using Dapper;
 using Evaluation.Core.Crypto;
 using Evaluation.Core.Slips;
+using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 
@@ -40,11 +40,12 @@ public static class CheckIn
         """;
 
     /// <summary>What the phone needs before it can blind: the evaluation, the frozen form and the category's public key. Burns nothing.</summary>
-    public static async Task<IResult> DescribeAsync(SlipRequest request, NpgsqlDataSource db, CancellationToken ct)
+    public static async Task<IResult> DescribeAsync(SlipRequest request, NpgsqlDataSource db, FailedLookups failures, HttpContext http,
+        OpenEvaluations open, CancellationToken ct)
     {
-        var (slip, refusal) = await FindUsableAsync(db, request.Token, ct);
+        var (slip, refusal) = await FindUsableAsync(db, failures, http, request.Token, ct);
         if (refusal is not null) return refusal;
-        var form = JsonNode.Parse(slip!.FrozenForm!);
+        var form = open.PhoneForm(slip!.EvaluationId, slip.FrozenForm!);
         return Results.Json(new
         {
             evaluation = new { id = slip.EvaluationId, name = slip.Name, unit = slip.UnitName, round = slip.Round },
@@ -56,10 +57,10 @@ public static class CheckIn
     }
 
     // [FromServices]: a type with a static TryParse would otherwise be bound from the query string.
-    public static async Task<IResult> CheckInAsync(CheckInRequest request, NpgsqlDataSource db, [FromServices] KeyEncryptionKey keyEncryptionKey,
-        CancellationToken ct)
+    public static async Task<IResult> CheckInAsync(CheckInRequest request, NpgsqlDataSource db, FailedLookups failures, HttpContext http,
+        OpenEvaluations open, [FromServices] KeyEncryptionKey keyEncryptionKey, CancellationToken ct)
     {
-        var (slip, refusal) = await FindUsableAsync(db, request.Token, ct);
+        var (slip, refusal) = await FindUsableAsync(db, failures, http, request.Token, ct);
         if (refusal is not null) return refusal;
         byte[] blinded;
         try
@@ -78,7 +79,7 @@ public static class CheckIn
         byte[] signature;
         try
         {
-            signature = BlindRsa.BlindSign(SigningKey(slip, keyEncryptionKey), blinded);
+            signature = BlindRsa.BlindSign(SigningKey(slip, open, keyEncryptionKey), blinded);
         }
         catch (ArgumentException)
         {
@@ -102,10 +103,11 @@ public static class CheckIn
 
     /// <summary>
     /// The category's signing key, unsealed (bound to its evaluation and category, so a key moved to another row does not
-    /// open). The one place a check-in reads it: a cache of unsealed keys per (evaluation, category) belongs here.
+    /// open) once per replica rather than once per check-in.
     /// </summary>
-    private static BlindRsaPrivateKey SigningKey(SlipState slip, KeyEncryptionKey keyEncryptionKey) =>
-        SealedSigningKey.Unseal(keyEncryptionKey, slip.EvaluationId, slip.CategoryId, slip.PrivateKeySealed!);
+    private static BlindRsaPrivateKey SigningKey(SlipState slip, OpenEvaluations open, KeyEncryptionKey keyEncryptionKey) =>
+        open.SigningKey(slip.EvaluationId, slip.CategoryId,
+            () => SealedSigningKey.Unseal(keyEncryptionKey, slip.EvaluationId, slip.CategoryId, slip.PrivateKeySealed!));
 
     /// <summary>
     /// A slip already burnt: a retry after a lost answer (same blinded message) gets the same signature;
@@ -116,19 +118,29 @@ public static class CheckIn
             ? Results.Json(new { blindSignature = Convert.ToBase64String(storedSignature!) })
             : VotingProblem.AlreadyUsed();
 
-    private static async Task<(SlipState? Slip, IResult? Refusal)> FindUsableAsync(NpgsqlDataSource db, string? typed, CancellationToken ct)
+    private static async Task<(SlipState? Slip, IResult? Refusal)> FindUsableAsync(NpgsqlDataSource db, FailedLookups failures, HttpContext http,
+        string? typed, CancellationToken ct)
     {
         var token = SlipToken.Normalize(typed);
         if (token is null)
             return (null, VotingProblem.BadRequest("票签代码应为 20 位字母和数字，请核对后重新输入。"));
         await using var conn = await db.OpenConnectionAsync(ct);
         var slip = await conn.QuerySingleOrDefaultAsync<SlipState>(SelectSlip, new { Hash = SlipToken.Hash(token) });
+        // Only an unknown code spends the address's budget (see FailedLookups): a venue's valid codes always get through.
+        if (slip is null && !failures.TryFail(LookupKind.Slip, http.Connection.RemoteIpAddress, out var retryAfter))
+        {
+            var seconds = FailedLookups.RetryAfterSeconds(retryAfter);
+            http.Response.Headers.RetryAfter = seconds;
+            return (null, VotingProblem.Status(StatusCodes.Status429TooManyRequests,
+                $"没有这个票签代码。从您所在的网络输错票签代码的次数太多，请 {seconds} 秒后再试，并逐位核对票签上的代码；仍有问题请向工作人员询问。",
+                "too-many"));
+        }
         return slip switch
         {
             null => (null, VotingProblem.Status(StatusCodes.Status404NotFound, "没有这个票签代码。请核对票签上的代码后重新输入，或向工作人员询问。")),
             { Voided: true } => (null, VotingProblem.Status(StatusCodes.Status410Gone, "这张票签已作废，请向工作人员领取新的票签。")),
             { Status: "draft" } => (null, VotingProblem.Status(StatusCodes.Status409Conflict, "投票还没有开始。请等主持人宣布开始后，再打开本页面。", "not-open")),
-            { Status: "closed" } => (null, VotingProblem.Status(StatusCodes.Status409Conflict, "投票已经结束，不能再提交。", "closed")),
+            { Status: "closed" } => (null, VotingProblem.Status(StatusCodes.Status409Conflict, "投票已经结束，不能再提交。如有疑问，请向工作人员说明。", "closed")),
             _ => (slip, null),
         };
     }

@@ -23,7 +23,8 @@ public static class Submit
 {
     private sealed record Context(string Status, string FrozenForm, byte[] PublicKey);
 
-    public static async Task<IResult> SubmitAsync(BallotRequest request, NpgsqlDataSource db, BallotBox box, HttpContext http, CancellationToken ct)
+    public static async Task<IResult> SubmitAsync(BallotRequest request, NpgsqlDataSource db, BallotBox box, OpenEvaluations open, HttpContext http,
+        CancellationToken ct)
     {
         if (request.EvaluationId is not { } evaluationId || request.CategoryId is not { } categoryId
             || !TryBase64(request.Message, out var message) || !TryBase64(request.Signature, out var signature) || request.Answers is not { } answersJson)
@@ -32,28 +33,32 @@ public static class Submit
         if (!TryBase64(request.Secret, out var secret) || !Receipt.IsMessageOf(message, secret))
             return VotingProblem.BadRequest("投票凭证与回执数据不一致，无法提交。请刷新页面后重试；如果仍然不行，请向工作人员说明。");
 
-        Context? context;
-        await using (var conn = await db.OpenConnectionAsync(ct))
-            context = await conn.QuerySingleOrDefaultAsync<Context>(
-                """
-                select e.status, e.frozen_form, k.public_key
-                from evaluation e join signing_key k on k.evaluation_id = e.id and k.category_id = @categoryId
-                where e.id = @evaluationId
-                """, new { evaluationId, categoryId });
-        if (context is null)
-            return VotingProblem.Status(StatusCodes.Status404NotFound, "找不到这次评议，请重新扫描票签上的二维码。");
-        if (context.Status != "open")
-            return VotingProblem.Status(StatusCodes.Status409Conflict, "投票已经结束，不能再提交。", "closed");
+        var rules = open.FindBallotRules(evaluationId, categoryId);
+        if (rules is null)
+        {
+            Context? context;
+            await using (var conn = await db.OpenConnectionAsync(ct))
+                context = await conn.QuerySingleOrDefaultAsync<Context>(
+                    """
+                    select e.status, e.frozen_form, k.public_key
+                    from evaluation e join signing_key k on k.evaluation_id = e.id and k.category_id = @categoryId
+                    where e.id = @evaluationId
+                    """, new { evaluationId, categoryId });
+            if (context is null)
+                return VotingProblem.Status(StatusCodes.Status404NotFound, "找不到这次评议，请重新扫描票签上的二维码。");
+            if (context.Status != "open")
+                return VotingProblem.Status(StatusCodes.Status409Conflict, "投票已经结束，不能再提交。如有疑问，请向工作人员说明。", "closed");
+            rules = open.AddBallotRules(evaluationId, categoryId, context.FrozenForm, context.PublicKey);
+        }
 
-        if (!BlindRsa.Verify(BlindRsaPublicKey.ImportSpki(context.PublicKey), message, signature))
+        if (!BlindRsa.Verify(rules.PublicKey, message, signature))
             return VotingProblem.BadRequest("投票凭证无效，无法提交。请重新扫描票签；如果票签已经用过，请向工作人员说明。");
 
         if (!BallotJson.TryRead(answersJson.GetRawText(), out var answers, out var readError))
             return VotingProblem.BadRequest(readError);
-        var form = FormJson.ReadFrozenForm(context.FrozenForm);
-        var errors = BallotValidator.Validate(form.Questionnaire, form.Targets, answers);
+        var errors = BallotValidator.Validate(rules.Form.Questionnaire, rules.Form.Targets, answers);
         if (errors.Count > 0)
-            return Results.Json(new { error = "答卷有需要修改的地方：", problems = errors }, statusCode: StatusCodes.Status400BadRequest);
+            return Results.Json(new { error = "答卷有需要修改的地方，请按下面的提示修改后重新提交：", problems = errors }, statusCode: StatusCodes.Status400BadRequest);
 
         var receipt = Receipt.FromSecret(secret);
         var ballot = new NewBallot(evaluationId, categoryId, message, signature, BallotJson.Canonical(BallotValidator.Normalise(answers)), receipt);
@@ -77,8 +82,8 @@ public static class Submit
             BallotOutcome.Stored or BallotOutcome.AlreadyStored =>
                 Results.Json(new { receipt = Receipt.Grouped(receipt), blank = BallotValidator.IsBlank(answers) }),
             BallotOutcome.CredentialUsed => VotingProblem.Status(StatusCodes.Status409Conflict,
-                "这张票签的答卷已经提交过，不能再提交不同的内容。", "used"),
-            _ => VotingProblem.Status(StatusCodes.Status409Conflict, "投票已经结束，不能再提交。", "closed"),
+                "这张票签的答卷已经提交过，不能再提交不同的内容。如果不是您本人提交的，请向工作人员说明。", "used"),
+            _ => VotingProblem.Status(StatusCodes.Status409Conflict, "投票已经结束，不能再提交。如有疑问，请向工作人员说明。", "closed"),
         };
     }
 

@@ -1,8 +1,21 @@
+using Evaluation.Web.Infrastructure;
+
 namespace Evaluation.Web.Features.Voting;
 
 /// <summary>The attendee's API: no sign-in, no cookies, nothing cached, tokens only in request bodies.</summary>
 public static class VotingEndpoints
 {
+    /// <summary>A slip or check-in body is a 20-symbol code and at most a 4096-bit blinded message in base64: under 1 KB.</summary>
+    public const long MaxCheckInBodyBytes = 16 << 10;
+
+    /// <summary>
+    /// A ballot is a few KB. It grows only with typed text: the default forms with 30 targets, every opinion box filled to
+    /// its limit (300 characters per target, two of 1,000), come to about 35 KB of UTF-8. Custom forms may allow longer
+    /// answers, and refusing a real ballot at a meeting is the worst outcome here, so this leaves room: still a quarter of
+    /// the general limit, for the endpoint that 2,000 phones call at once.
+    /// </summary>
+    public const long MaxBallotBodyBytes = 256 << 10;
+
     public static void MapVoting(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/v").AllowAnonymous().AddEndpointFilter(async (context, next) =>
@@ -10,9 +23,9 @@ public static class VotingEndpoints
             context.HttpContext.Response.Headers.CacheControl = "no-store";
             return await next(context);
         });
-        api.MapPost("/slip", CheckIn.DescribeAsync);
-        api.MapPost("/checkin", CheckIn.CheckInAsync);
-        api.MapPost("/ballot", Submit.SubmitAsync);
+        api.MapPost("/slip", CheckIn.DescribeAsync).LimitBodyTo(MaxCheckInBodyBytes);
+        api.MapPost("/checkin", CheckIn.CheckInAsync).LimitBodyTo(MaxCheckInBodyBytes);
+        api.MapPost("/ballot", Submit.SubmitAsync).LimitBodyTo(MaxBallotBodyBytes);
 
         // The phone page; the slip token travels after '#', which browsers never send. /kiosk is the same page
         // for a shared venue tablet, which forgets each voter once their ballot is in.

@@ -369,7 +369,9 @@ async function whenCheckedIn(then) {
 function refuse(r, typed) {
   const { status, data } = r;
   const message = data.error ?? '出现了问题，请稍后重试。';
-  if (status === 400 || status === 404) {
+  // 429 is a wrong code too, from a network that has sent many: the message says how long to wait. Not retried by itself,
+  // since the code will not become right.
+  if (status === 400 || status === 404 || status === 429) {
     if (!rec?.credential) { forgetToken(); return showCodeEntry(message, typed ?? ''); }
     return showProblem('无法提交', message, true);
   }
@@ -720,7 +722,8 @@ async function send() {
   if (r.ok) return finish(r.data);
   delete rec.sending;
   save();
-  if (r.status === 400) return showReview(r.data);
+  // Refused content, or too long to send: back to the answers, with the reason, to change them.
+  if (r.status === 400 || r.status === 413) return showReview(r.data);
   refuse(r);
 }
 
