@@ -32,6 +32,9 @@ public sealed record BenchOptions
     /// <summary>The service's PostgreSQL, for the commit ceiling and the final count; required with <see cref="Url"/> for those.</summary>
     public string? Connection { get; init; }
     public string AdminUser { get; init; } = "admin";
+    /// <summary>With <see cref="Url"/>: the service's and the postmaster's process ids, to attribute CPU time as in the default mode.</summary>
+    public int? ServicePid { get; init; }
+    public int? PostmasterPid { get; init; }
     public string? AdminPassword { get; init; }
 
     /// <summary>Receipts checked one by one through the public page (POST /receipt), besides all of them in the database.</summary>
@@ -65,6 +68,8 @@ public sealed record BenchOptions
           --connection 连接串        该服务的 PostgreSQL（提交上限与最终核对需要）
           --admin-user 用户名        管理员账号（默认 admin）
           --admin-password 密码      管理员密码（与 --url 一起使用时必填）
+          --service-pid N            该服务的进程号（可选，用于统计服务的 CPU 时间）
+          --postmaster-pid N         该 PostgreSQL 主进程号（可选，统计 PostgreSQL 的 CPU 时间）
         其他
           --receipt-checks N         经公开查询页逐个核对的回执数（默认 20）
           --seed N                   随机种子（到场时间、答卷）
@@ -99,6 +104,8 @@ public sealed record BenchOptions
                 "--connection" => options with { Connection = Value() },
                 "--admin-user" => options with { AdminUser = Value() },
                 "--admin-password" => options with { AdminPassword = Value() },
+                "--service-pid" => options with { ServicePid = Positive(name, Value()) },
+                "--postmaster-pid" => options with { PostmasterPid = Positive(name, Value()) },
                 "--receipt-checks" => options with { ReceiptChecks = (int)NonNegative(name, Value()) },
                 "--seed" => options with { Seed = int.TryParse(Value(), CultureInfo.InvariantCulture, out var seed) ? seed : throw new BenchOptionsException($"{name} 应为整数。") },
                 "--json" => options with { JsonPath = Value() },

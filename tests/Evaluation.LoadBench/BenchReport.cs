@@ -14,10 +14,16 @@ public sealed record BenchSettings(
 /// <param name="Ratio">Measured over the ceiling (or the p99 in ms for the latency target); null when not measured.</param>
 public sealed record TargetCheck(string Target, string Measured, double? Ratio, bool? Passed);
 
+/// <summary>
+/// A saturation burst seen by CPU time instead of wall time: what one request cost the service and PostgreSQL (and this
+/// program), and the rate that would give with all cores to themselves. An estimate, for a machine other work shares.
+/// </summary>
+public sealed record CpuEstimate(string Request, double ServerMs, double BenchMs, double ExclusivePerSecond, string Comparison);
+
 public sealed record BenchReport(
     string Service, DateTimeOffset StartedAt, int Cores, BenchSettings Settings, SigningCeiling Signing, CommitCeiling? Commit,
     IReadOnlyList<CostItem> Costs, MeetingResult Meeting, SaturationResult Saturation, IReadOnlyList<TargetCheck> Targets,
-    IReadOnlyList<Check> Checks, double Seconds)
+    IReadOnlyList<CpuEstimate> CpuEstimates, IReadOnlyList<Check> Checks, double Seconds)
 {
     public const double CheckInTarget = 0.70;
     public const double BallotTarget = 2.0;
@@ -45,6 +51,25 @@ public sealed record BenchReport(
         ];
     }
 
+    public static IReadOnlyList<CpuEstimate> Estimate(SigningCeiling signing, CommitCeiling? commit, SaturationResult saturation)
+    {
+        var estimates = new List<CpuEstimate>();
+        CpuEstimate? One(string request, CpuUse cpu, int operations, Func<double, double, string> compare)
+        {
+            if (cpu.ServerMsPer(operations) is not { } server || cpu.BenchSeconds is not { } bench) return null;
+            var benchMs = 1000 * bench / operations;
+            var exclusive = signing.Cores * 1000 / (server + benchMs);
+            return new CpuEstimate(request, server, benchMs, exclusive, compare(server, exclusive));
+        }
+        if (One("签到", saturation.CheckInCpu, saturation.CheckIns.Completed, (server, _) =>
+                $"其中盲签名 {signing.CpuMsPerSignature:0.00} ms，占 {signing.CpuMsPerSignature / server:P0}（CPU 口径的签到/签名比）") is { } checkIn)
+            estimates.Add(checkIn);
+        if (One("提交", saturation.BallotCpu, saturation.Ballots.Completed, (_, exclusive) => commit is null ? "单行提交上限未测"
+                : $"为单行提交上限的 {exclusive / commit.PerSecond:0.00} ×") is { } ballot)
+            estimates.Add(ballot);
+        return estimates;
+    }
+
     public static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
@@ -68,23 +93,24 @@ public sealed record BenchReport(
         StepTable(w, Meeting.Steps);
         w.WriteLine($"完成 {Meeting.Completed}/{Meeting.Phones} 部，用时 {Meeting.Seconds:0.0} s；同时在场最多 {Meeting.MaxPhonesInFlight} 部；" +
                     $"到场时间偏差 p99 {Meeting.ArrivalLagP99Ms:0.0} ms");
-        w.WriteLine($"CPU（占全部 {Cores} 核）：{Cpu(Meeting.Cpu)}");
+        w.WriteLine($"CPU（占全部 {Cores} 核）：{Cpu(Meeting.Cpu)}；每部手机 {PerRequest(Meeting.Cpu, Meeting.Completed)}");
         w.WriteLine("（“打开页面”= /v 及其 3 个文件；“签到”“提交”只计请求往返，不含手机上的盲化、去盲和填写。）");
         w.WriteLine();
 
         w.WriteLine($"二、饱和：另 {Saturation.Slips} 张新票签，并发 {Saturation.Concurrency}，先全部签到，再全部提交");
         StepTable(w, [Saturation.CheckIns, Saturation.Ballots]);
-        w.WriteLine($"CPU 签到期间：{Cpu(Saturation.CheckInCpu)}");
-        w.WriteLine($"CPU 提交期间：{Cpu(Saturation.BallotCpu)}");
+        w.WriteLine($"CPU 签到期间：{Cpu(Saturation.CheckInCpu)}；每次 {PerRequest(Saturation.CheckInCpu, Saturation.CheckIns.Completed)}");
+        w.WriteLine($"CPU 提交期间：{Cpu(Saturation.BallotCpu)}；每次 {PerRequest(Saturation.BallotCpu, Saturation.Ballots.Completed)}");
         w.WriteLine();
 
-        w.WriteLine("三、上限（同一次运行）");
+        w.WriteLine("三、上限（同一次运行，各在第二阶段相应的一轮之前测量，服务空闲）");
         Table(w, ["项目", "次/s", "说明"],
         [
             ["盲签名，单核", N(Signing.OneCorePerSecond), "进程内 BlindRsa.BlindSign，2048 位密钥"],
             [$"盲签名，全部 {Signing.Cores} 核", N(Signing.AllCoresPerSecond), $"{Signing.Cores} 个线程并行"],
             ["单行插入提交", Commit is null ? "未测" : N(Commit.PerSecond),
-                Commit is null ? "没有 --connection" : $"同一 PostgreSQL，一个连接逐条自动提交，{s.CommitSeconds:0.#} s 内 {Commit.Commits} 次，synchronous_commit={Commit.SynchronousCommit}"],
+                Commit is null ? "没有 --connection" : $"同一 PostgreSQL，一个连接逐条自动提交，{s.CommitSeconds:0.#} s 内 {Commit.Commits} 次，synchronous_commit={Commit.SynchronousCommit}" +
+                (Commit.PostgresCpuMsPerCommit is { } cpu ? $"，PostgreSQL 每次 {cpu:0.00} ms CPU" : "")],
         ]);
         w.WriteLine();
 
@@ -95,6 +121,13 @@ public sealed record BenchReport(
         w.WriteLine("五、目标");
         foreach (var t in Targets)
             w.WriteLine($"  [{(t.Passed is null ? "未测" : t.Passed.Value ? "PASS" : "MISS")}] {t.Target}：{t.Measured}");
+        if (CpuEstimates.Count > 0)
+        {
+            w.WriteLine("  按 CPU 时间估算（饱和阶段每次请求耗用的 CPU；机器上另有负载时，吞吐不可比而这一项可比）：");
+            foreach (var e in CpuEstimates)
+                w.WriteLine($"    {e.Request}：服务 + PostgreSQL {e.ServerMs:0.00} ms，压测程序 {e.BenchMs:0.00} ms；" +
+                            $"独占 {Cores} 核约 {e.ExclusivePerSecond:0} 次/s；{e.Comparison}");
+        }
         w.WriteLine();
 
         w.WriteLine("六、核对");
@@ -121,6 +154,10 @@ public sealed record BenchReport(
 
     private static string Cpu(CpuUse c) =>
         $"服务 {Percent(c.Service)}，PostgreSQL {Percent(c.Postgres)}，压测程序 {Percent(c.Bench)}，整机 {Percent(c.Machine)}";
+
+    private static string PerRequest(CpuUse c, int operations) =>
+        c.ServiceSeconds is { } s && c.PostgresSeconds is { } p && operations > 0
+            ? $"服务 {1000 * s / operations:0.00} ms，PostgreSQL {1000 * p / operations:0.00} ms CPU" : "CPU —";
 
     private static string Percent(double? value) => value is { } v ? $"{v:0} %" : "—";
 

@@ -19,9 +19,14 @@ public sealed class BenchTarget : IAsyncDisposable
     private readonly Process? _service;
     private readonly Queue<string> _serviceOutput = new();
 
+    private readonly int? _givenServicePid;
+    private readonly int? _givenPostmasterPid;
+
     private BenchTarget(Uri url, string? connectionString, string adminUser, string adminPassword, string description,
-        LocalPostgres? cluster = null, string? clusterRoot = null, Process? service = null)
+        LocalPostgres? cluster = null, string? clusterRoot = null, Process? service = null, int? servicePid = null, int? postmasterPid = null)
     {
+        _givenServicePid = servicePid;
+        _givenPostmasterPid = postmasterPid;
         Url = url;
         ConnectionString = connectionString;
         AdminUser = adminUser;
@@ -40,8 +45,8 @@ public sealed class BenchTarget : IAsyncDisposable
     public string Description { get; }
 
     /// <summary>Processes whose CPU time is attributed to the service and to PostgreSQL; null when not ours to see.</summary>
-    public int? ServicePid => _service?.Id;
-    public int? PostmasterPid => _clusterRoot is null ? null : ReadPostmasterPid(Path.Combine(_clusterRoot, "pgdata"));
+    public int? ServicePid => _service?.Id ?? _givenServicePid;
+    public int? PostmasterPid => _clusterRoot is null ? _givenPostmasterPid : ReadPostmasterPid(Path.Combine(_clusterRoot, "pgdata"));
 
     /// <summary>The last lines the service printed, for a failure message.</summary>
     public string ServiceOutputTail
@@ -53,7 +58,7 @@ public sealed class BenchTarget : IAsyncDisposable
     {
         if (options.Url is not null)
             return new BenchTarget(options.Url, options.Connection, options.AdminUser, options.AdminPassword!,
-                $"已在运行的服务 {options.Url}");
+                $"已在运行的服务 {options.Url}", servicePid: options.ServicePid, postmasterPid: options.PostmasterPid);
 
         var webProject = Path.Combine(RepositoryRoot(), "src", "Evaluation.Web");
         var dll = Path.Combine(webProject, "bin", "Release", "net10.0", "Evaluation.Web.dll");

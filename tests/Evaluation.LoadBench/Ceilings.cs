@@ -9,9 +9,11 @@ using Npgsql;
 
 namespace Evaluation.LoadBench;
 
-public sealed record SigningCeiling(int Cores, double OneCorePerSecond, double AllCoresPerSecond);
+/// <param name="CpuMsPerSignature">CPU time of one signature in the one-core run: unlike the rates, barely moved by other work on the machine.</param>
+public sealed record SigningCeiling(int Cores, double OneCorePerSecond, double AllCoresPerSecond, double CpuMsPerSignature);
 
-public sealed record CommitCeiling(double PerSecond, long Commits, string SynchronousCommit);
+/// <param name="PostgresCpuMsPerCommit">PostgreSQL's CPU time per commit of the run, when its processes can be seen.</param>
+public sealed record CommitCeiling(double PerSecond, long Commits, string SynchronousCommit, double? PostgresCpuMsPerCommit);
 
 /// <summary>CPU time of one server-side step, in microseconds on one core.</summary>
 public sealed record CostItem(string Step, string Request, double Microseconds);
@@ -31,16 +33,17 @@ public static class Ceilings
         var blinded = Enumerable.Range(0, 64)
             .Select(_ => BlindRsa.Blind(key.PublicKey, BlindRsa.Prepare(RandomNumberGenerator.GetBytes(32))).BlindedMessage).ToArray();
         for (var i = 0; i < 20; i++) BlindRsa.BlindSign(key, blinded[i % blinded.Length]);
-        var one = Rate(1, each, i => BlindRsa.BlindSign(key, blinded[i % blinded.Length]));
-        var all = Rate(Environment.ProcessorCount, each, i => BlindRsa.BlindSign(key, blinded[i % blinded.Length]));
-        return new SigningCeiling(Environment.ProcessorCount, one, all);
+        var one = Measure(1, each, i => BlindRsa.BlindSign(key, blinded[i % blinded.Length]));
+        var all = Measure(Environment.ProcessorCount, each, i => BlindRsa.BlindSign(key, blinded[i % blinded.Length]));
+        return new SigningCeiling(Environment.ProcessorCount, one.PerSecond, all.PerSecond, one.CpuMsPerOperation);
     }
 
     /// <summary>
     /// Sequential autocommit inserts of one ballot-sized row each, on one connection, into a scratch table of a scratch
     /// schema dropped afterwards; the session keeps the server's synchronous_commit, so each commit waits for its WAL flush.
     /// </summary>
-    public static async Task<CommitCeiling> MeasureCommitsAsync(string connectionString, TimeSpan time, string sampleAnswers, CancellationToken ct)
+    public static async Task<CommitCeiling> MeasureCommitsAsync(string connectionString, int? postmasterPid, TimeSpan time, string sampleAnswers,
+        CancellationToken ct)
     {
         // Built from random hex, never from input; unique so that two runs on one server do not meet.
         var schema = $"loadbench_scratch_{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}";
@@ -79,13 +82,17 @@ public static class Ceilings
 
             for (var i = 0; i < 20; i++) await InsertOneAsync();
             long commits = 0;
+            var probe = new CpuProbe(null, postmasterPid);
+            var before = probe.Take();
             var clock = Stopwatch.StartNew();
             while (clock.Elapsed < time)
             {
                 await InsertOneAsync();
                 commits++;
             }
-            return new CommitCeiling(commits / clock.Elapsed.TotalSeconds, commits, synchronousCommit);
+            var rate = commits / clock.Elapsed.TotalSeconds;
+            var postgres = CpuProbe.Between(before, probe.Take()).PostgresSeconds;
+            return new CommitCeiling(rate, commits, synchronousCommit, postgres is { } p ? 1000 * p / commits : null);
         }
         finally
         {
@@ -99,8 +106,7 @@ public static class Ceilings
     /// a ballot's CPU goes (CheckIn.cs imports the private key on every check-in; Submit.cs imports the public key and
     /// parses the frozen form on every ballot).
     /// </summary>
-    public static IReadOnlyList<CostItem> MeasureServerSteps(BlindRsaPrivateKey key, SigningCeiling signing, string frozenFormJson, string answersJson,
-        TimeSpan each)
+    public static IReadOnlyList<CostItem> MeasureServerSteps(BlindRsaPrivateKey key, string frozenFormJson, string answersJson, TimeSpan each)
     {
         var pkcs8 = key.ExportPkcs8();
         var spki = key.PublicKey.ExportSpki();
@@ -110,10 +116,11 @@ public static class Ceilings
         var signature = BlindRsa.Finalize(key.PublicKey, message, BlindRsa.BlindSign(key, blinding.BlindedMessage), blinding.Inverse);
         var form = FormJson.ReadFrozenForm(frozenFormJson);
 
+        // CPU time rather than wall time: another program on the machine then stretches neither.
         double Micro(Action<int> step)
         {
             for (var i = 0; i < 10; i++) step(i);
-            return 1e6 / Rate(1, each, step);
+            return 1000 * Measure(1, each, step).CpuMsPerOperation;
         }
 
         // The service compresses the phone page and its files on every request (StaticAssets.cs: Brotli, CompressionLevel.Optimal).
@@ -130,7 +137,7 @@ public static class Ceilings
                 }
             })),
             new("私钥导入（ImportPkcs8）", "签到", Micro(_ => BlindRsaPrivateKey.ImportPkcs8(pkcs8))),
-            new("盲签名（BlindSign）", "签到", 1e6 / signing.OneCorePerSecond),
+            new("盲签名（BlindSign）", "签到", Micro(_ => BlindRsa.BlindSign(key, blinding.BlindedMessage))),
             new("公钥导入（ImportSpki）", "提交", Micro(_ => BlindRsaPublicKey.ImportSpki(spki))),
             new("签名验证（Verify）", "提交", Micro(_ => BlindRsa.Verify(key.PublicKey, message, signature))),
             new("问卷解析（ReadFrozenForm）", "提交", Micro(_ => FormJson.ReadFrozenForm(frozenFormJson))),
@@ -143,10 +150,14 @@ public static class Ceilings
         ];
     }
 
-    /// <summary>Operations per second of <paramref name="operation"/> on <paramref name="threads"/> dedicated threads for <paramref name="time"/>.</summary>
-    private static double Rate(int threads, TimeSpan time, Action<int> operation)
+    /// <summary>
+    /// Operations per second of <paramref name="operation"/> on <paramref name="threads"/> dedicated threads for
+    /// <paramref name="time"/>, and the process's CPU time per operation meanwhile (the rest of it is idle then).
+    /// </summary>
+    private static (double PerSecond, double CpuMsPerOperation) Measure(int threads, TimeSpan time, Action<int> operation)
     {
         var counts = new long[threads];
+        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         var started = Stopwatch.GetTimestamp();
         var end = started + (long)(time.TotalSeconds * Stopwatch.Frequency);
         var workers = Enumerable.Range(0, threads).Select(t => new Thread(() =>
@@ -157,6 +168,8 @@ public static class Ceilings
         }) { IsBackground = true }).ToList();
         workers.ForEach(w => w.Start());
         workers.ForEach(w => w.Join());
-        return counts.Sum() / Stopwatch.GetElapsedTime(started).TotalSeconds;
+        var operations = Math.Max(1, counts.Sum());
+        return (operations / Stopwatch.GetElapsedTime(started).TotalSeconds,
+            (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalMilliseconds / operations);
     }
 }

@@ -26,10 +26,13 @@ public sealed class CpuProbe(int? servicePid, int? postmasterPid)
     public static CpuUse Between(Sample before, Sample after)
     {
         var capacity = Stopwatch.GetElapsedTime(before.Timestamp, after.Timestamp).TotalSeconds * Environment.ProcessorCount;
-        double? Share(double a, double b) => double.IsNaN(a) || double.IsNaN(b) || capacity <= 0 ? null : Math.Round(100 * (b - a) / capacity, 1);
+        double? Seconds(double a, double b) => double.IsNaN(a) || double.IsNaN(b) ? null : Math.Round(b - a, 3);
+        double? Share(double? seconds) => seconds is { } s && capacity > 0 ? Math.Round(100 * s / capacity, 1) : null;
+        var (service, postgres, self) = (Seconds(before.Service, after.Service), Seconds(before.Postgres, after.Postgres), Seconds(before.Self, after.Self));
         var machineTotal = after.MachineTotal - before.MachineTotal;
-        return new CpuUse(Share(before.Service, after.Service), Share(before.Postgres, after.Postgres), Share(before.Self, after.Self),
-            machineTotal > 0 ? Math.Round(100 * (after.MachineBusy - before.MachineBusy) / machineTotal, 1) : null);
+        return new CpuUse(Share(service), Share(postgres), Share(self),
+            machineTotal > 0 ? Math.Round(100 * (after.MachineBusy - before.MachineBusy) / machineTotal, 1) : null,
+            service, postgres, self);
     }
 
     private static double ProcessSeconds(int pid, bool withChildren)
@@ -95,5 +98,15 @@ public sealed class CpuProbe(int? servicePid, int? postmasterPid)
     }
 }
 
-/// <summary>Shares of the machine's CPU, in % of all cores; null where not measured.</summary>
-public sealed record CpuUse(double? Service, double? Postgres, double? Bench, double? Machine);
+/// <summary>
+/// Shares of the machine's CPU, in % of all cores, and the CPU seconds behind them; null where not measured. The seconds
+/// hardly change when other work shares the machine, so CPU per request compares runs on a busy machine where
+/// throughput does not.
+/// </summary>
+public sealed record CpuUse(double? Service, double? Postgres, double? Bench, double? Machine,
+    double? ServiceSeconds, double? PostgresSeconds, double? BenchSeconds)
+{
+    /// <summary>Milliseconds of CPU per operation of the service and PostgreSQL together; null unless both were measured.</summary>
+    public double? ServerMsPer(int operations) =>
+        ServiceSeconds is { } s && PostgresSeconds is { } p && operations > 0 ? 1000 * (s + p) / operations : null;
+}

@@ -18,8 +18,10 @@ public static class SaturationPhase
     public const string CheckIn = "签到（饱和）";
     public const string Submit = "提交（饱和）";
 
+    /// <param name="beforeCheckIns">Runs just before the check-in burst, <paramref name="beforeBallots"/> just before the ballot
+    /// burst: where a ceiling measured under the same conditions belongs on a machine that other work shares.</param>
     public static async Task<SaturationResult> RunAsync(BenchTarget target, PreparedEvaluation evaluation, BenchOptions options, int seed,
-        TextWriter log, CancellationToken ct)
+        Func<Task> beforeCheckIns, Func<Task> beforeBallots, TextWriter log, CancellationToken ct)
     {
         var concurrency = options.SaturationConcurrency;
         // One pool of warm connections, as many as requests in flight: this phase asks what the service can do, not
@@ -44,6 +46,7 @@ public static class SaturationPhase
         random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pending));
         var checkInBodies = pending.Select(PhoneSteps.CheckInBody).ToArray();
 
+        await beforeCheckIns();
         log.WriteLine($"  {pending.Count} 次签到，并发 {concurrency}……");
         var checkIns = new StepRecorder(CheckIn);
         var answers = new System.Text.Json.JsonElement?[pending.Count];
@@ -61,6 +64,7 @@ public static class SaturationPhase
             .Select(c => PhoneSteps.BallotBody(c, BallotJson.Canonical(RandomBallot.Create(c.Slip.Form, random))))
             .ToArray();
 
+        await beforeBallots();
         log.WriteLine($"  {credentials.Count} 张选票提交，并发 {concurrency}……");
         var ballots = new StepRecorder(Submit);
         var acknowledged = new Acknowledged?[credentials.Count];
