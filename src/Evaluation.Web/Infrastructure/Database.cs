@@ -33,8 +33,20 @@ public static class Database
     {
         DefaultTypeMap.MatchNamesWithUnderscores = true;
         SqlMapper.AddTypeHandler(new DateOnlyHandler());
-        services.AddSingleton(NpgsqlDataSource.Create(connectionString));
+        services.AddSingleton(NpgsqlDataSource.Create(WithPoolSize(connectionString)));
         return services;
+    }
+
+    /// <summary>
+    /// Unless the connection string says otherwise, a few connections per core rather than Npgsql's 100: under a burst of
+    /// phones a hundred backends only contend for the same cores (measured: a third less PostgreSQL CPU per check-in with
+    /// ten), while requests waiting a moment for a pooled connection cost nothing.
+    /// </summary>
+    private static string WithPoolSize(string connectionString)
+    {
+        var given = new System.Data.Common.DbConnectionStringBuilder { ConnectionString = connectionString };
+        if (new[] { "Maximum Pool Size", "Max Pool Size", "MaxPoolSize" }.Any(given.ContainsKey)) return connectionString;
+        return new NpgsqlConnectionStringBuilder(connectionString) { MaxPoolSize = Math.Max(10, 4 * Environment.ProcessorCount) }.ConnectionString;
     }
 
     // Replicas starting together take turns, so no two run the same script.

@@ -25,18 +25,25 @@ public sealed record CheckInRequest(string? Token, string? BlindedMessage)
 public static class CheckIn
 {
     private sealed record SlipState(byte[] TokenHash, Guid EvaluationId, Guid CategoryId, string CategoryName, bool Voided, byte[]? BlindedHash,
-        byte[]? BlindSignature, string Status, string Name, string UnitName, string Round, string? FrozenForm, byte[]? PublicKey, byte[]? PrivateKeySealed);
+        byte[]? BlindSignature, string Status, string Name, string UnitName, string Round);
 
     private const string SelectSlip =
         """
         select s.token_hash, s.evaluation_id, s.category_id, c.name as category_name, s.voided, s.blinded_hash, s.blind_signature,
-               e.status, e.name, u.name as unit_name, e.round, e.frozen_form, k.public_key, k.private_key_sealed
+               e.status, e.name, u.name as unit_name, e.round
         from slip s
         join evaluation e on e.id = s.evaluation_id
         join unit u on u.id = e.unit_id
         join respondent_category c on c.id = s.category_id
-        left join signing_key k on k.evaluation_id = s.evaluation_id and k.category_id = s.category_id
         where s.token_hash = @Hash
+        """;
+
+    // Read once per replica and evaluation (OpenEvaluations), not with every slip: the form alone is tens of KB.
+    private const string SelectForm =
+        """
+        select e.frozen_form, k.public_key
+        from evaluation e join signing_key k on k.evaluation_id = e.id
+        where e.id = @EvaluationId and k.category_id = @CategoryId
         """;
 
     /// <summary>What the phone needs before it can blind: the evaluation, the frozen form and the category's public key. Burns nothing.</summary>
@@ -45,13 +52,18 @@ public static class CheckIn
     {
         var (slip, refusal) = await FindUsableAsync(db, failures, http, request.Token, ct);
         if (refusal is not null) return refusal;
-        var form = open.PhoneForm(slip!.EvaluationId, slip.FrozenForm!);
+        var phone = await open.PhoneViewAsync(slip!.EvaluationId, slip.CategoryId, async () =>
+        {
+            await using var conn = await db.OpenConnectionAsync(ct);
+            var (frozenForm, publicKey) = await conn.QuerySingleAsync<(string, byte[])>(SelectForm, new { slip.EvaluationId, slip.CategoryId });
+            return (frozenForm, publicKey);
+        });
         return Results.Json(new
         {
             evaluation = new { id = slip.EvaluationId, name = slip.Name, unit = slip.UnitName, round = slip.Round },
             category = new { id = slip.CategoryId, name = slip.CategoryName },
-            publicKey = Convert.ToBase64String(slip.PublicKey!),
-            form,
+            publicKey = phone.PublicKey,
+            form = phone.Form,
             checkedIn = slip.BlindedHash is not null,
         });
     }
@@ -79,7 +91,7 @@ public static class CheckIn
         byte[] signature;
         try
         {
-            signature = BlindRsa.BlindSign(SigningKey(slip, open, keyEncryptionKey), blinded);
+            signature = BlindRsa.BlindSign(await SigningKeyAsync(slip, db, open, keyEncryptionKey, ct), blinded);
         }
         catch (ArgumentException)
         {
@@ -105,9 +117,16 @@ public static class CheckIn
     /// The category's signing key, unsealed (bound to its evaluation and category, so a key moved to another row does not
     /// open) once per replica rather than once per check-in.
     /// </summary>
-    private static BlindRsaPrivateKey SigningKey(SlipState slip, OpenEvaluations open, KeyEncryptionKey keyEncryptionKey) =>
-        open.SigningKey(slip.EvaluationId, slip.CategoryId,
-            () => SealedSigningKey.Unseal(keyEncryptionKey, slip.EvaluationId, slip.CategoryId, slip.PrivateKeySealed!));
+    private static Task<BlindRsaPrivateKey> SigningKeyAsync(SlipState slip, NpgsqlDataSource db, OpenEvaluations open,
+        KeyEncryptionKey keyEncryptionKey, CancellationToken ct) =>
+        open.SigningKeyAsync(slip.EvaluationId, slip.CategoryId, async () =>
+        {
+            await using var conn = await db.OpenConnectionAsync(ct);
+            var sealedKey = await conn.QuerySingleAsync<byte[]>(
+                "select private_key_sealed from signing_key where evaluation_id = @EvaluationId and category_id = @CategoryId",
+                new { slip.EvaluationId, slip.CategoryId });
+            return SealedSigningKey.Unseal(keyEncryptionKey, slip.EvaluationId, slip.CategoryId, sealedKey);
+        });
 
     /// <summary>
     /// A slip already burnt: a retry after a lost answer (same blinded message) gets the same signature;
