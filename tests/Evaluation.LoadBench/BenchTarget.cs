@@ -92,6 +92,8 @@ public sealed class BenchTarget : IAsyncDisposable
         };
         start.Environment["ConnectionStrings__Evaluation"] = cluster.ConnectionString;
         start.Environment["Bootstrap__AdminPassword"] = adminPassword;
+        // The service refuses an external database without the key that seals its signing keys; a throwaway one suits a throwaway cluster.
+        start.Environment["Signing__KeyEncryptionKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32));
         log.WriteLine($"启动服务 {Path.GetRelativePath(RepositoryRoot(), dll)}（{url}）……");
         var service = Process.Start(start) ?? throw new BenchEnvironmentException("无法启动 dotnet。");
         var target = new BenchTarget(url, cluster.ConnectionString, "admin", adminPassword,

@@ -103,16 +103,18 @@ public static class BlindRsa
         ArgumentNullException.ThrowIfNull(publicKey);
         if (signature.Length != publicKey.ModulusLength)
             return false;
-        var s = new BigInteger(1, signature.ToArray());
-        if (s.CompareTo(publicKey.Modulus) >= 0)
+        // The platform's RSASSA-PSS with a salt as long as the hash is exactly this verification, and about ten times
+        // faster than BouncyCastle's arithmetic: it is what every ballot at a crowded meeting waits on, and every ballot
+        // an auditor checks. A fresh instance per call, because sharing one across threads is not documented as safe.
+        using var rsa = RSA.Create(publicKey.Parameters);
+        try
+        {
+            return rsa.VerifyData(preparedMessage, signature, HashAlgorithmName.SHA384, RSASignaturePadding.Pss);
+        }
+        catch (CryptographicException)
+        {
             return false;
-
-        var emBits = publicKey.ModulusBits - 1;
-        var emLen = (emBits + 7) / 8;
-        var m = s.ModPow(publicKey.Exponent, publicKey.Modulus);
-        if (m.BitLength > 8 * emLen)
-            return false;
-        return EmsaPss.Verify(preparedMessage, BigIntegers.AsUnsignedByteArray(emLen, m), emBits, SaltLength);
+        }
     }
 
     private static BlindingResult Blind(BlindRsaPublicKey pk, ReadOnlySpan<byte> preparedMessage,

@@ -30,7 +30,15 @@ public sealed class BlindRsaPublicKey
             throw new CryptographicException("The RSA public exponent must be odd, at least 3 and less than the modulus.");
         Modulus = modulus;
         Exponent = exponent;
+        Parameters = new RSAParameters
+        {
+            Modulus = BigIntegers.AsUnsignedByteArray(ModulusLength, modulus),
+            Exponent = exponent.ToByteArrayUnsigned(),
+        };
     }
+
+    /// <summary>The key for the platform's RSA; its arrays are never handed to code that could change them.</summary>
+    internal RSAParameters Parameters { get; }
 
     /// <summary>Imports a DER SubjectPublicKeyInfo with the rsaEncryption algorithm identifier.</summary>
     /// <exception cref="CryptographicException">Not a DER rsaEncryption SPKI, trailing bytes, or an unusable key.</exception>
@@ -47,11 +55,7 @@ public sealed class BlindRsaPublicKey
     /// <summary>DER SubjectPublicKeyInfo, algorithm rsaEncryption (1.2.840.113549.1.1.1) with NULL parameters.</summary>
     public byte[] ExportSpki()
     {
-        using var rsa = RSA.Create(new RSAParameters
-        {
-            Modulus = BigIntegers.AsUnsignedByteArray(ModulusLength, Modulus),
-            Exponent = Exponent.ToByteArrayUnsigned(),
-        });
+        using var rsa = RSA.Create(Parameters);
         return rsa.ExportSubjectPublicKeyInfo();
     }
 

@@ -3,9 +3,9 @@ using System.Security.Cryptography;
 namespace Evaluation.Core.Crypto;
 
 /// <summary>
-/// EMSA-PSS encoding and verification (RFC 8017 §9.1) with SHA-384 and MGF1-SHA-384.
-/// Written out because .NET does not expose PSS encoding with a caller-chosen salt, and the
-/// RFC 9474 known-answer tests need exactly that.
+/// EMSA-PSS encoding (RFC 8017 §9.1) with SHA-384 and MGF1-SHA-384. Written out because .NET does not expose
+/// PSS encoding with a caller-chosen salt, and blinding (and the RFC 9474 known-answer tests) need exactly that.
+/// Verification needs no salt of ours, so it is the platform's (BlindRsa.Verify).
 /// </summary>
 internal static class EmsaPss
 {
@@ -34,34 +34,6 @@ internal static class EmsaPss
         h.CopyTo(em.AsSpan(dbLength));
         em[^1] = 0xbc;
         return em;
-    }
-
-    /// <summary>EMSA-PSS-VERIFY(M, EM, emBits) for a salt of exactly <paramref name="saltLength"/> bytes.</summary>
-    public static bool Verify(ReadOnlySpan<byte> message, ReadOnlySpan<byte> em, int emBits, int saltLength)
-    {
-        var emLen = (emBits + 7) / 8;
-        if (em.Length != emLen || emLen < HashLength + saltLength + 2 || em[^1] != 0xbc)
-            return false;
-
-        var dbLength = emLen - HashLength - 1;
-        var h = em.Slice(dbLength, HashLength);
-        var mask = TopByteMask(emLen, emBits);
-        if ((em[0] & ~mask) != 0)
-            return false;
-
-        Span<byte> db = stackalloc byte[dbLength];
-        em[..dbLength].CopyTo(db);
-        XorMgf1(h, db);
-        db[0] &= mask;
-
-        var psLength = dbLength - saltLength - 1;
-        if (db[..psLength].ContainsAnyExcept((byte)0) || db[psLength] != 0x01)
-            return false;
-
-        Span<byte> mHash = stackalloc byte[HashLength];
-        SHA384.HashData(message, mHash);
-        var expected = HashOfMPrime(mHash, db[(dbLength - saltLength)..]);
-        return CryptographicOperations.FixedTimeEquals(expected, h);
     }
 
     // H = Hash(0x00 * 8 || mHash || salt)
