@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 using Org.BouncyCastle.Math;
 using Org.BouncyCastle.Utilities;
@@ -38,7 +39,33 @@ public sealed class BlindRsaPublicKey
     }
 
     /// <summary>The key for the platform's RSA; its arrays are never handed to code that could change them.</summary>
-    internal RSAParameters Parameters { get; }
+    private RSAParameters Parameters { get; }
+
+    // Loading a key into the platform's RSA costs five times a verification, and one instance is not documented as safe
+    // to share between threads: so each thread takes an idle one, or makes one, and gives it back.
+    private readonly ConcurrentBag<RSA> _idleVerifiers = [];
+
+    /// <summary>
+    /// The platform's RSASSA-PSS with SHA-384 and a salt as long as the hash: exactly RFC 9474's verification, and about
+    /// ten times faster than BouncyCastle's arithmetic. Every ballot at a crowded meeting waits on it, and every ballot an
+    /// auditor checks.
+    /// </summary>
+    internal bool VerifyPss(ReadOnlySpan<byte> preparedMessage, ReadOnlySpan<byte> signature)
+    {
+        var rsa = _idleVerifiers.TryTake(out var idle) ? idle : RSA.Create(Parameters);
+        try
+        {
+            return rsa.VerifyData(preparedMessage, signature, HashAlgorithmName.SHA384, RSASignaturePadding.Pss);
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
+        finally
+        {
+            _idleVerifiers.Add(rsa);
+        }
+    }
 
     /// <summary>Imports a DER SubjectPublicKeyInfo with the rsaEncryption algorithm identifier.</summary>
     /// <exception cref="CryptographicException">Not a DER rsaEncryption SPKI, trailing bytes, or an unusable key.</exception>
