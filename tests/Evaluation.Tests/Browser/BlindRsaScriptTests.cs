@@ -50,15 +50,8 @@ public sealed class BlindRsaScriptTests
             _spkiHex = Convert.ToHexStringLower(key.ExportSubjectPublicKeyInfo());
         }
 
-        // Debian's Chromium, not Playwright's own build (which cannot be downloaded here). No skip when it is
-        // missing: CI installs it, and a browser test that silently does not run is worse than a red one.
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-gpu"],
-        });
+        _browser = await DebianChromium.LaunchAsync(_playwright);
     }
 
     [OneTimeTearDown]

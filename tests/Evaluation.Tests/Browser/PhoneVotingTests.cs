@@ -55,14 +55,8 @@ public sealed class PhoneVotingTests
         _notOpen = await _server.SeedDraftAsync("尚未开始的评议");
         _notOpenSlip = (await VotingServer.IssueSlipsAsync(_organizer, _notOpen, 1))[0];
 
-        // Debian's Chromium, as BlindRsaScriptTests launches it.
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-gpu"],
-        });
+        _browser = await DebianChromium.LaunchAsync(_playwright);
     }
 
     private async Task<(VotingEvaluation, List<string>)> OpenWithSlipsAsync(string name, int slips)

@@ -32,12 +32,7 @@ public sealed class PhonePageRetryTests
         _slip = (await VotingServer.IssueSlipsAsync(_organizer, _evaluation, 1))[0];
 
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-gpu"],
-        });
+        _browser = await DebianChromium.LaunchAsync(_playwright);
     }
 
     [OneTimeTearDown]

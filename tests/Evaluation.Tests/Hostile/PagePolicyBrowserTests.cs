@@ -26,12 +26,7 @@ public sealed class PagePolicyBrowserTests
         await using (var conn = await _server.OpenAsync())
             await conn.ExecuteAsync("update target set name = @Breakout where id = @ChiefId", new { Breakout, _evaluation.ChiefId });
         _playwright = await Playwright.CreateAsync();
-        _browser = await _playwright.Chromium.LaunchAsync(new()
-        {
-            ExecutablePath = "/usr/bin/chromium",
-            Headless = true,
-            Args = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-gpu"],
-        });
+        _browser = await DebianChromium.LaunchAsync(_playwright);
     }
 
     [OneTimeTearDown]
