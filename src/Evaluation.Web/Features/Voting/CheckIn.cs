@@ -55,8 +55,7 @@ public static class CheckIn
         var phone = await open.PhoneViewAsync(slip!.EvaluationId, slip.CategoryId, async () =>
         {
             await using var conn = await db.OpenConnectionAsync(ct);
-            var (frozenForm, publicKey) = await conn.QuerySingleAsync<(string, byte[])>(SelectForm, new { slip.EvaluationId, slip.CategoryId });
-            return (frozenForm, publicKey);
+            return await conn.QuerySingleAsync<(string, byte[])>(SelectForm, new { slip.EvaluationId, slip.CategoryId });
         });
         return Results.Json(new
         {
