@@ -5,6 +5,7 @@ using Evaluation.Core.Ballots;
 using Evaluation.Core.Crypto;
 using Evaluation.Core.Forms;
 using Evaluation.Core.Slips;
+using Evaluation.Web.Features.Evaluations;
 using Evaluation.Web.Infrastructure;
 using Npgsql;
 
@@ -79,11 +80,8 @@ public static class DemoResults
             await conn.ExecuteAsync(
                 "insert into respondent_category (id, evaluation_id, name, expected_count, position) values (@categoryId, @id, @categoryName, @expected, @Position)",
                 new { categoryId, id, categoryName, expected, Position = c + 1 }, tx);
-            var key = BlindRsaPrivateKey.Generate();
+            var key = await SigningKeys.CreateAsync(conn, tx, keyEncryptionKey, id, categoryId);
             publicKeys.Add(key.PublicKey.ExportSpki());
-            await conn.ExecuteAsync(
-                "insert into signing_key (evaluation_id, category_id, public_key, private_key_sealed) values (@id, @categoryId, @PublicKey, @PrivateKeySealed)",
-                new { id, categoryId, PublicKey = key.PublicKey.ExportSpki(), PrivateKeySealed = SealedSigningKey.Seal(keyEncryptionKey, id, categoryId, key) }, tx);
 
             for (var v = 0; v < expected; v++)
             {

@@ -122,16 +122,9 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
                 errors.Add("请填写各评议人员类别的应到人数。");
             if (errors.Count > 0) return await this.ShowWithErrorsAsync(conn, tx, id, errors);
 
-            // One key per category, so a ballot's signature proves its category and nothing else; stored sealed (KeyEncryptionKey).
             var publicKeys = new List<byte[]>();
             foreach (var category in categories)
-            {
-                var key = BlindRsaPrivateKey.Generate();
-                publicKeys.Add(key.PublicKey.ExportSpki());
-                await conn.ExecuteAsync(
-                    "insert into signing_key (evaluation_id, category_id, public_key, private_key_sealed) values (@id, @CategoryId, @PublicKey, @PrivateKeySealed)",
-                    new { id, CategoryId = category.Id, PublicKey = publicKeys[^1], PrivateKeySealed = SealedSigningKey.Seal(keyEncryptionKey, id, category.Id, key) }, tx);
-            }
+                publicKeys.Add((await SigningKeys.CreateAsync(conn, tx, keyEncryptionKey, id, category.Id)).PublicKey.ExportSpki());
 
             var frozen = FormJson.FrozenForm(questionnaire, targets);
             var hash = FormJson.FormHash(questionnaire, targets);
