@@ -23,8 +23,7 @@ public static class DatabaseFaults
 {
     public static DatabaseFault? Classify(Exception? error)
     {
-        var chain = new List<Exception>();
-        for (var e = error; e is not null; e = e.InnerException) chain.Add(e);
+        var chain = Causes(error).ToList();
         if (chain.OfType<PostgresException>().FirstOrDefault() is { } postgres) return Classify(postgres);
         // Anything else from Npgsql is the connection itself: refused, reset, timed out, or the pool exhausted.
         return chain.Any(e => e is NpgsqlException or TimeoutException) ? DatabaseFault.Unreachable : null;
@@ -50,10 +49,14 @@ public static class DatabaseFaults
     /// </summary>
     public static void ForgetDeadConnections(this NpgsqlDataSource db, Exception error)
     {
-        var chain = new List<Exception>();
-        for (var e = error; e is not null; e = e.InnerException) chain.Add(e);
-        if (chain.Any(e => e is IOException or PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown }))
+        if (Causes(error).Any(e => e is IOException or PostgresException { SqlState: PostgresErrorCodes.AdminShutdown or PostgresErrorCodes.CrashShutdown }))
             db.Clear();
+    }
+
+    /// <summary>The error and what caused it, outermost first: Npgsql wraps the socket's or the server's error.</summary>
+    private static IEnumerable<Exception> Causes(Exception? error)
+    {
+        for (var e = error; e is not null; e = e.InnerException) yield return e;
     }
 
     /// <summary>A condition of the database, not of this code: logged in one line, without a stack trace.</summary>
