@@ -6,6 +6,15 @@ namespace Evaluation.Core;
 /// <summary>One staff action. The log is append-only and each entry's hash covers the previous one, so a deleted, inserted or edited entry breaks the chain.</summary>
 public sealed record ActionLogEntry(long Seq, DateTimeOffset At, string Actor, string Action, string Detail, string PrevHash, string Hash);
 
+/// <summary>
+/// The newest entry of the log when something was printed or shown: reports and the evaluation page carry it, and the
+/// verifier's <c>--anchor</c> checks that a bundle's log still holds it, so a log rewritten later cannot pass.
+/// </summary>
+public sealed record ActionLogHead(long Seq, string Hash)
+{
+    public override string ToString() => $"第 {Seq} 条，{Hash}";
+}
+
 public static class ActionLog
 {
     public const string GenesisHash = "0000000000000000000000000000000000000000000000000000000000000000";

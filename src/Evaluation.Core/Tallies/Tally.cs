@@ -39,7 +39,8 @@ public sealed record ItemRates(string PositiveName, decimal? Positive, decimal? 
 
 /// <summary>
 /// One question, for one target or asked once. When fewer than k voters answered it, <see cref="Suppressed"/> is set and
-/// no count is given at all, so no output built from a tally can show the small cell.
+/// no count is given at all (not even how many answered), and its free texts are left out of <see cref="Tally.Opinions"/>,
+/// so no output built from a tally can show the small cell or let it be counted.
 /// </summary>
 public sealed record ItemTally
 {
@@ -175,9 +176,11 @@ public sealed record Tally(
             return new TargetTally(t, own, own.FirstOrDefault(i => i.Question.Kind == QuestionKind.Rating), null, warnings);
         }).ToList();
 
-        var shuffled = opinions.ToArray();
+        var hidden = tallies.Where(t => t.Suppressed).Select(t => (t.Target?.Id, t.Question.Id)).ToHashSet();
+        // One rule for every output: an item answered by fewer than k publishes nothing, its verbatim texts included,
+        // since listing them under the item would give its count (and who chose 其他) away.
+        var shuffled = opinions.Where(o => !hidden.Contains((o.Target?.Id, o.Question.Id))).ToArray();
         random.Shuffle(shuffled);
-        var hidden = tallies.Where(t => t.Suppressed && t.Answered + t.Void > 0).Select(t => (t.Target?.Id, t.Question.Id)).ToHashSet();
         var rows = suppressed ? [] : valid.Select(b => b.Answers).ToArray();
         random.Shuffle(rows);
         // Read again row by row as the 原始票 sheet is written, for the same reason as above.
@@ -363,7 +366,7 @@ public sealed record Tally(
         {
             var unanswered = answeringBallots - _answered - _void;
             if (_answered < k)
-                return new ItemTally { Question = question, Target = target, Suppressed = true, Answered = _answered, Unanswered = unanswered, Void = _void };
+                return new ItemTally { Question = question, Target = target, Suppressed = true };
 
             if (question.Kind != QuestionKind.Rating)
                 return new ItemTally

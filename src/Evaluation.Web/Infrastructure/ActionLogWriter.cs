@@ -31,6 +31,11 @@ public static class ActionLogWriter
             new { seq, at, actor, action, detail, prev, hash }, tx);
     }
 
+    /// <summary>The newest entry, or null while the log is empty.</summary>
+    public static async Task<ActionLogHead?> HeadAsync(IDbConnection conn, CancellationToken ct = default) =>
+        await conn.QuerySingleOrDefaultAsync<ActionLogHead>(new CommandDefinition(
+            "select seq, hash from staff_action order by seq desc limit 1", cancellationToken: ct));
+
     private sealed record Row(long Seq, DateTime At, string Actor, string Action, string Detail, string PrevHash, string Hash);
 
     /// <summary>The whole log, oldest first, as the chain is checked.</summary>

@@ -1,8 +1,10 @@
 using System.Security.Claims;
 using Dapper;
+using Evaluation.Core;
 using Evaluation.Core.Forms;
 using Evaluation.Core.Tallies;
 using Evaluation.Web.Features.Evaluations;
+using Evaluation.Web.Infrastructure;
 using Npgsql;
 
 namespace Evaluation.Web.Features.Reports;
@@ -12,8 +14,11 @@ public sealed record CountingInput(string FrozenForm, TallySettings Settings, IR
     public Tally Count() => Tally.Count(FormJson.ReadFrozenForm(FrozenForm), Categories, Ballots, Settings);
 }
 
-/// <summary>What every result page, report and export is made from: the evaluation, its tally and the opinions' triage.</summary>
-public sealed record ResultsReport(EvaluationHeader Evaluation, Tally Tally, OpinionDigest Digest)
+/// <summary>
+/// What every result page, report and export is made from: the evaluation, its tally, the opinions' triage and the
+/// action log's head when it was made (printed so that a later rewrite of the log can be caught: verifier --anchor).
+/// </summary>
+public sealed record ResultsReport(EvaluationHeader Evaluation, Tally Tally, OpinionDigest Digest, ActionLogHead? LogHead = null)
 {
     public string CategoryName(Guid id) => Tally.Categories.FirstOrDefault(c => c.Id == id)?.Name ?? "（已删除的类别）";
     public string SettingsNote => Tally.Settings.Describe(CategoryName);
@@ -34,7 +39,7 @@ public static class EvaluationResults
     {
         var tally = await CountAsync(conn, evaluation.Id, ct);
         var entries = await TriageEntriesAsync(conn, evaluation.Id, ct);
-        return new ResultsReport(evaluation, tally, OpinionDigest.Build(tally.Opinions, entries));
+        return new ResultsReport(evaluation, tally, OpinionDigest.Build(tally.Opinions, entries), await ActionLogWriter.HeadAsync(conn, ct));
     }
 
     public static async Task<Tally> CountAsync(NpgsqlConnection conn, Guid evaluationId, CancellationToken ct) =>

@@ -35,7 +35,7 @@ public sealed class TallyTests
     ///   ballot 6 ticks 未发现 together with 走过场, which voids that item alone. → 文山会海 4, 走过场 1, 未发现 2, answered 6, void 1.
     /// Plus one blank ballot from staff (弃权) and one naming a target the form does not have (无效).
     /// </summary>
-    private static List<TallyBallot> Meeting()
+    private static List<TallyBallot> Meeting(int opinionsAboutZhang = 2)
     {
         string[] team = ["好", "好", "好", "好", "较好", "较好", "一般", "不了解", "好", "好", "较好", "一般", "差", "差", "好", "差"];
         string[] zhang = ["优秀", "优秀", "优秀", "优秀", "优秀", "称职", "称职", "称职", "称职", "称职", "基本称职", "基本称职", "基本称职", "基本称职", "不称职", "不称职"];
@@ -50,7 +50,7 @@ public sealed class TallyTests
             if (i is 4 or 5) teamSection["wind-1"] = new() { Choices = [FormTemplates.NoneSeen] };
             if (i == 6) teamSection["wind-1"] = new() { Choices = [FormTemplates.NoneSeen, Zouguochang] };
             var zhangSection = new Dictionary<string, Answer> { ["member-overall"] = new() { Choice = zhang[i] } };
-            if (i < 2) zhangSection["target-opinion"] = new() { Text = $"希望张三同志多下基层 {i}" };
+            if (i < opinionsAboutZhang) zhangSection["target-opinion"] = new() { Text = $"希望张三同志多下基层 {i}" };
             ballots.Add(Ballot(category, new BallotAnswers
             {
                 Once = i == 0 ? new Dictionary<string, Answer> { ["campaign-opinion"] = new() { Text = "=1+1" } } : new Dictionary<string, Answer>(),
@@ -216,14 +216,23 @@ public sealed class TallyTests
     }
 
     [Test]
-    public void Free_text_is_kept_verbatim_with_its_target_and_a_key_that_is_not_the_receipt()
+    public void Free_text_of_an_item_answered_by_k_or_more_is_kept_verbatim_with_its_target_and_a_key_that_is_not_the_receipt()
     {
-        var opinions = Count().Opinions;
+        var opinions = Count(ballots: Meeting(opinionsAboutZhang: 5)).Opinions;
 
-        Assert.That(opinions.Select(o => o.Text), Is.EquivalentTo(new[] { "=1+1", "希望张三同志多下基层 0", "希望张三同志多下基层 1" }));
-        Assert.That(opinions.Single(o => o.Text == "=1+1").Target, Is.Null);
-        Assert.That(opinions.Where(o => o.Target?.Id == Zhang.Id).Count(), Is.EqualTo(2));
-        Assert.That(opinions.Select(o => o.Key).Distinct().Count(), Is.EqualTo(3));
+        Assert.That(opinions.Select(o => o.Text), Is.EquivalentTo(Enumerable.Range(0, 5).Select(i => $"希望张三同志多下基层 {i}")));
+        Assert.That(opinions.All(o => o.Target?.Id == Zhang.Id), Is.True);
+        Assert.That(opinions.Select(o => o.Key).Distinct().Count(), Is.EqualTo(5));
+    }
+
+    [Test]
+    public void Free_text_of_an_item_answered_by_fewer_than_k_is_not_published_so_it_cannot_be_counted()
+    {
+        var tally = Count();
+
+        Assert.That(tally.Opinions, Is.Empty, "two opinions about 张三 and one about the campaign are each fewer than k");
+        var zhangOpinion = tally.Targets.Single(t => t.Target.Id == Zhang.Id).Items.Single(i => i.Question.Id == "target-opinion");
+        Assert.That((zhangOpinion.Suppressed, zhangOpinion.Answered, zhangOpinion.Void, zhangOpinion.Unanswered, zhangOpinion.Other), Is.EqualTo((true, 0, 0, 0, 0)));
     }
 
     [Test]
@@ -326,14 +335,14 @@ public sealed class TallyTests
     [Test]
     public void Digest_counts_originals_and_consolidated_lines()
     {
-        var opinions = Count().Opinions;
-        var zhang = opinions.Where(o => o.Target?.Id == Zhang.Id).Select(o => o.Key).ToList();
+        var opinions = Count(ballots: Meeting(opinionsAboutZhang: 6)).Opinions;
+        var zhang = opinions.Where(o => o.Target?.Id == Zhang.Id).Select(o => o.Key).Take(4).ToList();
         var entry = new TriageEntry(Guid.NewGuid(), "希望张三同志多深入基层", ["官僚主义"], [.. zhang, "no-such-opinion"]);
 
         var digest = OpinionDigest.Build(opinions, [entry]);
 
-        Assert.That((digest.OriginalCount, digest.ConsolidatedCount), Is.EqualTo((3, 2)));
-        Assert.That(digest.Items[0].Originals.Select(o => o.Text), Is.EquivalentTo(new[] { "希望张三同志多下基层 0", "希望张三同志多下基层 1" }));
-        Assert.That(digest.TagCounts(), Is.EqualTo(new[] { ("官僚主义", 1, 2) }));
+        Assert.That((digest.OriginalCount, digest.ConsolidatedCount), Is.EqualTo((6, 3)));
+        Assert.That(digest.Items[0].Originals.Select(o => o.Key), Is.EquivalentTo(zhang));
+        Assert.That(digest.TagCounts(), Is.EqualTo(new[] { ("官僚主义", 1, 4) }));
     }
 }

@@ -1,0 +1,88 @@
+using System.Globalization;
+using System.Text;
+
+namespace Evaluation.Core.Text;
+
+/// <summary>
+/// Text a voter or a staff member typed, as every output must treat it: counted as a person sees it, and kept from
+/// changing how the product's own text around it reads.
+/// </summary>
+public static class UserText
+{
+    private const char FirstStrongIsolate = '\u2068';
+    private const char PopDirectionalIsolate = '\u2069';
+
+    /// <summary>
+    /// Characters as a person sees them (extended grapheme clusters): "很好👍" is 3 and "𠮷" is 1, where UTF-16 units give 4
+    /// and 2; an emoji with a skin tone or a family joined by ZWJ is one.
+    /// </summary>
+    public static int Length(string text) => new StringInfo(text).LengthInTextElements;
+
+    /// <summary>The first <paramref name="max"/> characters as a person sees them, never splitting a surrogate pair or an emoji.</summary>
+    public static string Truncate(string text, int max)
+    {
+        if (text.Length <= max) return text;
+        var elements = StringInfo.GetTextElementEnumerator(text);
+        var end = 0;
+        for (var n = 0; n < max && elements.MoveNext(); n++)
+            end = elements.ElementIndex + ((string)elements.Current).Length;
+        return text[..end];
+    }
+
+    /// <summary>
+    /// Bidirectional controls (U+202A–U+202E, U+2066–U+2069, U+200E/U+200F, U+061C) and other invisible format characters
+    /// (zero-width space, soft hyphen, word joiner, BOM …). The zero-width joiner and the emoji tag characters are not
+    /// among them: emoji sequences need them and they move no text.
+    /// </summary>
+    public static bool IsInvisibleControl(Rune rune) =>
+        Rune.GetUnicodeCategory(rune) == UnicodeCategory.Format
+        && rune.Value != 0x200D
+        && rune.Value is not (>= 0xE0020 and <= 0xE007F);
+
+    /// <summary>C0/C1 control characters (a line break among them) or an invisible format character: never typed into a one-line name.</summary>
+    public static bool HasHiddenCharacters(string? text)
+    {
+        if (text is null) return false;
+        foreach (var rune in text.EnumerateRunes())
+            if (Rune.IsControl(rune) || IsInvisibleControl(rune)) return true;
+        return false;
+    }
+
+    /// <summary>
+    /// The text wrapped as a bidirectional isolate (U+2068 … U+2069) for plain-text outputs where it stands beside the
+    /// product's own words (a spreadsheet cell, a console line): whatever direction controls it holds end with it.
+    /// Isolate closers with no opener of their own are dropped first, since one would close our isolate early and let
+    /// an override inside reach the text after it.
+    /// </summary>
+    public static string Isolate(string text) => $"{FirstStrongIsolate}{Balanced(text)}{PopDirectionalIsolate}";
+
+    /// <summary>
+    /// The text without isolate closers (U+2069) that close nothing inside it; everything else is kept as typed. An HTML
+    /// <c>&lt;bdi&gt;</c> shows this: the element isolates its content, and a stray closer must not reach past it.
+    /// </summary>
+    public static string Balanced(string text)
+    {
+        if (text.IndexOf(PopDirectionalIsolate) < 0) return text;
+        var result = new StringBuilder(text.Length);
+        var open = 0;
+        foreach (var c in text)
+        {
+            if (c is '\u2066' or '\u2067' or FirstStrongIsolate) open++;
+            else if (c == PopDirectionalIsolate)
+            {
+                if (open == 0) continue;
+                open--;
+            }
+            result.Append(c);
+        }
+        return result.ToString();
+    }
+
+    /// <summary>Whether the text holds anything that changes the direction of text (so an output must isolate it).</summary>
+    public static bool HasDirectionControls(string text)
+    {
+        foreach (var c in text)
+            if (c is '\u061C' or '\u200E' or '\u200F' or >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069') return true;
+        return false;
+    }
+}
