@@ -80,6 +80,7 @@ try
                 _ => StatusCodes.Status500InternalServerError,
             },
         });
+        app.UseJsonOnlyBodies();
         app.UseStaticAssets();
         app.UseAuthentication();
         app.UseAuthorization();

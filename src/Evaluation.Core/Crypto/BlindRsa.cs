@@ -14,7 +14,8 @@ namespace Evaluation.Core.Crypto;
 /// <para>Client: <see cref="Prepare"/> → <see cref="Blind(BlindRsaPublicKey, ReadOnlySpan{byte})"/> → (server)
 /// → <see cref="Finalize"/>. Server: <see cref="BlindSign"/> at check-in, <see cref="Verify"/> at submit.
 /// The prepared message (prefix ‖ message) is what is signed, sent and verified.</para>
-/// <para>Malformed input (wrong length, value not below n) throws <see cref="ArgumentException"/>;
+/// <para>Malformed input (wrong length, value not below n, a "blinded message" of 0, 1, n − 1 or sharing a factor
+/// with n) throws <see cref="ArgumentException"/>;
 /// a failed computation (fault, invalid signature in Finalize) throws <see cref="CryptographicException"/>.</para>
 /// </summary>
 public static class BlindRsa
@@ -64,13 +65,14 @@ public static class BlindRsa
     /// RFC 9474 §4.3: the signer's side. The same blinded message always yields the same blind signature,
     /// so a client retrying after a lost response gets an identical answer.
     /// </summary>
-    /// <exception cref="ArgumentException">Not exactly <see cref="BlindRsaPublicKey.ModulusLength"/> bytes, or not below n.</exception>
+    /// <exception cref="ArgumentException">Not exactly <see cref="BlindRsaPublicKey.ModulusLength"/> bytes, not below n,
+    /// or no blinded message at all (see <see cref="Blindable"/>).</exception>
     /// <exception cref="CryptographicException">The result failed its check (a fault during signing).</exception>
     public static byte[] BlindSign(BlindRsaPrivateKey privateKey, ReadOnlySpan<byte> blindedMessage)
     {
         ArgumentNullException.ThrowIfNull(privateKey);
         var pk = privateKey.PublicKey;
-        var m = InRange(pk, blindedMessage, nameof(blindedMessage));
+        var m = Blindable(pk, InRange(pk, blindedMessage, nameof(blindedMessage)), nameof(blindedMessage));
         var s = Rsasp1(privateKey, m);
         // RFC 9474 §4.3 step 4: a CRT fault would otherwise hand out a value that factors n.
         if (!s.ModPow(pk.Exponent, pk.Modulus).Equals(m))
@@ -155,6 +157,23 @@ public static class BlindRsa
                 // r shares a factor with n: astronomically unlikely; draw again.
             }
         }
+    }
+
+    /// <summary>
+    /// Refuses what <see cref="Blind(BlindRsaPublicKey, ReadOnlySpan{byte})"/> does not produce (its result is a uniformly
+    /// random unit mod n: ±1 with negligible chance, never 0 or a value sharing a factor with n) and what would be signed
+    /// to no purpose: 0, 1 and n − 1 are their own signatures, so a slip spent on one buys nothing a ballot could use, and
+    /// a value sharing a factor with n already factors the key. Checked here, before anything is spent, because every
+    /// caller signs through this method.
+    /// </summary>
+    private static BigInteger Blindable(BlindRsaPublicKey pk, BigInteger m, string name)
+    {
+        var n = pk.Modulus;
+        if (m.SignValue == 0 || m.Equals(BigInteger.One) || m.Equals(n.Subtract(BigInteger.One)))
+            throw new ArgumentException("Not a blinded message: 0, 1 and n − 1 are their own signatures.", name);
+        if (!m.Gcd(n).Equals(BigInteger.One))
+            throw new ArgumentException("Not a blinded message: it shares a factor with the RSA modulus.", name);
+        return m;
     }
 
     private static BigInteger InRange(BlindRsaPublicKey pk, ReadOnlySpan<byte> value, string name)

@@ -2,15 +2,33 @@ namespace Evaluation.Web.Infrastructure;
 
 public static class Logging
 {
+    /// <summary>At Trace, MVC's action invoker logs every action's arguments: passwords and form contents.</summary>
+    private const string ActionInvoker = "Microsoft.AspNetCore.Mvc.Infrastructure.ControllerActionInvoker";
+
     /// <summary>
     /// One JSON object per line, for a log collector. Request bodies, query strings and headers are never logged:
-    /// they can carry slip tokens, answers and passwords.
+    /// they can carry slip tokens, answers and passwords. At the default levels (appsettings.json: Microsoft.AspNetCore at
+    /// Warning) nothing is logged per request, staff or voting (DESIGN.md §2.5).
     /// </summary>
     public static void AddStructuredLogging(this WebApplicationBuilder builder)
     {
         builder.Logging.ClearProviders();
-        // At Trace, MVC logs every action's arguments: passwords and form contents. Never, whatever the configuration says.
-        builder.Logging.AddFilter("Microsoft.AspNetCore.Mvc.Infrastructure.ControllerActionInvoker", level => level > LogLevel.Trace);
+        // The action invoker's Trace never, whatever the configuration says. Joined to the filter of every configured rule
+        // rather than added as a rule of its own: a rule naming the invoker would be the most specific one for it and so
+        // replace the configured level (Microsoft.AspNetCore: Warning) with its own, logging every action and its duration.
+        builder.Services.PostConfigure<LoggerFilterOptions>(options =>
+        {
+            for (var i = 0; i < options.Rules.Count; i++)
+            {
+                var rule = options.Rules[i];
+                var filter = rule.Filter;
+                options.Rules[i] = new LoggerFilterRule(rule.ProviderName, rule.CategoryName, rule.LogLevel,
+                    (provider, category, level) => !(level <= LogLevel.Trace && category == ActionInvoker)
+                                                   && (filter is null || filter(provider, category, level)));
+            }
+            // With no rule for a category, the minimum level decides alone: it must not let the arguments through either.
+            if (options.MinLevel < LogLevel.Debug) options.MinLevel = LogLevel.Debug;
+        });
         if (builder.Configuration.GetValue("Logging:Json", true))
             builder.Logging.AddJsonConsole(json => json.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ");
         else

@@ -1,5 +1,6 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Http.Metadata;
+using Microsoft.Net.Http.Headers;
 
 namespace Evaluation.Web.Infrastructure;
 
@@ -46,6 +47,37 @@ public static class RequestLimits
             await next();
         });
 
+    /// <summary>Marks endpoints whose body is read as JSON: <see cref="UseJsonOnlyBodies"/> lets only <c>application/json</c> through.</summary>
+    public static TBuilder AcceptsJsonOnly<TBuilder>(this TBuilder builder) where TBuilder : IEndpointConventionBuilder =>
+        builder.WithMetadata(new JsonOnly());
+
+    /// <summary>
+    /// The framework reads any <c>+json</c> type (<c>application/problem+json</c>, <c>application/merge-patch+json</c>…) as
+    /// JSON; the voting API takes <c>application/json</c> alone, as its README says and as the phone page sends it. Anything
+    /// else is refused with a bare 415 before the body is read, so this goes after the status code pages, which answer it
+    /// with the API's JSON sentence.
+    /// </summary>
+    public static void UseJsonOnlyBodies(this WebApplication app) =>
+        app.Use(async (context, next) =>
+        {
+            if (context.GetEndpoint()?.Metadata.GetMetadata<JsonOnly>() is not null && !IsPlainJson(context.Request.ContentType))
+            {
+                context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
+                return;
+            }
+            await next();
+        });
+
+    /// <summary>
+    /// <c>application/json</c>, with no parameter but a UTF-8 charset (JSON is UTF-8: RFC 8259 §8.1), unquoted: the
+    /// framework's reader takes a quoted charset for an unknown encoding and fails with a 500.
+    /// </summary>
+    private static bool IsPlainJson(string? contentType) =>
+        MediaTypeHeaderValue.TryParse(contentType, out var type)
+        && type.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+        && type.Parameters.All(p => p.Name.Equals("charset", StringComparison.OrdinalIgnoreCase)
+                                    && p.Value.Equals("utf-8", StringComparison.OrdinalIgnoreCase));
+
     /// <summary>The whole body, or null once it runs past <paramref name="limit"/>.</summary>
     private static async Task<MemoryStream?> ReadUpToAsync(Stream body, long limit, CancellationToken ct)
     {
@@ -90,6 +122,8 @@ public static class RequestLimits
             await context.Response.WriteAsync($"提交的内容太大（超过 {size}），没有保存。请缩短后重试。");
         }
     }
+
+    private sealed record JsonOnly;
 
     private sealed record BodyLimit(long Bytes) : IRequestSizeLimitMetadata
     {

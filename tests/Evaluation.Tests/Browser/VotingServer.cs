@@ -35,6 +35,9 @@ public sealed partial class VotingServer : IAsyncDisposable
 
     public string Output => _service.Output;
 
+    /// <summary>A client of its own (cookies included), as another phone or browser.</summary>
+    public HttpClient Client() => _service.Client();
+
     /// <param name="connectionString">An empty database to use; by default, a new one on the run's server.</param>
     public static async Task<VotingServer> StartAsync(string? connectionString = null)
     {

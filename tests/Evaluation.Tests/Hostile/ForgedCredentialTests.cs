@@ -100,6 +100,42 @@ public sealed class ForgedCredentialTests : HostileSession
         await AssertApiRefusalAsync(response, c.Status, c.Says);
     }
 
+    /// <summary>
+    /// Values whose signature is trivial (0, 1 and n − 1 are their own) or that are not below the modulus: the phone page
+    /// never sends them. Refused before the slip is burnt, so the same slip still checks in and votes.
+    /// </summary>
+    [TestCase("0")]
+    [TestCase("1")]
+    [TestCase("n − 1")]
+    [TestCase("n")]
+    [TestCase("n + 1")]
+    public async Task CheckIn_WithABlindedMessageThatSignsTrivially_IsRefused_NothingIsBurnt_AndTheSlipStillVotes(string value)
+    {
+        var token = (await IssueSlipsAsync(_open, 1)).Single();
+        using var phone = new VotingClient(Phone());
+        var n = await ModulusAsync(phone.Http, token);
+        var m = value switch { "0" => 0, "1" => 1, "n − 1" => n - 1, "n" => n, _ => n + 1 };
+        var blinded = m.ToByteArray(isUnsigned: true, isBigEndian: true);
+        blinded = [.. new byte[Math.Max(0, 256 - blinded.Length)], .. blinded];
+
+        using var response = await UnchangedAsync(() => phone.Http.PostAsJsonAsync("/api/v/checkin", new { token, blindedMessage = Convert.ToBase64String(blinded) }));
+
+        await AssertApiRefusalAsync(response, HttpStatusCode.BadRequest, "这张票签还没有使用");
+        var credential = await phone.CheckInAsync(token);
+        using var ballot = await phone.SubmitAsync(credential, _open.CompleteAnswers());
+        Assert.That(ballot.StatusCode, Is.EqualTo(HttpStatusCode.OK), await ballot.Content.ReadAsStringAsync());
+    }
+
+    /// <summary>The modulus of the key the slip's category is signed with, as the phone reads it from the slip's description.</summary>
+    private static async Task<System.Numerics.BigInteger> ModulusAsync(HttpClient phone, string token)
+    {
+        using var describe = await phone.PostAsJsonAsync("/api/v/slip", new { token });
+        var spki = Convert.FromBase64String((await JsonAsync(describe)).GetProperty("publicKey").GetString()!);
+        using var rsa = RSA.Create();
+        rsa.ImportSubjectPublicKeyInfo(spki, out _);
+        return new System.Numerics.BigInteger(rsa.ExportParameters(false).Modulus, isUnsigned: true, isBigEndian: true);
+    }
+
     /// <param name="Forge">The ballot sent, made from the fixture's credentials.</param>
     public sealed record BallotCase(string What, Func<IReadOnlyDictionary<string, Credential>, SeededEvaluation, Credential> Forge,
         HttpStatusCode Status, string Says)

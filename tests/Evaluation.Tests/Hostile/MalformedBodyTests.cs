@@ -108,6 +108,11 @@ public sealed class MalformedBodyTests : HostileSession
                 yield return c;
         foreach (var c in AnyEndpoint("without a content type", v => Json(v, contentType: null), HttpStatusCode.UnsupportedMediaType, NotJson))
             yield return c;
+        // JSON under another name: the framework would read every +json type; the API documents application/json alone.
+        foreach (var type in new[] { "application/problem+json", "application/merge-patch+json", "application/vnd.api+json", "application/json-seq",
+                     "text/json", "application/x-json", "application/json; charset=utf-16", "application/json; charset=\"utf-8\"", "application/json; charset=utf-8; profile=x" })
+            foreach (var c in AnyEndpoint($"labelled {type}", v => Json(v, type), HttpStatusCode.UnsupportedMediaType, NotJson))
+                yield return c;
 
         // Over the limits, with the length declared and chunked without one.
         foreach (var (endpoint, limit) in new[] { ("slip", VotingEndpoints.MaxCheckInBodyBytes), ("checkin", VotingEndpoints.MaxCheckInBodyBytes),
@@ -136,6 +141,18 @@ public sealed class MalformedBodyTests : HostileSession
         using var phone = Phone();
 
         using var response = await UnchangedAsync(() => phone.PostAsync("/api/v/slip", Chunked(_valid["slip"])));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
+    }
+
+    [TestCase("application/json")]
+    [TestCase("application/json; charset=utf-8")]
+    [TestCase("Application/JSON; Charset=UTF-8")]
+    public async Task Json_WithOrWithoutItsUtf8Charset_IsRead(string type)
+    {
+        using var phone = Phone();
+
+        using var response = await UnchangedAsync(() => phone.PostAsync("/api/v/slip", Json(_valid["slip"], type)));
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
     }

@@ -2,6 +2,7 @@ using Dapper;
 using Evaluation.Core.Audit;
 using Evaluation.Core.Crypto;
 using Evaluation.Core.Forms;
+using Evaluation.Web.Features.Reports;
 using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -149,7 +150,9 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
             return this.Refuse(StatusCodes.Status409Conflict,
                 evaluation.IsDraft ? "投票还没有开始，不能结束。" : "投票已经结束。");
         await RewriteVotingTracesAsync(conn, tx, id);
-        await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.CloseAction, BundleVerifier.CloseDetail(evaluation.Name, id));
+        // The counting rules lock here (CountingController), so the log keeps the ones every report is counted by.
+        await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.CloseAction,
+            $"{BundleVerifier.CloseDetail(evaluation.Name, id)}，计票规则：{await CountingController.DescribeAsync(conn, tx, id)}");
         await tx.CommitAsync(ct);
         await conn.ExecuteAsync("vacuum slip, ballot, ballot_receipt");
         TempData["Notice"] = "投票已结束。";

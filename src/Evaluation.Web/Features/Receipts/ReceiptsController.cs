@@ -83,7 +83,9 @@ public sealed class ReceiptsController(NpgsqlDataSource db, FailedLookups failur
     private void KeepPrivate()
     {
         var headers = Response.Headers;
-        headers.CacheControl = "no-store";
+        // no-cache as well: the page's form carries an antiforgery token, and antiforgery, finding a Cache-Control without
+        // no-cache, sets its own and logs a warning for every request (DESIGN.md §2.5: nothing logged per request).
+        headers.CacheControl = "no-cache, no-store";
         headers["Referrer-Policy"] = "no-referrer";
         headers.ContentSecurityPolicy = "default-src 'self'; script-src 'none'; style-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
     }

@@ -13,6 +13,9 @@ namespace Evaluation.Web.Features.Reports;
 public sealed record CountingPage(EvaluationHeader Evaluation, IReadOnlyList<CategoryRow> Categories, TallySettings Settings,
     IReadOnlyDictionary<string, string> Entered, IReadOnlyList<string> Errors)
 {
+    /// <summary>Voting has closed: the rules are shown, not offered for change (see <see cref="CountingController"/>).</summary>
+    public bool Locked => Evaluation.Status == EvaluationStatus.Closed;
+
     public string Value(string field, string fallback) => Entered.TryGetValue(field, out var v) ? v : fallback;
 
     public static string CoefficientField(Scale scale, int grade) => $"coefficient-{scale.Id}-{grade}";
@@ -21,7 +24,8 @@ public sealed record CountingPage(EvaluationHeader Evaluation, IReadOnlyList<Cat
 
 /// <summary>
 /// The organiser's counting choices (DESIGN.md §4): k, 不了解 in D, score coefficients, category weights. Every change is
-/// logged, and every report prints the rules it was counted by, so a change after the count cannot pass unnoticed.
+/// logged, and every report prints the rules it was counted by. They are locked when voting closes, and closing logs them
+/// (<see cref="DescribeAsync"/>): a change after the close would silently change every report already handed out.
 /// </summary>
 [Authorize(Roles = Roles.Organizer)]
 [Route("evaluations/{id:guid}/counting")]
@@ -42,6 +46,7 @@ public sealed class CountingController(NpgsqlDataSource db) : Controller
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         if (await EvaluationScope.FindAsync(conn, id, User, tx) is not { } evaluation) return NotFound();
+        if (evaluation.Status == EvaluationStatus.Closed) return Locked();
         var categories = await EvaluationScope.CategoriesAsync(conn, id, tx);
 
         var errors = new List<string>();
@@ -83,14 +88,33 @@ public sealed class CountingController(NpgsqlDataSource db) : Controller
                 form.Keys.ToDictionary(k => k, k => form[k].ToString()), errors));
         }
 
-        await conn.ExecuteAsync("update evaluation set tally_settings = @json where id = @id", new { json = settings.ToJson(), id }, tx);
+        // Not once closed, also when the close commits while this request runs: the update waits for it and then finds none.
+        var saved = await conn.ExecuteAsync("update evaluation set tally_settings = @json where id = @id and status <> 'closed'",
+            new { json = settings.ToJson(), id }, tx);
+        if (saved == 0) return Locked();
         await ActionLogWriter.AppendAsync(tx, User, "修改计票规则",
             $"《{evaluation.Name}》：{settings.Describe(cid => categories.FirstOrDefault(c => c.Id == cid)?.Name ?? "?")}");
         await tx.CommitAsync(ct);
         TempData["Notice"] = "计票规则已保存。";
-        return Redirect(evaluation.Status == EvaluationStatus.Closed ? $"/evaluations/{id}/results" : EvaluationScope.Url(id));
+        return Redirect(EvaluationScope.Url(id));
     }
 
-    private static Task<string?> SettingsJsonAsync(NpgsqlConnection conn, Guid id) =>
-        conn.ExecuteScalarAsync<string?>("select tally_settings from evaluation where id = @id", new { id });
+    /// <summary>
+    /// The rules as the reports print them, for the log entry of closing: read in the closing transaction after its update
+    /// of the evaluation row, so a change that committed just before is the one recorded.
+    /// </summary>
+    public static async Task<string> DescribeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id)
+    {
+        var settings = TallySettings.FromJson(await SettingsJsonAsync(conn, id, tx));
+        var categories = await EvaluationScope.CategoriesAsync(conn, id, tx);
+        return settings.Describe(cid => categories.FirstOrDefault(c => c.Id == cid)?.Name ?? "?");
+    }
+
+    private IActionResult Locked() => this.Refuse(StatusCodes.Status409Conflict,
+        $"{LockedNote}，不能再修改，本次没有做任何更改。请在评议页面查看或下载报告；报告中列有所用的计票规则。");
+
+    public const string LockedNote = "投票结束时计票规则已锁定，所有报告均按此规则计算";
+
+    private static Task<string?> SettingsJsonAsync(NpgsqlConnection conn, Guid id, NpgsqlTransaction? tx = null) =>
+        conn.ExecuteScalarAsync<string?>("select tally_settings from evaluation where id = @id", new { id }, tx);
 }

@@ -50,7 +50,8 @@ public sealed class SlipsController(NpgsqlDataSource db, IConfiguration configur
         await ActionLogWriter.AppendAsync(tx, User, "发放票签", $"《{evaluation.Name}》：{category} {tokens.Count} 张");
         await tx.CommitAsync(ct);
 
-        Response.Headers.CacheControl = "no-store";
+        // no-cache as well, as antiforgery (the layout's sign-out form) would set it, so it does not log a warning each time.
+        Response.Headers.CacheControl = "no-cache, no-store";
         var baseUrl = PublicBaseUrl();
         var slips = tokens.Select(t => (Token: t, Link: $"{baseUrl}/v#{t}"))
             .Select(s => new IssuedSlip(SlipToken.Grouped(s.Token), s.Link, QrSvg(s.Link))).ToList();

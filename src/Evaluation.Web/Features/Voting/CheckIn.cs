@@ -94,7 +94,9 @@ public static class CheckIn
         }
         catch (ArgumentException)
         {
-            return VotingProblem.BadRequest("签到数据不完整，请刷新页面重试。");
+            // Of the wrong size, not below the modulus, or a value such as 0 or 1 that the page never sends: refused before
+            // the slip is burnt, so the voter can still check in with it.
+            return VotingProblem.BadRequest("签到数据不完整或无效，这张票签还没有使用。请刷新页面后重试；如果仍然不行，请向工作人员说明。");
         }
 
         await using var conn = await db.OpenConnectionAsync(ct);

@@ -22,7 +22,7 @@ public static class VotingEndpoints
         {
             context.HttpContext.Response.Headers.CacheControl = "no-store";
             return await next(context);
-        });
+        }).AcceptsJsonOnly();
         api.MapPost("/slip", CheckIn.DescribeAsync).LimitBodyTo(MaxCheckInBodyBytes);
         api.MapPost("/checkin", CheckIn.CheckInAsync).LimitBodyTo(MaxCheckInBodyBytes);
         api.MapPost("/ballot", Submit.SubmitAsync).LimitBodyTo(MaxBallotBodyBytes);

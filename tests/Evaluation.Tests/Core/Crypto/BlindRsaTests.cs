@@ -250,6 +250,44 @@ public sealed class BlindRsaTests
         Assert.That(() => BlindRsa.BlindSign(_key, allOnes), Throws.ArgumentException);
     }
 
+    [TestCase("0")]
+    [TestCase("1")]
+    [TestCase("n-1")]
+    public void BlindSign_BlindedMessageThatIsItsOwnSignature_IsRejected(string value)
+    {
+        var n = new System.Numerics.BigInteger(Modulus(_key.PublicKey), isUnsigned: true, isBigEndian: true);
+        var m = value switch { "0" => 0, "1" => 1, _ => n - 1 };
+
+        Assert.That(() => BlindRsa.BlindSign(_key, Padded(m, _key.PublicKey.ModulusLength)),
+            Throws.ArgumentException.With.Message.Contains("their own signatures"));
+    }
+
+    [Test]
+    public void BlindSign_BlindedMessageSharingAFactorWithTheModulus_IsRejected()
+    {
+        var v = Vector.Load(Randomized);
+        var key = v.PrivateKey();
+
+        Assert.That(() => BlindRsa.BlindSign(key, Padded(new System.Numerics.BigInteger(v.Bytes("p"), isUnsigned: true, isBigEndian: true) * 3,
+                key.PublicKey.ModulusLength)),
+            Throws.ArgumentException.With.Message.Contains("shares a factor"));
+    }
+
+    [Test]
+    public void BlindSign_TwoAndMinusTwo_AreSignedAsAnyOtherValue()
+    {
+        var n = new System.Numerics.BigInteger(Modulus(_key.PublicKey), isUnsigned: true, isBigEndian: true);
+
+        Assert.That(BlindRsa.BlindSign(_key, Padded(2, _key.PublicKey.ModulusLength)), Has.Length.EqualTo(256));
+        Assert.That(BlindRsa.BlindSign(_key, Padded(n - 2, _key.PublicKey.ModulusLength)), Has.Length.EqualTo(256));
+    }
+
+    private static byte[] Padded(System.Numerics.BigInteger value, int length)
+    {
+        var bytes = value.ToByteArray(isUnsigned: true, isBigEndian: true);
+        return [.. new byte[length - bytes.Length], .. bytes];
+    }
+
     [TestCase(0)]
     [TestCase(255)]
     [TestCase(257)]

@@ -1,4 +1,5 @@
 using System.Net;
+using ClosedXML.Excel;
 using Dapper;
 using Evaluation.Core.Ballots;
 using Evaluation.Core.Forms;
@@ -33,17 +34,35 @@ public sealed class RoundsAndRulesTests
 
     private static KeyValuePair<string, string> F(string key, string value) => new(key, value);
 
+    /// <summary>The report scenario with its ballots in, before the organiser closes voting: the rules can still change.</summary>
+    private async Task<ClosedEvaluation> SeedStillOpenAsync()
+    {
+        var evaluation = await ReportScenario.SeedAsync(_world, _world.UnitA);
+        await using var conn = await _world.OpenAsync();
+        await conn.ExecuteAsync("update evaluation set status = 'open', closed_at = null where id = @Id", new { evaluation.Id });
+        return evaluation;
+    }
+
+    private async Task CloseAsync(ClosedEvaluation evaluation)
+    {
+        using var close = await _organizer.PostFormAsync($"{evaluation.Url}/close", []);
+        Assert.That(close.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(close));
+    }
+
+    private static readonly KeyValuePair<string, string>[] Competence =
+    [
+        F("SmallCell", "5"),
+        F("coefficient-competence-0", "1"), F("coefficient-competence-1", "0.8"),
+        F("coefficient-competence-2", "0.6"), F("coefficient-competence-3", "0"),
+    ];
+
     [Test]
     public async Task Coefficients_saved_by_the_organizer_give_scores_on_the_results_and_are_logged()
     {
-        var evaluation = await ReportScenario.SeedAsync(_world, _world.UnitA);
-        var response = await _organizer.PostFormAsync($"{evaluation.Url}/counting",
-        [
-            F("SmallCell", "5"),
-            F("coefficient-competence-0", "1"), F("coefficient-competence-1", "0.8"),
-            F("coefficient-competence-2", "0.6"), F("coefficient-competence-3", "0"),
-        ]);
+        var evaluation = await SeedStillOpenAsync();
+        var response = await _organizer.PostFormAsync($"{evaluation.Url}/counting", Competence);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(response));
+        await CloseAsync(evaluation);
 
         var page = await StaffClient.BodyAsync(await _supervisor.GetAsync($"{evaluation.Url}/results"));
         // 张三: 100 × (5 + 5·0.8 + 4·0.6) / 16 = 71.25 → 71.3; 李四: 100 × (8 + 6·0.8 + 0.6) / 15 = 89.3.
@@ -56,7 +75,7 @@ public sealed class RoundsAndRulesTests
     [TestCase("五", "整数")]
     public async Task Lowering_k_is_refused_and_changes_nothing(string k, string message)
     {
-        var evaluation = await ReportScenario.SeedAsync(_world, _world.UnitA);
+        var evaluation = await SeedStillOpenAsync();
 
         var response = await _organizer.PostFormAsync($"{evaluation.Url}/counting", [F("SmallCell", k)]);
 
@@ -78,14 +97,86 @@ public sealed class RoundsAndRulesTests
     [Test]
     public async Task Raising_k_above_the_ballots_hides_every_count_but_the_turnout()
     {
-        var evaluation = await ReportScenario.SeedAsync(_world, _world.UnitA);
+        var evaluation = await SeedStillOpenAsync();
         var saved = await _organizer.PostFormAsync($"{evaluation.Url}/counting", [F("SmallCell", "20")]);
         Assert.That(saved.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        await CloseAsync(evaluation);
 
         var page = await StaffClient.BodyAsync(await _supervisor.GetAsync($"{evaluation.Url}/results"));
 
         Assert.That(page, Does.Contain("少于 20 份"));
         Assert.That(page, Does.Not.Contain("66.7%").And.Not.Contain("希望张三同志"));
+    }
+
+    [Test]
+    public async Task Closing_logs_the_counting_rules_it_locks()
+    {
+        var evaluation = await SeedStillOpenAsync();
+        using (var saved = await _organizer.PostFormAsync($"{evaluation.Url}/counting", Competence))
+            Assert.That(saved.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+
+        await CloseAsync(evaluation);
+
+        Assert.That(await _world.ScalarAsync<string>(
+                "select detail from staff_action where action = '结束投票' and detail like '%' || @Id || '%'", new { Id = evaluation.Id.ToString() }),
+            Does.Contain($"编号 {evaluation.Id}，计票规则：").And.Contain("少于 5 票的分类不单列").And.Contain("计分系数 1 / 0.8 / 0.6 / 0"));
+    }
+
+    [TestCase("9")]
+    [TestCase("3")]
+    public async Task Changing_the_rules_after_close_is_refused_and_every_report_stays_as_it_was(string k)
+    {
+        var evaluation = await SeedStillOpenAsync();
+        using (var saved = await _organizer.PostFormAsync($"{evaluation.Url}/counting", Competence))
+            Assert.That(saved.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        await CloseAsync(evaluation);
+        var settingsBefore = await _world.ScalarAsync<string>("select tally_settings from evaluation where id = @Id", new { evaluation.Id });
+        var logBefore = await _world.ScalarAsync<long>("select count(*) from staff_action");
+
+        using var response = await _organizer.PostFormAsync($"{evaluation.Url}/counting",
+            [F("SmallCell", k), F("UnknownInDenominator", "true"), F($"weight-{evaluation.Categories[0]}", "2")]);
+
+        var body = await StaffClient.BodyAsync(response);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Conflict), body);
+        Assert.That(body, Does.Contain("投票结束时计票规则已锁定").And.Contain("没有做任何更改").And.Contain("请"));
+        Assert.That(await _world.ScalarAsync<string>("select tally_settings from evaluation where id = @Id", new { evaluation.Id }), Is.EqualTo(settingsBefore));
+        Assert.That(await _world.ScalarAsync<long>("select count(*) from staff_action"), Is.EqualTo(logBefore), "nothing logged as changed");
+        // Counted as before: 不了解 left out of D (班子 好评率 10/15, not 10/16), the scores, k = 5, no weights.
+        var page = WebUtility.HtmlDecode(await StaffClient.BodyAsync(await _supervisor.GetAsync($"{evaluation.Url}/results")));
+        using var workbook = new XLWorkbook(new MemoryStream(await DownloadAsync($"{evaluation.Url}/results.xlsx")));
+        var cells = string.Join("\n", workbook.Worksheets.SelectMany(sheet => sheet.CellsUsed().Select(c => c.GetString())));
+        Assert.That(page, Does.Contain("66.7%").And.Contain("71.3").And.Contain("89.3"));
+        Assert.That(cells, Does.Contain("0.6666").And.Contain("71.25").And.Contain("89.333"), "the workbook holds the figures unrounded");
+        foreach (var report in new[] { page, cells })
+            Assert.That(report, Does.Contain("D = 该项作答数 − “不了解”").And.Contain("少于 5 票的分类不单列").And.Not.Contain("类别权重"));
+    }
+
+    private async Task<byte[]> DownloadAsync(string url)
+    {
+        using var response = await _supervisor.GetAsync(url);
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), url);
+        return await response.Content.ReadAsByteArrayAsync();
+    }
+
+    [Test]
+    public async Task The_counting_page_after_close_shows_the_rules_read_only_and_says_why()
+    {
+        var evaluation = await SeedStillOpenAsync();
+        using (var saved = await _organizer.PostFormAsync($"{evaluation.Url}/counting", Competence))
+            Assert.That(saved.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        var openPage = await StaffClient.BodyAsync(await _organizer.GetAsync($"{evaluation.Url}/counting"));
+        await CloseAsync(evaluation);
+
+        var page = await StaffClient.BodyAsync(await _organizer.GetAsync($"{evaluation.Url}/counting"));
+
+        Assert.That(openPage, Does.Contain("保存</button>").And.Not.Contain("已锁定"));
+        Assert.That(page, Does.Contain("投票结束时计票规则已锁定，所有报告均按此规则计算"));
+        Assert.That(page, Does.Not.Contain("保存</button>"));
+        var inputs = System.Text.RegularExpressions.Regex.Matches(page, "<input [^>]*>").Select(m => m.Value)
+            .Where(i => !i.Contains("type=\"hidden\"")).ToList();
+        Assert.That(inputs, Is.Not.Empty);
+        Assert.That(inputs, Has.All.Contain("disabled"), "every rule is shown, none can be changed");
+        Assert.That(page, Does.Contain("value=\"0.8\""), "the rules in force are shown");
     }
 
     [Test]
