@@ -31,6 +31,8 @@ public sealed record CountingPage(EvaluationHeader Evaluation, IReadOnlyList<Cat
 [Route("evaluations/{id:guid}/counting")]
 public sealed class CountingController(NpgsqlDataSource db) : Controller
 {
+    public const string LockedNote = "投票结束时计票规则已锁定，所有报告均按此规则计算";
+
     [HttpGet("")]
     public async Task<IActionResult> Show(Guid id, CancellationToken ct)
     {
@@ -103,7 +105,7 @@ public sealed class CountingController(NpgsqlDataSource db) : Controller
     /// The rules as the reports print them, for the log entry of closing: read in the closing transaction after its update
     /// of the evaluation row, so a change that committed just before is the one recorded.
     /// </summary>
-    public static async Task<string> DescribeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id)
+    public static async Task<string> DescribeAsync(NpgsqlConnection conn, Guid id, NpgsqlTransaction tx)
     {
         var settings = TallySettings.FromJson(await SettingsJsonAsync(conn, id, tx));
         var categories = await EvaluationScope.CategoriesAsync(conn, id, tx);
@@ -112,8 +114,6 @@ public sealed class CountingController(NpgsqlDataSource db) : Controller
 
     private IActionResult Locked() => this.Refuse(StatusCodes.Status409Conflict,
         $"{LockedNote}，不能再修改，本次没有做任何更改。请在评议页面查看或下载报告；报告中列有所用的计票规则。");
-
-    public const string LockedNote = "投票结束时计票规则已锁定，所有报告均按此规则计算";
 
     private static Task<string?> SettingsJsonAsync(NpgsqlConnection conn, Guid id, NpgsqlTransaction? tx = null) =>
         conn.ExecuteScalarAsync<string?>("select tally_settings from evaluation where id = @id", new { id }, tx);

@@ -61,6 +61,30 @@ public sealed partial class LogPrivacyTests
             Assert.That(text, Does.Not.Contain(secret).IgnoreCase, $"the log holds a secret: {secret[..Math.Min(12, secret.Length)]}…");
     }
 
+    /// <summary>
+    /// The service's own filter keeps the invoker's Trace (the action's arguments: a password here) out, and otherwise leaves
+    /// the invoker to the configuration: per-request lines when someone asks for them, none at the shipped levels
+    /// (see MeetingLogTests).
+    /// </summary>
+    [TestCase("Trace", true)]
+    [TestCase("Information", true)]
+    [TestCase(null, false)]
+    public async Task ActionInvoker_LogsAtTheConfiguredLevel_ButNeverAnActionsArguments(string? configured, bool logsActions)
+    {
+        var log = new CapturedLog();
+        var world = await StaffWorld.StartAsync(builder =>
+        {
+            if (configured is not null) builder.UseSetting("Logging:LogLevel:Microsoft.AspNetCore.Mvc", configured);
+            builder.ConfigureServices(services => services.AddLogging(logging => logging.AddProvider(log)));
+        });
+        await using var _ = world;
+
+        using var wrongPassword = await world.App.CreateStaffClient().PostFormAsync("/login", [new("UserName", "organizer-a"), new("Password", "Secret-Wrong-Pass")]);
+
+        Assert.That(log.Text, logsActions ? Does.Contain("Executed action") : Does.Not.Contain("Executed action"));
+        Assert.That(log.Text, Does.Not.Contain("with arguments").And.Not.Contain("Secret-Wrong-Pass"));
+    }
+
     [GeneratedRegex(@"/v#([A-Z0-9]{20})<")]
     private static partial Regex SlipLink();
 
