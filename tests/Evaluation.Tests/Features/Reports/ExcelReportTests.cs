@@ -242,6 +242,20 @@ public sealed class ExcelReportTests
     }
 
     [Test]
+    public void Build_Summary_IsolatesCategoryNamesInTheCountingRules()
+    {
+        var m = new Mobilisation();
+        var settings = new TallySettings { CategoryWeights = new Dictionary<Guid, decimal> { [m.Categories[0].Id] = 2m, [m.Categories[1].Id] = 1m } };
+        var report = m.Report(settings);
+        using var workbook = Open(report);
+
+        // A category name stands among the rules' own words: isolated, so none can reorder them.
+        var rules = Beside(workbook.Worksheet(WorkbookLayout.SummarySheet), WorkbookLayout.SettingsLabel).GetString();
+        Assert.That(rules, Does.Contain($"{UserText.Isolate(Middle)} 2").And.Contain($"{UserText.Isolate(Staff)} 1"));
+        Assert.That(rules.Replace("\u2068", "").Replace("\u2069", ""), Is.EqualTo(report.SettingsNote));
+    }
+
+    [Test]
     public void Build_Summary_ShowsScoreWhenCoefficientsAreSet()
     {
         var settings = new TallySettings { Coefficients = new Dictionary<string, IReadOnlyList<decimal>> { [Scale.Quality.Id] = [1m, 0.8m, 0.6m, 0m] } };

@@ -32,13 +32,7 @@ public static class ItemBlocks
             case QuestionKind.Rating:
                 var scale = item.Scale!;
                 var rateName = Tally.PositiveName(scale);
-                s.Header(row++, 1, L.GradeHeader, L.CountHeader, L.ShareOfDHeader);
-                foreach (var option in item.Options)
-                {
-                    s.Text(row, 1, option.Option);
-                    s.Count(row, 2, option.Count);
-                    s.Percent(row++, 3, option.Share);
-                }
+                row = Options(s, row, item, L.GradeHeader, L.ShareOfDHeader);
                 if (q.AllowUnknown)
                 {
                     s.Text(row, 1, Scale.Unknown);
@@ -84,13 +78,7 @@ public static class ItemBlocks
                 return row;
 
             default:
-                s.Header(row++, 1, L.OptionHeader, L.CountHeader, L.ShareOfAnsweredHeader);
-                foreach (var option in item.Options)
-                {
-                    s.Text(row, 1, option.Option);
-                    s.Count(row, 2, option.Count);
-                    s.Percent(row++, 3, option.Share);
-                }
+                row = Options(s, row, item, L.OptionHeader, L.ShareOfAnsweredHeader);
                 if (q.AllowOther)
                 {
                     s.Text(row, 1, L.OtherLabel);
@@ -104,6 +92,19 @@ public static class ItemBlocks
                     s.Note(row++, L.OtherPointer);
                 return row;
         }
+    }
+
+    /// <summary>A row per grade or option: its count and its share (of D for grades, of those who answered for options).</summary>
+    private static int Options(SheetWriter s, int row, ItemTally item, string header, string shareHeader)
+    {
+        s.Header(row++, 1, header, L.CountHeader, shareHeader);
+        foreach (var option in item.Options)
+        {
+            s.Text(row, 1, option.Option);
+            s.Count(row, 2, option.Count);
+            s.Percent(row++, 3, option.Share);
+        }
+        return row;
     }
 
     private static int Participation(SheetWriter s, int row, ItemTally item)
