@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using ClosedXML.Excel;
+using Evaluation.Core;
 using Evaluation.Core.Audit;
 using Evaluation.Core.Forms;
 using Evaluation.Core.Reports;
@@ -20,7 +21,11 @@ public static partial class ExcelReportCheck
     private const string Name = "Excel 报告";
     private const double Tolerance = 1e-9;
 
-    public static Check Compare(Tally tally, Stream xlsx)
+    /// <param name="log">
+    /// The bundle's action log. When given, the head the report printed (<see cref="WorkbookLayout.LogHeadLabel"/>) must be
+    /// one of its entries: a log rewritten after the report was made does not pass, as with <c>--anchor</c>.
+    /// </param>
+    public static Check Compare(Tally tally, Stream xlsx, IReadOnlyList<ActionLogEntry>? log = null)
     {
         XLWorkbook workbook;
         try { workbook = new XLWorkbook(xlsx); }
@@ -30,7 +35,7 @@ public static partial class ExcelReportCheck
         }
         using (workbook)
         {
-            var reader = new Reader(tally);
+            var reader = new Reader(tally, log);
             if (!workbook.TryGetWorksheet(L.SummarySheet, out var summary))
                 return new Check(Name, false, $"报告中没有“{L.SummarySheet}”表");
             reader.Summary(summary);
@@ -50,7 +55,7 @@ public static partial class ExcelReportCheck
         }
     }
 
-    private sealed class Reader(Tally tally)
+    private sealed class Reader(Tally tally, IReadOnlyList<ActionLogEntry>? log)
     {
         private HashSet<(int, int)> _placed = [];
 
@@ -81,6 +86,13 @@ public static partial class ExcelReportCheck
                     var printed = b.Replace(" ", "", StringComparison.Ordinal);
                     if (printed != tally.Fingerprint)
                         Problem($"选票指纹：报告为 {b}，重算为 {BallotSet.Grouped(tally.Fingerprint)}");
+                }
+                else if (a == L.LogHeadLabel && log is not null && b != L.Dash)
+                {
+                    if (L.ReadLogHead(b) is not { } head)
+                        Problem($"{L.LogHeadLabel}：报告中的“{b}”不是操作记录的序号和哈希");
+                    else if (!log.Any(entry => entry.Seq == head.Seq && entry.Hash == head.Hash))
+                        Problem($"{L.LogHeadLabel}：报告打印的{head}不在审计包的操作记录中，记录可能在报告之后被改写");
                 }
                 else if (a == L.TurnoutHeaders[0])
                 {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Evaluation.Core.Forms;
 using Evaluation.Core.Tallies;
 using Evaluation.Core.Text;
@@ -40,6 +41,19 @@ public static class WorkbookLayout
     public const string FingerprintLabel = "选票指纹";
     /// <summary>The action log's newest entry when the report was made (<see cref="ActionLogHead"/>): what verifier --anchor takes.</summary>
     public const string LogHeadLabel = "操作记录";
+
+    /// <summary>The head as printed beside <see cref="LogHeadLabel"/> (<see cref="ActionLogHead.ToString"/>), read back.</summary>
+    public static ActionLogHead? ReadLogHead(string printed)
+    {
+        var parts = printed.Split(' ', '，');
+        // "第 12 条，<hash>" splits into 第, 12, 条, <hash>.
+        return parts is ["第", var seq, "条", var hash]
+            && long.TryParse(seq, NumberStyles.None, CultureInfo.InvariantCulture, out var n)
+            && hash.Length == 64 && hash.All(char.IsAsciiHexDigitLower)
+            ? new ActionLogHead(n, hash)
+            : null;
+    }
+
     public const string SettingsLabel = "计票规则";
 
     public const string TurnoutHeading = "投票情况";

@@ -238,6 +238,31 @@ public sealed class ExcelDownloadTests
     }
 
     [Test]
+    public async Task Verifier_GivenTheLog_PassesWhenItHoldsThePrintedHead_AndFailsWhenItDoesNot()
+    {
+        // The set-up's download is logged, so this one prints a head.
+        using var response = await _supervisor.GetAsync($"{_evaluation.Url}/results.xlsx");
+        var bytes = await response.Content.ReadAsByteArrayAsync();
+        var tally = await CountAsync();
+        List<ActionLogEntry> log;
+        await using (var conn = await _world.OpenAsync())
+            log = await ActionLogWriter.ReadAllAsync(conn);
+        using var workbook = new XLWorkbook(new MemoryStream(bytes));
+        var printed = WorkbookLayout.ReadLogHead(workbook.Worksheet(WorkbookLayout.SummarySheet).Column(1).CellsUsed()
+            .Single(c => c.GetString() == WorkbookLayout.LogHeadLabel).CellRight().GetString());
+        Assert.That(printed, Is.Not.Null);
+
+        var whole = ExcelReportCheck.Compare(tally, new MemoryStream(bytes), log);
+        Assert.That(whole.Passed, Is.True, whole.Detail);
+
+        // The same log rewritten from the printed entry on: its hashes differ, so the printed head is not in it.
+        var rewritten = log.Select(e => e.Seq >= printed!.Seq ? e with { Hash = new string('0', 64) } : e).ToList();
+        var check = ExcelReportCheck.Compare(tally, new MemoryStream(bytes), rewritten);
+        Assert.That(check.Passed, Is.False);
+        Assert.That(check.Detail, Does.Contain(WorkbookLayout.LogHeadLabel).And.Contain(printed!.Hash));
+    }
+
+    [Test]
     public async Task Summary_PrintsTheActionLogHeadAsItWasAtDownload()
     {
         // The set-up's download is logged already, so the head is a real entry.
