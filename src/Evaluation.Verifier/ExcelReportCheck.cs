@@ -108,7 +108,7 @@ public static partial class ExcelReportCheck
 
         public void TargetSheet(IXLWorksheet ws, string title)
         {
-            var target = tally.Targets.FirstOrDefault(t => L.TargetTitle(t.Target) == title && !SheetsSeen.Contains(t.Target.Id));
+            var target = tally.Targets.FirstOrDefault(t => SameWords(L.TargetTitle(t.Target), title) && !SheetsSeen.Contains(t.Target.Id));
             if (target is null)
             {
                 Problem($"表“{ws.Name}”的评议对象“{title[L.TargetTitlePrefix.Length..]}”在重算结果中没有");
@@ -214,7 +214,7 @@ public static partial class ExcelReportCheck
                     CloseItem();
                     var n = int.Parse(heading.Groups[1].Value, CultureInfo.InvariantCulture);
                     item = n >= 1 && n <= items.Count ? items[n - 1] : null;
-                    if (item is null || a != L.ItemHeading(n, item.Question))
+                    if (item is null || !SameWords(a, L.ItemHeading(n, item.Question)))
                     {
                         Problem($"“{ws.Name}”第 {r} 行的题目“{a}”与问卷第 {n} 题不符");
                         item = null;
@@ -365,6 +365,14 @@ public static partial class ExcelReportCheck
 
         private static int LastRow(IXLWorksheet ws) => ws.LastRowUsed()?.RowNumber() ?? 0;
     }
+
+    /// <summary>
+    /// Equal but for the isolate marks (U+2068, U+2069) around names and questions: reports made before the layout
+    /// isolated them still read. The marks only fence text off; they change no word.
+    /// </summary>
+    private static bool SameWords(string a, string b) => Unmarked(a) == Unmarked(b);
+
+    private static string Unmarked(string text) => text.Replace("\u2068", "", StringComparison.Ordinal).Replace("\u2069", "", StringComparison.Ordinal);
 
     private static string Show(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
 

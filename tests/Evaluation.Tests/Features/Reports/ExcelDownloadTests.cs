@@ -238,6 +238,19 @@ public sealed class ExcelDownloadTests
     }
 
     [Test]
+    public void Verifier_StillReadsReportsMadeBeforeNamesWereIsolated()
+    {
+        using var old = new XLWorkbook(new MemoryStream(_bytes));
+        foreach (var cell in old.Worksheets.SelectMany(ws => ws.CellsUsed()).Where(c => c.DataType == XLDataType.Text))
+            cell.SetValue<string>(cell.GetString().Replace("\u2068", "").Replace("\u2069", ""));
+        var saved = new MemoryStream();
+        old.SaveAs(saved);
+
+        var check = ExcelReportCheck.Compare(CountAsync().GetAwaiter().GetResult(), new MemoryStream(saved.ToArray()));
+        Assert.That(check.Passed, Is.True, check.Detail);
+    }
+
+    [Test]
     public async Task Verifier_GivenTheLog_PassesWhenItHoldsThePrintedHead_AndFailsWhenItDoesNot()
     {
         // The set-up's download is logged, so this one prints a head.
