@@ -1,9 +1,12 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using ClosedXML.Excel;
+using Evaluation.Core;
 using Evaluation.Core.Audit;
 using Evaluation.Core.Forms;
+using Evaluation.Core.Reports;
 using Evaluation.Core.Tallies;
+using L = Evaluation.Core.Reports.WorkbookLayout;
 
 namespace Evaluation.Verifier;
 
@@ -11,18 +14,18 @@ namespace Evaluation.Verifier;
 /// Holds an Excel report the 督导组 published against the tally recomputed from the bundle: the fingerprint, the turnout,
 /// and every number of the 汇总 sheet, the targets' sheets, 问卷（整体） and 四风. A number the check cannot place is a
 /// failure too, so a row or cell added to the report does not pass unread. 意见建议 and 原始票 are lists, not counts.
+/// The sheet names, labels and headings are <see cref="WorkbookLayout"/>'s, the same the server writes the report with.
 /// </summary>
 public static partial class ExcelReportCheck
 {
     private const string Name = "Excel 报告";
-    private const string SummarySheet = "汇总";
-    private const string GeneralSheet = "问卷（整体）";
-    private const string WindsSheet = "四风";
-    private const string TargetTitle = "评议对象：";
-    private const string OtherLabel = "其他（请注明）";
     private const double Tolerance = 1e-9;
 
-    public static Check Compare(Tally tally, Stream xlsx)
+    /// <param name="log">
+    /// The bundle's action log. When given, the head the report printed (<see cref="WorkbookLayout.LogHeadLabel"/>) must be
+    /// one of its entries: a log rewritten after the report was made does not pass, as with <c>--anchor</c>.
+    /// </param>
+    public static Check Compare(Tally tally, Stream xlsx, IReadOnlyList<ActionLogEntry>? log = null)
     {
         XLWorkbook workbook;
         try { workbook = new XLWorkbook(xlsx); }
@@ -32,16 +35,16 @@ public static partial class ExcelReportCheck
         }
         using (workbook)
         {
-            var reader = new Reader(tally);
-            if (!workbook.TryGetWorksheet(SummarySheet, out var summary))
-                return new Check(Name, false, $"报告中没有“{SummarySheet}”表");
+            var reader = new Reader(tally, log);
+            if (!workbook.TryGetWorksheet(L.SummarySheet, out var summary))
+                return new Check(Name, false, $"报告中没有“{L.SummarySheet}”表");
             reader.Summary(summary);
             foreach (var ws in workbook.Worksheets)
             {
                 var title = ws.Cell(1, 1).GetString();
-                if (ws.Name == GeneralSheet) reader.Sheet(ws, () => reader.Items(ws, 2, tally.General));
-                else if (ws.Name == WindsSheet) reader.Sheet(ws, () => reader.Winds(ws));
-                else if (title.StartsWith(TargetTitle, StringComparison.Ordinal)) reader.Sheet(ws, () => reader.TargetSheet(ws, title[TargetTitle.Length..]));
+                if (ws.Name == L.GeneralSheet) reader.Sheet(ws, () => reader.Items(ws, 2, tally.General));
+                else if (ws.Name == L.WindsSheet) reader.Sheet(ws, () => reader.Winds(ws));
+                else if (title.StartsWith(L.TargetTitlePrefix, StringComparison.Ordinal)) reader.Sheet(ws, () => reader.TargetSheet(ws, title));
             }
             if (!tally.Suppressed && tally.Targets.Count > 0)
                 foreach (var missing in tally.Targets.Where(t => !reader.SheetsSeen.Contains(t.Target.Id)))
@@ -52,7 +55,7 @@ public static partial class ExcelReportCheck
         }
     }
 
-    private sealed class Reader(Tally tally)
+    private sealed class Reader(Tally tally, IReadOnlyList<ActionLogEntry>? log)
     {
         private HashSet<(int, int)> _placed = [];
 
@@ -78,33 +81,40 @@ public static partial class ExcelReportCheck
             {
                 var a = Text(ws, r, 1);
                 var b = Text(ws, r, 2);
-                if (a == "选票指纹")
+                if (a == L.FingerprintLabel)
                 {
                     var printed = b.Replace(" ", "", StringComparison.Ordinal);
                     if (printed != tally.Fingerprint)
                         Problem($"选票指纹：报告为 {b}，重算为 {BallotSet.Grouped(tally.Fingerprint)}");
                 }
-                else if (a == "应到")
+                else if (a == L.LogHeadLabel && log is not null && b != L.Dash)
                 {
-                    var t = tally.Turnout;
-                    int[] expected = [t.Expected, t.CheckedIn, t.Issued, t.Received, t.Valid, t.Invalid, t.Abstained];
+                    if (L.ReadLogHead(b) is not { } head)
+                        Problem($"{L.LogHeadLabel}：报告中的“{b}”不是操作记录的序号和哈希");
+                    else if (!log.Any(entry => entry.Seq == head.Seq && entry.Hash == head.Hash))
+                        Problem($"{L.LogHeadLabel}：报告打印的{head}不在审计包的操作记录中，记录可能在报告之后被改写");
+                }
+                else if (a == L.TurnoutHeaders[0])
+                {
+                    var expected = L.TurnoutValues(tally.Turnout);
                     for (var c = 0; c < expected.Length; c++)
                         Number(ws, r + 1, c + 1, expected[c], $"投票情况 · {Text(ws, r, c + 1)}");
                 }
-                else if (a == "评议对象" && b == "职务") r = ResultsTable(ws, r);
-                else if (a == "评议对象" && b == "类别分组") r = GroupTable(ws, r, owner: true, null);
-                else if (a == "问卷结果" && tally.Targets.Count == 0) r = Items(ws, r + 1, tally.General);
+                else if (a == L.TargetColumn && b == L.PostColumn) r = ResultsTable(ws, r);
+                else if (a == L.TargetColumn && b == L.GroupColumn) r = GroupTable(ws, r, owner: true, null);
+                else if (a == L.SurveyHeading && tally.Targets.Count == 0) r = Items(ws, r + 1, tally.General);
             }
         });
 
-        public void TargetSheet(IXLWorksheet ws, string label)
+        public void TargetSheet(IXLWorksheet ws, string title)
         {
-            var target = tally.Targets.FirstOrDefault(t => TallyFigures.TargetLabel(t.Target) == label && !SheetsSeen.Contains(t.Target.Id));
+            var target = tally.Targets.FirstOrDefault(t => SameWords(L.TargetTitle(t.Target), title) && !SheetsSeen.Contains(t.Target.Id));
             if (target is null)
             {
-                Problem($"表“{ws.Name}”的评议对象“{label}”在重算结果中没有");
+                Problem($"表“{ws.Name}”的评议对象“{title[L.TargetTitlePrefix.Length..]}”在重算结果中没有");
                 return;
             }
+            var label = TallyFigures.TargetLabel(target.Target);
             SheetsSeen.Add(target.Target.Id);
             var last = LastRow(ws);
             for (var r = 2; r <= last; r++)
@@ -133,12 +143,12 @@ public static partial class ExcelReportCheck
                 {
                     var h = headers[c - 1];
                     var where = $"汇总表 {name} · {h}";
-                    if (h == "预警")
+                    if (h == L.WarningColumn)
                     {
-                        if (Text(ws, r, c) != string.Join("；", target.Warnings))
-                            Problem($"{where}：报告为“{Text(ws, r, c)}”，重算为“{string.Join("；", target.Warnings)}”");
+                        if (Text(ws, r, c) != string.Join(L.WarningSeparator, target.Warnings))
+                            Problem($"{where}：报告为“{Text(ws, r, c)}”，重算为“{string.Join(L.WarningSeparator, target.Warnings)}”");
                     }
-                    else if (h == "排名") Number(ws, r, c, target.Rank, where);
+                    else if (h == L.RankColumn) Number(ws, r, c, target.Rank, where);
                     else if (item is null || item.Suppressed) Number(ws, r, c, null, where);
                     else if (RatingValue(item, h) is (true, var value)) Number(ws, r, c, value, where);
                     else Problem($"汇总表的列“{h}”无从核对");
@@ -170,9 +180,9 @@ public static partial class ExcelReportCheck
                     var h = headers[c - 1];
                     (bool Known, decimal? Value) value = h switch
                     {
-                        "作答（票）" => (true, group.Answered),
-                        "D" => (true, group.Denominator),
-                        "差评率" => (true, group.Negative),
+                        L.GroupAnsweredColumn => (true, group.Answered),
+                        L.DenominatorColumn => (true, group.Denominator),
+                        L.NegativeRate => (true, group.Negative),
                         _ when h == rates?.PositiveName => (true, group.Positive),
                         _ => GradeValue(group.Grades, h),
                     };
@@ -204,7 +214,7 @@ public static partial class ExcelReportCheck
                     CloseItem();
                     var n = int.Parse(heading.Groups[1].Value, CultureInfo.InvariantCulture);
                     item = n >= 1 && n <= items.Count ? items[n - 1] : null;
-                    if (item is null || !heading.Groups[2].Value.StartsWith(item.Question.Text + "（", StringComparison.Ordinal))
+                    if (item is null || !SameWords(a, L.ItemHeading(n, item.Question)))
                     {
                         Problem($"“{ws.Name}”第 {r} 行的题目“{a}”与问卷第 {n} 题不符");
                         item = null;
@@ -214,12 +224,12 @@ public static partial class ExcelReportCheck
                     continue;
                 }
                 if (item is null || a.Length == 0) continue;
-                if (a is "等级" or "选项")
+                if (a is L.GradeHeader or L.OptionHeader)
                 {
                     mode = a;
                     continue;
                 }
-                if (a == "类别分组")
+                if (a == L.GroupColumn)
                 {
                     var end = GroupTable(ws, r, owner: false, item);
                     numbersInItem += end - r - 1;
@@ -250,21 +260,21 @@ public static partial class ExcelReportCheck
             var rateName = item.Rates?.PositiveName;
             (bool, decimal?) value = label switch
             {
-                Scale.Unknown when mode == "等级" => (true, Maybe(item.Unknown)),
-                OtherLabel => (true, Maybe(item.Other)),
-                "D（计算比率的分母）" => (true, Maybe(item.Denominator)),
-                "差评率" => (true, Maybe(item.Rates?.Negative)),
-                "得分" => (true, Maybe(item.Rates?.Score)),
-                "作答人数" or "作答（条）" => (true, Maybe(item.Answered)),
-                "未作答" => (true, Maybe(item.Unanswered)),
-                "本题无效（如超选）" => (true, Maybe(item.Void)),
+                Scale.Unknown when mode == L.GradeHeader => (true, Maybe(item.Unknown)),
+                L.OtherLabel => (true, Maybe(item.Other)),
+                L.DenominatorLabel => (true, Maybe(item.Denominator)),
+                L.NegativeRate => (true, Maybe(item.Rates?.Negative)),
+                L.ScoreColumn => (true, Maybe(item.Rates?.Score)),
+                L.AnsweredLabel or L.TextsLabel => (true, Maybe(item.Answered)),
+                L.UnansweredLabel => (true, Maybe(item.Unanswered)),
+                L.VoidLabel => (true, Maybe(item.Void)),
                 _ when label == rateName => (true, Maybe(item.Rates?.Positive)),
-                _ when rateName is not null && label == "加权" + rateName => (true, Maybe(item.Rates?.WeightedPositive)),
+                _ when rateName is not null && label == L.Weighted(rateName) => (true, Maybe(item.Rates?.WeightedPositive)),
                 _ => (false, null),
             };
             if (!value.Item1) return;
             Number(ws, r, 2, value.Item2, where);
-            if (label == OtherLabel)
+            if (label == L.OtherLabel)
                 Number(ws, r, 3, published && item.Answered > 0 ? (decimal)item.Other / item.Answered : null, where + "（占比）");
         }
 
@@ -292,27 +302,27 @@ public static partial class ExcelReportCheck
                 var any = false;
                 for (var c = 0; c < columns.Count; c++)
                 {
-                    var items = columns[c] == "整体" ? tally.General : tally.Targets.FirstOrDefault(t => t.Target.Name == columns[c])?.Items;
+                    var items = columns[c] == L.Whole ? tally.General : tally.Targets.FirstOrDefault(t => t.Target.Name == columns[c])?.Items;
                     var item = items?.FirstOrDefault(i => i.Question.Id == question.Id);
                     if (item is null) continue;
-                    int? count = item.Suppressed ? null : a == "作答人数" ? item.Answered : a == OtherLabel ? item.Other
+                    int? count = item.Suppressed ? null : a == L.AnsweredLabel ? item.Answered : a == L.OtherLabel ? item.Other
                         : item.Options.FirstOrDefault(o => o.Option == a)?.Count;
                     Number(ws, r, c + 2, count, $"四风 · {question.Text} · {a} · {columns[c]}");
                     if (count is { } n) { total += n; any = true; }
                 }
-                Number(ws, r, columns.Count + 2, any ? total : null, $"四风 · {question.Text} · {a} · 合计");
+                Number(ws, r, columns.Count + 2, any ? total : null, $"四风 · {question.Text} · {a} · {L.TotalColumn}");
             }
         }
 
         private static (bool Known, decimal? Value) RatingValue(ItemTally item, string header)
         {
             var rates = item.Rates;
-            if (header == "D") return (true, item.Denominator);
-            if (header == "差评率") return (true, rates?.Negative);
-            if (header == "得分") return (true, rates?.Score);
-            if (header == $"{Scale.Unknown}（票）") return (true, item.Unknown);
+            if (header == L.DenominatorColumn) return (true, item.Denominator);
+            if (header == L.NegativeRate) return (true, rates?.Negative);
+            if (header == L.ScoreColumn) return (true, rates?.Score);
+            if (header == L.Votes(Scale.Unknown)) return (true, item.Unknown);
             if (rates is not null && header == rates.PositiveName) return (true, rates.Positive);
-            if (rates is not null && header == "加权" + rates.PositiveName) return (true, rates.WeightedPositive);
+            if (rates is not null && header == L.Weighted(rates.PositiveName)) return (true, rates.WeightedPositive);
             return GradeValue(item.Options, header);
         }
 
@@ -321,8 +331,8 @@ public static partial class ExcelReportCheck
         {
             foreach (var g in grades)
             {
-                if (header == $"{g.Option}（票）") return (true, g.Count);
-                if (header == $"{g.Option}（占比）") return (true, g.Share);
+                if (header == L.Votes(g.Option)) return (true, g.Count);
+                if (header == L.Share(g.Option)) return (true, g.Share);
             }
             return (false, null);
         }
@@ -356,11 +366,20 @@ public static partial class ExcelReportCheck
         private static int LastRow(IXLWorksheet ws) => ws.LastRowUsed()?.RowNumber() ?? 0;
     }
 
+    /// <summary>
+    /// Equal but for the isolate marks (U+2068, U+2069) around names and questions: reports made before the layout
+    /// isolated them still read. The marks only fence text off; they change no word.
+    /// </summary>
+    private static bool SameWords(string a, string b) => Unmarked(a) == Unmarked(b);
+
+    private static string Unmarked(string text) => text.Replace("\u2068", "", StringComparison.Ordinal).Replace("\u2069", "", StringComparison.Ordinal);
+
     private static string Show(double value) => value.ToString("0.######", CultureInfo.InvariantCulture);
 
     [GeneratedRegex(@"^(\d+)\. (.+)$")]
     private static partial Regex ItemHeading();
 
-    [GeneratedRegex(@"^排名：第 (\d+) 名$")]
+    // The layout's rank note, "排名：第 3 名".
+    [GeneratedRegex("^" + L.RankNotePrefix + @"(\d+)" + L.RankNoteSuffix + "$")]
     private static partial Regex RankNote();
 }

@@ -5,7 +5,9 @@ using DocumentFormat.OpenXml.Packaging;
 using DocumentFormat.OpenXml.Validation;
 using Evaluation.Core.Ballots;
 using Evaluation.Core.Forms;
+using Evaluation.Core.Reports;
 using Evaluation.Core.Tallies;
+using Evaluation.Core.Text;
 using Evaluation.Web.Features.Evaluations;
 using Evaluation.Web.Features.Reports;
 using static Evaluation.Tests.Features.Reports.ClosedEvaluations;
@@ -37,8 +39,8 @@ public sealed class ExcelReportTests
     /// <item>李四: b0–b2 称职, b3–b4 基本称职, b5 不称职 → D 6, 称职率 1/2, and 3 of 6 in the bottom grades: a warning.</item>
     /// <item>形式主义 for 班子: b0–b2 文山会海, b3 文山会海 + 调查研究, b4 未发现, b5 其他 “=1+1”; for 张三 b0–b4 未发现,
     /// b5 学风不正; for 李四 b0–b2 未发现 only (under k).</item>
-    /// <item>Opinions: 班子 b0 “+SUM(A1)”, b1 “-2”, b2 “@x”, b3 “会议太多”; the campaign b4 “会议太多，文件太多”, b6 “多下基层”;
-    /// with the 其他 above, seven originals.</item>
+    /// <item>Opinions: 班子 b0 “+SUM(A1)”, b1 “-2”, b2 “@x”, b3 “会议太多”, b5 “多开座谈会”; the campaign b4 “会议太多，文件太多”,
+    /// b6 “多下基层”, b7–b9 three more: each question answered by five, so published; with the 其他 above, eleven originals.</item>
     /// </list>
     /// 退休人员 (1 ballot) is under k = 5, so it is merged with the next smallest, 一般职工 (5), into one group of 6.
     /// </summary>
@@ -74,10 +76,12 @@ public sealed class ExcelReportTests
             votes[5].On(Zhang, "wind-1", Choices(Study));
             for (var i = 0; i < 3; i++) votes[i].On(Li, "wind-1", Choices(FormTemplates.NoneSeen));
 
-            string[] teamOpinions = ["+SUM(A1)", "-2", "@x", "会议太多"];
-            for (var i = 0; i < teamOpinions.Length; i++) votes[i].On(Team, "target-opinion", Text(teamOpinions[i]));
+            string[] teamOpinions = ["+SUM(A1)", "-2", "@x", "会议太多", "", "多开座谈会"];
+            for (var i = 0; i < teamOpinions.Length; i++)
+                if (teamOpinions[i] != "") votes[i].On(Team, "target-opinion", Text(teamOpinions[i]));
             votes[4].Once("campaign-opinion", Text("会议太多，文件太多"));
             votes[6].Once("campaign-opinion", Text("多下基层"));
+            for (var i = 7; i < 10; i++) votes[i].Once("campaign-opinion", Text($"少开会{i}"));
 
             var ballots = votes.Select(v => Ballot(Categories[v.Category], v.Answers)).ToList();
             ballots.Add(Ballot(Categories[0], new BallotAnswers()));
@@ -180,7 +184,7 @@ public sealed class ExcelReportTests
     public void Build_Summary_HasOneRowPerTargetWithHandCountedGradesAndRates()
     {
         using var workbook = Open(new Mobilisation().Report());
-        var ws = workbook.Worksheet(ExcelReport.SummarySheet);
+        var ws = workbook.Worksheet(WorkbookLayout.SummarySheet);
 
         AssertCount(At(ws, "领导班子", "好（票）"), 3);
         AssertShare(At(ws, "领导班子", "好（占比）"), 3.0 / 6);
@@ -214,7 +218,7 @@ public sealed class ExcelReportTests
     public void Build_Summary_ShowsTurnoutHeaderAsNumbers()
     {
         using var workbook = Open(new Mobilisation().Report());
-        var ws = workbook.Worksheet(ExcelReport.SummarySheet);
+        var ws = workbook.Worksheet(WorkbookLayout.SummarySheet);
 
         // 应到 8+6+2; 实到 7+6+1; 发出 (9−1)+6+2; 收回 12 answering + 1 blank + 1 invalid.
         var expected = new (string Label, int Count)[] { ("应到", 16), ("实到（签到）", 14), ("发出", 16), ("收回", 14), ("有效", 13), ("无效", 1), ("弃权", 1) };
@@ -227,7 +231,7 @@ public sealed class ExcelReportTests
     {
         var report = new Mobilisation().Report();
         using var workbook = Open(report);
-        var ws = workbook.Worksheet(ExcelReport.SummarySheet);
+        var ws = workbook.Worksheet(WorkbookLayout.SummarySheet);
 
         Assert.That(Beside(ws, "单位").GetString(), Is.EqualTo("某市卫生局"));
         Assert.That(Beside(ws, "轮次").GetString(), Is.EqualTo("动员大会后民主评议"));
@@ -238,11 +242,25 @@ public sealed class ExcelReportTests
     }
 
     [Test]
+    public void Build_Summary_IsolatesCategoryNamesInTheCountingRules()
+    {
+        var m = new Mobilisation();
+        var settings = new TallySettings { CategoryWeights = new Dictionary<Guid, decimal> { [m.Categories[0].Id] = 2m, [m.Categories[1].Id] = 1m } };
+        var report = m.Report(settings);
+        using var workbook = Open(report);
+
+        // A category name stands among the rules' own words: isolated, so none can reorder them.
+        var rules = Beside(workbook.Worksheet(WorkbookLayout.SummarySheet), WorkbookLayout.SettingsLabel).GetString();
+        Assert.That(rules, Does.Contain($"{UserText.Isolate(Middle)} 2").And.Contain($"{UserText.Isolate(Staff)} 1"));
+        Assert.That(rules.Replace("\u2068", "").Replace("\u2069", ""), Is.EqualTo(report.SettingsNote));
+    }
+
+    [Test]
     public void Build_Summary_ShowsScoreWhenCoefficientsAreSet()
     {
         var settings = new TallySettings { Coefficients = new Dictionary<string, IReadOnlyList<decimal>> { [Scale.Quality.Id] = [1m, 0.8m, 0.6m, 0m] } };
         using var workbook = Open(new Mobilisation().Report(settings));
-        var ws = workbook.Worksheet(ExcelReport.SummarySheet);
+        var ws = workbook.Worksheet(WorkbookLayout.SummarySheet);
 
         // 100 × (3 × 1 + 2 × 0.8 + 1 × 0.6 + 0 × 0) / 6
         var score = At(ws, "领导班子", "得分");
@@ -290,13 +308,14 @@ public sealed class ExcelReportTests
         AssertCount(Beside(team, Meetings), 4);
         AssertShare(Beside(team, Meetings, 2), 4.0 / 6);
         AssertCount(Beside(team, "其他（请注明）"), 1);
-        // Four answers to the opinion question: under k, so not even their number is shown.
-        Assert.That(team.CellsUsed().Count(c => c.GetString().Contains("为保护匿名不公布")), Is.GreaterThanOrEqualTo(4));
+        AssertCount(Beside(team, WorkbookLayout.TextsLabel), 5);
+        // Nobody answered 官僚主义, 享乐主义 or 奢靡之风 for the 班子: under k, so not even their number is shown.
+        Assert.That(team.CellsUsed().Count(c => c.GetString().Contains("为保护匿名不公布")), Is.EqualTo(3));
 
         Assert.That(workbook.Worksheets.Select(w => w.Name), Is.EqualTo(new[]
         {
-            ExcelReport.SummarySheet, "领导班子", "张三", "李四", ExcelReport.GeneralSheet,
-            ExcelReport.WindsSheet, ExcelReport.OpinionsSheet, ExcelReport.BallotsSheet,
+            WorkbookLayout.SummarySheet, "领导班子", "张三", "李四", WorkbookLayout.GeneralSheet,
+            WorkbookLayout.WindsSheet, WorkbookLayout.OpinionsSheet, WorkbookLayout.BallotsSheet,
         }));
     }
 
@@ -304,7 +323,7 @@ public sealed class ExcelReportTests
     public void Build_FourWinds_CountsEachOptionPerTarget()
     {
         using var workbook = Open(new Mobilisation().Report());
-        var ws = workbook.Worksheet(ExcelReport.WindsSheet);
+        var ws = workbook.Worksheet(WorkbookLayout.WindsSheet);
 
         AssertCount(At(ws, Meetings, "领导班子"), 4);
         AssertCount(At(ws, Meetings, "张三"), 0);
@@ -325,10 +344,10 @@ public sealed class ExcelReportTests
     public void Build_Opinions_ShowsConsolidationLineAndOriginalsByTarget()
     {
         using var workbook = Open(new Mobilisation().Report());
-        var ws = workbook.Worksheet(ExcelReport.OpinionsSheet);
+        var ws = workbook.Worksheet(WorkbookLayout.OpinionsSheet);
 
-        // Seven originals; the entry takes two of them and the other five stand alone.
-        Assert.That(ws.Cell(2, 1).GetString(), Is.EqualTo("原始意见 7 条，梳理为 6 条"));
+        // Eleven originals; the entry takes two of them and the other nine stand alone.
+        Assert.That(ws.Cell(2, 1).GetString(), Is.EqualTo("原始意见 11 条，梳理为 10 条。"));
         var entry = Find(ws, "会议过多");
         AssertCount(entry.CellRight(), 2);
         Assert.That(entry.CellLeft().GetString(), Is.EqualTo("形式主义"));
@@ -343,7 +362,7 @@ public sealed class ExcelReportTests
 
         var header = Find(ws, "意见原文").Address.RowNumber;
         var owners = ws.Column(1).CellsUsed().Where(c => c.Address.RowNumber > header).Select(c => c.GetString()).ToList();
-        Assert.That(owners, Is.EqualTo(Enumerable.Repeat("领导班子", 5).Concat(Enumerable.Repeat("整体", 2))));
+        Assert.That(owners, Is.EqualTo(Enumerable.Repeat("领导班子", 6).Concat(Enumerable.Repeat("整体", 5))));
     }
 
     [TestCase("=1+1")]
@@ -354,22 +373,22 @@ public sealed class ExcelReportTests
     {
         using var workbook = Open(new Mobilisation().Report());
 
-        foreach (var sheet in new[] { ExcelReport.OpinionsSheet, ExcelReport.BallotsSheet })
+        foreach (var sheet in new[] { WorkbookLayout.OpinionsSheet, WorkbookLayout.BallotsSheet })
         {
-            var cells = workbook.Worksheet(sheet).CellsUsed().Where(c => c.GetString() == text || c.GetString() == $"其他：{text}").ToList();
-            // Only “=1+1” sits in an item answered by k or more; the others' items are kept out of 原始票.
-            if (sheet == ExcelReport.OpinionsSheet || text == "=1+1")
-                Assert.That(cells, Is.Not.Empty, $"“{text}” on {sheet}");
+            // A 其他 text stands beside the form's words in 原始票, so it is isolated there.
+            var cells = workbook.Worksheet(sheet).CellsUsed()
+                .Where(c => c.GetString() == text || c.GetString() == WorkbookLayout.OtherPrefix + UserText.Isolate(text)).ToList();
+            Assert.That(cells, Is.Not.Empty, $"“{text}” on {sheet}");
             foreach (var cell in cells)
             {
                 Assert.That(cell.HasFormula, Is.False, $"{sheet}!{cell.Address}");
                 Assert.That(cell.DataType, Is.EqualTo(XLDataType.Text), $"{sheet}!{cell.Address}");
             }
         }
-        var verbatim = Verbatim(workbook.Worksheet(ExcelReport.OpinionsSheet), text);
+        var verbatim = Verbatim(workbook.Worksheet(WorkbookLayout.OpinionsSheet), text);
         Assert.That(verbatim.Style.IncludeQuotePrefix, Is.True, "Excel keeps it text if someone edits the cell");
         Assert.That(verbatim.Style.Alignment.WrapText, Is.True);
-        foreach (var cell in workbook.Worksheet(ExcelReport.BallotsSheet).CellsUsed().Where(c => c.GetString() == text))
+        foreach (var cell in workbook.Worksheet(WorkbookLayout.BallotsSheet).CellsUsed().Where(c => c.GetString() == text))
             Assert.That(cell.Style.IncludeQuotePrefix, Is.True);
     }
 
@@ -377,7 +396,7 @@ public sealed class ExcelReportTests
     public void Build_Ballots_OneAnonymousRowPerValidBallot_WithoutCategory()
     {
         using var workbook = Open(new Mobilisation().Report());
-        var ws = workbook.Worksheet(ExcelReport.BallotsSheet);
+        var ws = workbook.Worksheet(WorkbookLayout.BallotsSheet);
 
         Assert.That(ws.Cell(2, 1).GetString(), Is.EqualTo("是否弃权"));
         Assert.That(ws.Cell(1, 2).GetString(), Is.EqualTo("领导班子"));
@@ -398,15 +417,12 @@ public sealed class ExcelReportTests
     {
         var report = new Mobilisation().Report();
         using var workbook = Open(report);
-        var ws = workbook.Worksheet(ExcelReport.BallotsSheet);
-        var suppressed = report.Tally.Targets.SelectMany(t => t.Items).Where(i => i.Suppressed && i.Answered > 0).ToList();
-        Assert.That(suppressed, Is.Not.Empty, "the fixture has a small item");
+        var ws = workbook.Worksheet(WorkbookLayout.BallotsSheet);
+        var small = report.Tally.Targets.Single(t => t.Target.Name == "李四").Items.Single(i => i.Question.Id == "wind-1");
+        Assert.That(small.Suppressed, Is.True, "three voters answered 形式主义 for 李四");
 
-        foreach (var item in suppressed)
-        {
-            var column = Enumerable.Range(2, 60).First(c => ws.Cell(1, c).GetString() == item.Target!.Name && ws.Cell(2, c).GetString() == item.Question.Text);
-            Assert.That(Enumerable.Range(3, 13).Select(r => ws.Cell(r, column).GetString()), Is.All.Empty, $"{item.Target!.Name} {item.Question.Text}");
-        }
+        var column = Enumerable.Range(2, 60).First(c => ws.Cell(1, c).GetString() == "李四" && ws.Cell(2, c).GetString() == small.Question.Text);
+        Assert.That(Enumerable.Range(3, 13).Select(r => ws.Cell(r, column).GetString()), Is.All.Empty);
     }
 
     [Test]
@@ -414,19 +430,19 @@ public sealed class ExcelReportTests
     {
         using var workbook = Open(new Mobilisation().Report());
 
-        Assert.That(workbook.Worksheet(ExcelReport.SummarySheet).SheetView.SplitRow, Is.EqualTo(1));
+        Assert.That(workbook.Worksheet(WorkbookLayout.SummarySheet).SheetView.SplitRow, Is.EqualTo(1));
         Assert.That(workbook.Worksheet("张三").SheetView.SplitRow, Is.EqualTo(1));
-        Assert.That(workbook.Worksheet(ExcelReport.WindsSheet).SheetView.SplitRow, Is.EqualTo(2));
-        Assert.That(workbook.Worksheet(ExcelReport.OpinionsSheet).SheetView.SplitRow, Is.EqualTo(2));
-        var ballots = workbook.Worksheet(ExcelReport.BallotsSheet);
+        Assert.That(workbook.Worksheet(WorkbookLayout.WindsSheet).SheetView.SplitRow, Is.EqualTo(2));
+        Assert.That(workbook.Worksheet(WorkbookLayout.OpinionsSheet).SheetView.SplitRow, Is.EqualTo(2));
+        var ballots = workbook.Worksheet(WorkbookLayout.BallotsSheet);
         Assert.That((ballots.SheetView.SplitRow, ballots.SheetView.SplitColumn), Is.EqualTo((2, 1)));
 
         foreach (var ws in workbook.Worksheets)
             for (var c = 1; c <= ws.LastColumnUsed().ColumnNumber(); c++)
                 Assert.That(ws.Column(c).Width, Is.Not.EqualTo(ws.ColumnWidth), $"{ws.Name} column {c}");
-        Assert.That(workbook.Worksheet(ExcelReport.OpinionsSheet).Column(3).Width, Is.EqualTo(60));
-        Assert.That(workbook.Worksheet(ExcelReport.SummarySheet).Column(1).Width, Is.GreaterThanOrEqualTo(12));
-        Assert.That(Find(workbook.Worksheet(ExcelReport.SummarySheet), "好评率").Style.Font.Bold, Is.True);
+        Assert.That(workbook.Worksheet(WorkbookLayout.OpinionsSheet).Column(3).Width, Is.EqualTo(60));
+        Assert.That(workbook.Worksheet(WorkbookLayout.SummarySheet).Column(1).Width, Is.GreaterThanOrEqualTo(12));
+        Assert.That(Find(workbook.Worksheet(WorkbookLayout.SummarySheet), "好评率").Style.Font.Bold, Is.True);
     }
 
     [Test]
@@ -445,13 +461,13 @@ public sealed class ExcelReportTests
 
         using var workbook = Open(ReportOf(m.Form, tally, []));
 
-        Assert.That(workbook.Worksheets.Select(w => w.Name), Is.EqualTo(new[] { ExcelReport.SummarySheet, ExcelReport.BallotsSheet }));
-        var summary = workbook.Worksheet(ExcelReport.SummarySheet);
+        Assert.That(workbook.Worksheets.Select(w => w.Name), Is.EqualTo(new[] { WorkbookLayout.SummarySheet, WorkbookLayout.BallotsSheet }));
+        var summary = workbook.Worksheet(WorkbookLayout.SummarySheet);
         AssertCount(Find(summary, "有效").CellBelow(), 5);
         AssertCount(Find(summary, "弃权").CellBelow(), 1);
         Assert.That(summary.CellsUsed().Any(c => c.GetString().Contains("不足 5 票")), Is.True);
         Assert.That(AllTexts(workbook), Has.None.EqualTo("好").And.None.EqualTo("会议太多"));
-        var raw = workbook.Worksheet(ExcelReport.BallotsSheet).CellsUsed().ToList();
+        var raw = workbook.Worksheet(WorkbookLayout.BallotsSheet).CellsUsed().ToList();
         Assert.That(raw, Has.Count.EqualTo(1));
         Assert.That(raw[0].GetString(), Does.Contain("不足 5 票"));
     }
@@ -478,10 +494,10 @@ public sealed class ExcelReportTests
         var tally = Tally.Count(form, [category], ballots, TallySettings.Default, new Random(3));
 
         using var workbook = Open(ReportOf(form, tally, []));
-        var ws = workbook.Worksheet(ExcelReport.SummarySheet);
+        var ws = workbook.Worksheet(WorkbookLayout.SummarySheet);
 
-        Assert.That(workbook.Worksheets.Select(w => w.Name), Is.EqualTo(new[] { ExcelReport.SummarySheet, ExcelReport.OpinionsSheet, ExcelReport.BallotsSheet }));
-        Assert.That(ws.CellsUsed().Any(c => c.GetString().StartsWith("1. 您对本单位服务群众工作的总体评价")), Is.True);
+        Assert.That(workbook.Worksheets.Select(w => w.Name), Is.EqualTo(new[] { WorkbookLayout.SummarySheet, WorkbookLayout.OpinionsSheet, WorkbookLayout.BallotsSheet }));
+        Assert.That(Find(ws, WorkbookLayout.ItemHeading(1, form.Questionnaire.Questions[0])).GetString(), Does.Contain("您对本单位服务群众工作的总体评价"));
         AssertCount(Beside(ws, "满意"), 2);
         AssertShare(Beside(ws, "满意", 2), 2.0 / 6);
         AssertCount(Beside(ws, "不满意"), 3);
@@ -499,8 +515,10 @@ public sealed class ExcelReportTests
         AssertShare(Beside(ws, "其他（请注明）", 2), 1.0 / 5);
         Assert.That(ws.CellsUsed().Count(c => c.GetString().Contains("为保护匿名不公布")), Is.EqualTo(1), "two opinions: under k");
 
-        var opinions = workbook.Worksheet(ExcelReport.OpinionsSheet);
-        Assert.That(opinions.Cell(2, 1).GetString(), Is.EqualTo("原始意见 3 条，梳理为 3 条"));
+        // The two opinions' item is not published, so only the 其他 text is listed, as on the page.
+        var opinions = workbook.Worksheet(WorkbookLayout.OpinionsSheet);
+        Assert.That(opinions.Cell(2, 1).GetString(), Is.EqualTo("原始意见 1 条，梳理为 1 条（督导组尚未梳理，以下为原文）。"));
+        Assert.That(AllTexts(workbook), Has.None.EqualTo("意见0").And.None.EqualTo("意见1"));
         Assert.That(Verbatim(opinions, "@停车难").HasFormula, Is.False);
         Assert.That(Verbatim(opinions, "@停车难").CellLeft(2).GetString(), Is.EqualTo("整体"));
         Assert.That(Verbatim(opinions, "@停车难").CellRight().GetString(), Is.EqualTo("是"));
@@ -524,11 +542,11 @@ public sealed class ExcelReportTests
 
         var names = workbook.Worksheets.Select(w => w.Name).ToList();
         Assert.That(names, Is.SupersetOf(new[] { "领导班子", "张三", "张三(2)", "a_b__c_d_e_f_g", new string('长', 31), "=王五", "History(2)" }));
-        var summary = workbook.Worksheet(ExcelReport.SummarySheet);
+        var summary = workbook.Worksheet(WorkbookLayout.SummarySheet);
         var wang = Find(summary, "=王五");
         Assert.That(wang.HasFormula, Is.False);
         Assert.That(wang.CellRight(2).GetString(), Does.Contain("不公布"), "nobody rated the members");
-        Assert.That(workbook.Worksheet("=王五").Cell(1, 1).GetString(), Is.EqualTo("评议对象：=王五（副局长）"));
+        Assert.That(workbook.Worksheet("=王五").Cell(1, 1).GetString(), Is.EqualTo($"评议对象：{UserText.Isolate("=王五")}（{UserText.Isolate("副局长")}）"));
     }
 
     [Test]
@@ -555,7 +573,7 @@ public sealed class ExcelReportTests
 
         using var document = SpreadsheetDocument.Open(new MemoryStream(bytes), false);
         Assert.That(new OpenXmlValidator().Validate(document), Is.Empty);
-        foreach (var name in new[] { ExcelReport.OpinionsSheet, ExcelReport.BallotsSheet })
+        foreach (var name in new[] { WorkbookLayout.OpinionsSheet, WorkbookLayout.BallotsSheet })
         {
             var book = document.WorkbookPart!;
             var id = book.Workbook.Sheets!.Elements<DocumentFormat.OpenXml.Spreadsheet.Sheet>().Single(x => x.Name == name).Id!;
