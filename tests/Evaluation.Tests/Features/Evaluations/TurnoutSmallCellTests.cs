@@ -79,7 +79,7 @@ public sealed class TurnoutSmallCellTests : OrganizerSession
 
     private static Dictionary<string, TurnoutCells> Rows(string body)
     {
-        var table = Regex.Match(body, """<table class="stack" id="turnout">(.*?)</table>""", RegexOptions.Singleline);
+        var table = Regex.Match(body, """<table[^>]*>\s*<thead><tr><th>类别</th><th>应到</th><th>发出</th>(.*?)</table>""", RegexOptions.Singleline);
         Assert.That(table.Success, Is.True, "the turnout table");
         var rows = Regex.Matches(table.Groups[1].Value,
             """<td data-label="类别">(.*?)</td><td data-label="应到">(.*?)</td><td data-label="发出">(.*?)</td>\s*<td data-label="作废">(.*?)</td><td data-label="已签到">(.*?)</td><td data-label="已提交">(.*?)</td>""")
