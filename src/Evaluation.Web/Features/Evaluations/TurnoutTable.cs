@@ -8,7 +8,10 @@ namespace Evaluation.Web.Features.Evaluations;
 /// A category's line on the evaluation and progress pages. 应到, 发出 and 作废 come from the setup and the slips, not from
 /// ballots, so they always show; 签到 and 已提交 are null where fewer than k ballots would stand behind them.
 /// </summary>
-public sealed record TurnoutLine(string Name, int? Expected, int? Issued, int? Voided, int? CheckedIn, int? Ballots);
+public sealed record TurnoutLine(string Name, int Expected, int Issued, int Voided, int? CheckedIn, int? Ballots);
+
+/// <summary>The small categories merged as the tally merges them: only their 签到 and 已提交, summed.</summary>
+public sealed record MergedTurnout(string Name, int CheckedIn, int Ballots);
 
 /// <summary>
 /// Turnout as staff see it, during voting and after (DESIGN.md §2.6 and the one small-cell rule): per-category 签到 and
@@ -16,7 +19,7 @@ public sealed record TurnoutLine(string Name, int? Expected, int? Issued, int? V
 /// them (<see cref="Tally.Partition"/>). A small category is merged with others, so the total minus the other lines
 /// cannot give it away; while even the merged group is under k it counts only in the total.
 /// </summary>
-public sealed record TurnoutTable(IReadOnlyList<TurnoutLine> Categories, TurnoutLine? Merged, TurnoutLine Total, int SmallCell)
+public sealed record TurnoutTable(IReadOnlyList<TurnoutLine> Categories, MergedTurnout? Merged, TurnoutLine Total, int SmallCell)
 {
     public bool AnyHidden => Categories.Any(c => c.Ballots is null);
 
@@ -40,7 +43,7 @@ public sealed record TurnoutTable(IReadOnlyList<TurnoutLine> Categories, Turnout
             ? new TurnoutLine(r.Name, r.Expected, r.Issued, r.Voided, r.CheckedIn, r.Ballots)
             : new TurnoutLine(r.Name, r.Expected, r.Issued, r.Voided, null, null)).ToList();
         var merged = parts.FirstOrDefault(p => p.Merged && Ballots(p) >= k) is { } m
-            ? new TurnoutLine(m.Name, null, null, null, m.Members.Sum(c => c.CheckedIn), Ballots(m))
+            ? new MergedTurnout(m.Name, m.Members.Sum(c => c.CheckedIn), Ballots(m))
             : null;
         var total = new TurnoutLine("合计", rows.Sum(r => r.Expected), rows.Sum(r => r.Issued), rows.Sum(r => r.Voided),
             rows.Sum(r => r.CheckedIn), rows.Sum(r => r.Ballots));

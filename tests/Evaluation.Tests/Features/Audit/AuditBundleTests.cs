@@ -439,7 +439,7 @@ public sealed class AuditBundleTests : OrganizerSession
         var shown = new Dictionary<string, (long Seq, string Hash)>();
         foreach (var (id, action) in new[] { ("log-opened", BundleVerifier.OpenAction), ("log-closed", BundleVerifier.CloseAction) })
         {
-            var m = Regex.Match(body, $"""id="{id}">第 <span class="seq">(\d+)</span> 条，哈希 <span class="hash">([0-9a-f ]+)</span>""");
+            var m = Regex.Match(body, $"""id="{id}">第 <span class="seq">(\d+)</span> 条，哈希 <span class="hash grouped">([0-9a-f ]+)</span>""");
             Assert.That(m.Success, Is.True, $"{id} on the page");
             var entry = log.Single(e => e.Action == action && e.Detail.Contains(_evaluation.Id.ToString()));
             Assert.That((long.Parse(m.Groups[1].Value), m.Groups[2].Value.Replace(" ", "")), Is.EqualTo((entry.Seq, entry.Hash)));

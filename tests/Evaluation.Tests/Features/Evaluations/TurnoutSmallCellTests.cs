@@ -106,7 +106,7 @@ public sealed class TurnoutSmallCellTests : OrganizerSession
             Assert.That(rows["离退休老党员"], Is.EqualTo(new TurnoutCells("8", "7", "0", "—", "—")), page);
             Assert.That(rows["列席人员"], Is.EqualTo(new TurnoutCells("3", "3", "0", "—", "—")), page);
             Assert.That(rows["机关工作人员"], Is.EqualTo(new TurnoutCells("22", "21", "0", "20", "19")), page);
-            Assert.That(rows[Merged], Is.EqualTo(new TurnoutCells("—", "—", "—", "9", "9")), page);
+            Assert.That(rows[Merged], Is.EqualTo(new TurnoutCells("", "", "", "9", "9")), page);
             Assert.That(rows["合计"], Is.EqualTo(new TurnoutCells("37", "35", "0", "31", "28")), page);
         }
     }
@@ -141,13 +141,13 @@ public sealed class TurnoutSmallCellTests : OrganizerSession
 
         foreach (var (page, body) in _duringPages)
         {
-            Assert.That(body, Does.Contain($"""id="log-opened">第 <span class="seq">{opened.Seq}</span> 条，哈希 <span class="hash">{Grouped(opened.Hash)}</span>"""), page);
+            Assert.That(body, Does.Contain($"""id="log-opened">第 <span class="seq">{opened.Seq}</span> 条，哈希 <span class="hash grouped">{Grouped(opened.Hash)}</span>"""), page);
             Assert.That(body, Does.Not.Contain("log-closed"), page);
         }
         using var auditor = await World.SignInAsync("auditor-a");
         var after = await StaffClient.BodyAsync(await auditor.GetAsync(_evaluation.Url));
         Assert.That(after, Does.Contain($"""id="log-opened">第 <span class="seq">{opened.Seq}</span>"""));
-        Assert.That(after, Does.Contain($"""id="log-closed">第 <span class="seq">{closed.Seq}</span> 条，哈希 <span class="hash">{Grouped(closed.Hash)}</span>"""));
+        Assert.That(after, Does.Contain($"""id="log-closed">第 <span class="seq">{closed.Seq}</span> 条，哈希 <span class="hash grouped">{Grouped(closed.Hash)}</span>"""));
     }
 
     private static string Grouped(string hash) => Evaluation.Core.Tallies.BallotSet.Grouped(hash);
