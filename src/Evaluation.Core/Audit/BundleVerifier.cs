@@ -59,8 +59,8 @@ public static class BundleVerifier
     public static EvaluationEntries EntriesOf(IEnumerable<ActionLogEntry> log, string evaluationName, Guid evaluationId)
     {
         var subject = Regex.Escape(Subject(evaluationName, evaluationId));
-        var open = new Regex($"^{subject}，问卷哈希 ([0-9a-f]{{64}})，签名公钥 ([0-9a-f]{{64}}(?:、[0-9a-f]{{64}})*)$");
-        var export = new Regex($"^{subject}，收回 [0-9]+ 票，指纹 [0-9a-f]{{64}}$");
+        var open = new Regex($@"^{subject}，问卷哈希 ([0-9a-f]{{64}})，签名公钥 ([0-9a-f]{{64}}(?:、[0-9a-f]{{64}})*)\z");
+        var export = new Regex($@"^{subject}，收回 [0-9]+ 票，指纹 [0-9a-f]{{64}}\z");
         var close = CloseDetail(evaluationName, evaluationId);
         var opened = new List<(ActionLogEntry, string, IReadOnlyList<string>)>();
         var closed = new List<ActionLogEntry>();
