@@ -1,11 +1,16 @@
+using Evaluation.Core.Audit;
+
 namespace Evaluation.Verifier;
+
+public sealed record VerifierOptions(string Bundle, string? Report, IReadOnlyList<string> Anchors);
 
 public static class VerifierArguments
 {
-    public static bool TryParse(string[] args, out string? bundle, out string? report, out string? error)
+    public static bool TryParse(string[] args, out VerifierOptions? options, out string? error)
     {
-        bundle = null;
-        report = null;
+        string? bundle = null, report = null;
+        var anchors = new List<string>();
+        options = null;
         error = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -17,6 +22,19 @@ public static class VerifierArguments
                     return false;
                 }
                 report = args[++i];
+            }
+            else if (args[i] == "--anchor")
+            {
+                // A hash copied off the page is grouped "1a2b3c4d 5e6f…": quoted it is one argument, unquoted eight.
+                var copied = "";
+                while (i + 1 < args.Length && BundleVerifier.ReadAnchor(copied) is null && IsHex(args[i + 1]))
+                    copied += args[++i];
+                if (BundleVerifier.ReadAnchor(copied) is not { } anchor)
+                {
+                    error = "--anchor 后面需要操作日志中某一条记录的哈希（64 位十六进制，可以带空格分组，如评议页面上所印）；可以给多个 --anchor。";
+                    return false;
+                }
+                anchors.Add(anchor);
             }
             else if (args[i].StartsWith('-'))
             {
@@ -31,6 +49,9 @@ public static class VerifierArguments
             }
         }
         if (bundle is null) error = "请给出审计包文件（从评议页面“下载审计包”得到的 .json）。";
+        else options = new VerifierOptions(bundle, report, anchors);
         return error is null;
     }
+
+    private static bool IsHex(string arg) => arg.Length > 0 && arg.All(c => char.IsAsciiHexDigit(c) || char.IsWhiteSpace(c));
 }

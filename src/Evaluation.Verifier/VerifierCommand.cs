@@ -4,7 +4,7 @@ using Evaluation.Core.Audit;
 namespace Evaluation.Verifier;
 
 /// <summary>
-/// evaluation-verify <审计包.json> [--report <测评结果.xlsx>]
+/// evaluation-verify <审计包.json> [--report <测评结果.xlsx>] [--anchor <操作日志哈希>]…
 /// One line per check; exit status 0 only when every check passed, 1 when one failed, 2 when the files could not be read.
 /// </summary>
 public static class VerifierCommand
@@ -13,17 +13,18 @@ public static class VerifierCommand
     {
         Console.OutputEncoding = Encoding.UTF8;
 
-        if (!VerifierArguments.TryParse(args, out var bundlePath, out var reportPath, out var usageError))
+        if (!VerifierArguments.TryParse(args, out var options, out var usageError))
         {
             Console.Error.WriteLine(usageError);
-            Console.Error.WriteLine("用法：dotnet run --project src/Evaluation.Verifier -- <审计包.json> [--report <测评结果.xlsx>]");
+            Console.Error.WriteLine("用法：dotnet run --project src/Evaluation.Verifier -- <审计包.json> [--report <测评结果.xlsx>] [--anchor <操作日志哈希>]…");
             return 2;
         }
+        var (bundlePath, reportPath, anchors) = options!;
 
         AuditBundle? bundle;
         try
         {
-            using var file = File.OpenRead(bundlePath!);
+            using var file = File.OpenRead(bundlePath);
             if (!AuditBundle.TryRead(file, out bundle, out var readError))
             {
                 Console.Error.WriteLine($"{bundlePath}：{readError}");
@@ -36,7 +37,7 @@ public static class VerifierCommand
             return 2;
         }
 
-        var verification = BundleVerifier.Verify(bundle!);
+        var verification = BundleVerifier.Verify(bundle!, anchors);
         var checks = verification.Checks.ToList();
         if (reportPath is not null)
         {

@@ -21,28 +21,78 @@ public sealed record Verification(IReadOnlyList<Check> Checks, Tally? Recomputed
 /// Checks an audit bundle on its own, with the same code the server counts with (DESIGN.md §3): the form hash, every
 /// signature, no message twice, ballots ≤ check-ins ≤ slips issued − voided, the fingerprint, the tally, and the log.
 /// </summary>
-public static partial class BundleVerifier
+public static class BundleVerifier
 {
     public const string ExportAction = "导出审计包";
     public const string OpenAction = "开始投票";
     public const string CloseAction = "结束投票";
+    public const string CreateAction = "创建评议";
+    public const string EditAction = "修改评议";
+
+    /// <summary>How every entry about one evaluation begins (the close is exactly this).</summary>
+    public static string Subject(string evaluationName, Guid evaluationId) => $"《{evaluationName}》，编号 {evaluationId}";
 
     /// <summary>
     /// The log entry of opening: the form hash and the SHA-256 of every category's public key, committed before any ballot
     /// exists, so keys swapped in later to sign forged ballots do not match the log.
     /// </summary>
     public static string OpenDetail(string evaluationName, Guid evaluationId, string formHash, IEnumerable<byte[]> publicKeys) =>
-        $"《{evaluationName}》，编号 {evaluationId}，问卷哈希 {formHash}，签名公钥 {string.Join("、", publicKeys.Select(KeyHash).Order(StringComparer.Ordinal))}";
+        $"{Subject(evaluationName, evaluationId)}，问卷哈希 {formHash}，签名公钥 {string.Join("、", publicKeys.Select(KeyHash).Order(StringComparer.Ordinal))}";
 
     public static string KeyHash(byte[] spki) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(spki));
 
-    public static string CloseDetail(string evaluationName, Guid evaluationId) => $"《{evaluationName}》，编号 {evaluationId}";
+    public static string CloseDetail(string evaluationName, Guid evaluationId) => Subject(evaluationName, evaluationId);
 
     /// <summary>The log entry the server writes when it hands out a bundle; the verifier finds the bundle's own export by it.</summary>
     public static string ExportDetail(string evaluationName, Guid evaluationId, int received, string fingerprint) =>
-        $"《{evaluationName}》，编号 {evaluationId}，收回 {received} 票，指纹 {fingerprint}";
+        $"{Subject(evaluationName, evaluationId)}，收回 {received} 票，指纹 {fingerprint}";
 
-    public static Verification Verify(AuditBundle bundle)
+    /// <summary>
+    /// One evaluation's opening, closing and exports, each matched on its whole detail: an evaluation elsewhere whose name
+    /// quotes this one's name and id writes a longer detail, so it can neither pass for these entries nor hide them.
+    /// Drafting entries (创建评议, 修改评议) end with the id, which no other evaluation's entry can.
+    /// </summary>
+    public sealed record EvaluationEntries(
+        IReadOnlyList<(ActionLogEntry Entry, string FormHash, IReadOnlyList<string> KeyHashes)> Opened,
+        IReadOnlyList<ActionLogEntry> Closed, IReadOnlyList<ActionLogEntry> Exported, IReadOnlyList<ActionLogEntry> Drafting);
+
+    public static EvaluationEntries EntriesOf(IEnumerable<ActionLogEntry> log, string evaluationName, Guid evaluationId)
+    {
+        var subject = Regex.Escape(Subject(evaluationName, evaluationId));
+        var open = new Regex($@"^{subject}，问卷哈希 ([0-9a-f]{{64}})，签名公钥 ([0-9a-f]{{64}}(?:、[0-9a-f]{{64}})*)\z");
+        var export = new Regex($@"^{subject}，收回 [0-9]+ 票，指纹 [0-9a-f]{{64}}\z");
+        var close = CloseDetail(evaluationName, evaluationId);
+        var opened = new List<(ActionLogEntry, string, IReadOnlyList<string>)>();
+        var closed = new List<ActionLogEntry>();
+        var exported = new List<ActionLogEntry>();
+        var drafting = new List<ActionLogEntry>();
+        foreach (var e in log)
+        {
+            if (e.Action == OpenAction && open.Match(e.Detail) is { Success: true } m)
+                opened.Add((e, m.Groups[1].Value, m.Groups[2].Value.Split('、')));
+            else if (e.Action == CloseAction && e.Detail == close)
+                closed.Add(e);
+            else if (e.Action == ExportAction && export.IsMatch(e.Detail))
+                exported.Add(e);
+            else if (e.Action is CreateAction or EditAction && e.Detail.EndsWith($"，编号 {evaluationId}", StringComparison.Ordinal))
+                drafting.Add(e);
+        }
+        return new EvaluationEntries(opened, closed, exported, drafting);
+    }
+
+    /// <summary>
+    /// An anchor as a person copied it off a page or a report: a 64-digit hex hash, spaces and grouping allowed, any case.
+    /// Null when it is not one.
+    /// </summary>
+    public static string? ReadAnchor(string text)
+    {
+        var hash = string.Concat(text.Where(c => !char.IsWhiteSpace(c))).ToLowerInvariant();
+        return hash.Length == 64 && hash.All(char.IsAsciiHexDigitLower) ? hash : null;
+    }
+
+    /// <param name="anchors">Hashes of log entries noted outside the bundle (from the evaluation page or a report, see
+    /// <see cref="ReadAnchor"/>): each must be in the bundle's log, so a log rewritten and rechained after it was noted fails.</param>
+    public static Verification Verify(AuditBundle bundle, IReadOnlyList<string>? anchors = null)
     {
         var checks = new List<Check>();
         var ballots = bundle.Groups.SelectMany(g => g.Ballots.Select(b => (Group: g, Ballot: b))).ToList();
@@ -59,6 +109,7 @@ public static partial class BundleVerifier
             : formHash == bundle.FormHash ? new Check("问卷", true, $"问卷哈希 {formHash} 与问卷内容相符")
             : new Check("问卷", false, $"问卷内容的哈希为 {formHash}，与包内所记 {bundle.FormHash} 不符"));
 
+        checks.Add(Rules(bundle));
         checks.Add(Signatures(bundle.Groups));
         checks.Add(Duplicates(ballots.Select(b => b.Ballot.Message)));
         checks.Add(Counts(bundle.Groups));
@@ -82,9 +133,30 @@ public static partial class BundleVerifier
                 : new Check("计票", false, $"重算结果有 {differences.Count} 处不同：{string.Join("；", differences.Take(5))}{(differences.Count > 5 ? "……" : "")}"));
         }
 
+        var entries = EntriesOf(bundle.ActionLog, bundle.Evaluation.Name, bundle.Evaluation.Id);
         checks.Add(Chain(bundle.ActionLog));
-        checks.Add(LogRecords(bundle));
+        checks.Add(LogRecords(bundle, entries));
+        checks.Add(LogOrder(bundle, entries));
+        if (anchors is { Count: > 0 }) checks.Add(Anchors(bundle.ActionLog, anchors));
         return new Verification(checks, recomputed);
+    }
+
+    /// <summary>
+    /// Counting rules the server would never have counted with (k under the minimum, coefficients outside 0–1, a weight of
+    /// 0 or less, a weight for a group that is not in the bundle): the same limits the 计票规则 page enforces. A group's
+    /// weight is the sum of its categories' weights, so it is held to the limit once per category.
+    /// </summary>
+    private static Check Rules(AuditBundle bundle)
+    {
+        var members = bundle.Groups.GroupBy(g => g.Id).ToDictionary(g => g.Key, g => Math.Max(1, g.First().Categories.Count));
+        var perCategory = bundle.Settings with
+        {
+            CategoryWeights = bundle.Settings.CategoryWeights.ToDictionary(w => w.Key, w => w.Value / members.GetValueOrDefault(w.Key, 1)),
+        };
+        var problems = perCategory.Problems(bundle.Groups.Select(g => g.Id));
+        return problems.Count == 0
+            ? new Check("计票规则", true, $"最小公布单元 {bundle.Settings.SmallCell} 票，计分系数和类别权重都在本系统允许的范围内")
+            : new Check("计票规则", false, $"包内所记的计票规则本系统不会采用，其结果不可信：{string.Join("", problems)}");
     }
 
     /// <summary>A ballot as the tally reads it, in its group; a ballot whose hex does not parse counts with empty bytes and fails its signature.</summary>
@@ -160,31 +232,85 @@ public static partial class BundleVerifier
     }
 
     /// <summary>The log must show this form hash when voting opened, the close, and the export of this very bundle.</summary>
-    private static Check LogRecords(AuditBundle bundle)
+    private static Check LogRecords(AuditBundle bundle, EvaluationEntries entries)
     {
-        var id = $"编号 {bundle.Evaluation.Id}";
-        var mine = bundle.ActionLog.Where(e => e.Detail.Contains(id, StringComparison.Ordinal)).ToList();
         var problems = new List<string>();
-        var opened = mine.LastOrDefault(e => e.Action == OpenAction);
-        if (opened is null) problems.Add("没有开始投票的记录");
+        if (entries.Opened.Count == 0) problems.Add("没有开始投票的记录");
+        else if (entries.Opened.Count > 1) problems.Add($"开始投票记录了 {entries.Opened.Count} 次（第 {string.Join("、", entries.Opened.Select(o => o.Entry.Seq))} 条），一次评议只开始一次");
         else
         {
-            if (FormHashInLog().Match(opened.Detail) is not { Success: true } m || m.Groups[1].Value != bundle.FormHash)
+            var (_, formHash, keyHashes) = entries.Opened[0];
+            if (formHash != bundle.FormHash)
                 problems.Add($"开始投票时记录的问卷哈希与包内 {bundle.FormHash} 不符");
-            var logged = KeysInLog().Match(opened.Detail) is { Success: true } keys ? keys.Groups[1].Value.Split('、').ToHashSet() : [];
+            var logged = keyHashes.ToHashSet();
             var stated = bundle.Groups.SelectMany(g => g.PublicKeys.Select(k => (g.Name, Hash: TryKeyHash(k)))).ToList();
-            foreach (var (group, hash) in stated.Where(k => !logged.Contains(k.Hash)))
+            foreach (var (group, _) in stated.Where(k => !logged.Contains(k.Hash)))
                 problems.Add($"“{group}”的签名公钥不是开始投票时记录的公钥");
             if (logged.Count != stated.Count)
                 problems.Add($"开始投票时记录了 {logged.Count} 把签名公钥，包内有 {stated.Count} 把");
         }
-        if (!mine.Any(e => e.Action == CloseAction)) problems.Add("没有结束投票的记录");
-        if (!mine.Any(e => e.Action == ExportAction && e.Detail.EndsWith($"指纹 {bundle.Fingerprint}", StringComparison.Ordinal)))
+        if (entries.Closed.Count == 0) problems.Add("没有结束投票的记录");
+        else if (entries.Closed.Count > 1) problems.Add($"结束投票记录了 {entries.Closed.Count} 次（第 {string.Join("、", entries.Closed.Select(e => e.Seq))} 条）");
+        if (!entries.Exported.Any(e => e.Detail.EndsWith($"指纹 {bundle.Fingerprint}", StringComparison.Ordinal)))
             problems.Add($"没有导出本审计包（指纹 {BallotSet.Grouped(bundle.Fingerprint)}）的记录");
         return problems.Count == 0
             ? new Check("日志记录", true, "开始投票时记录的问卷哈希和签名公钥与包内相符，结束投票和本包的导出均有记录")
             : new Check("日志记录", false, string.Join("；", problems));
     }
+
+    /// <summary>
+    /// Time only moves forward along the log (the server never writes an entry dated before the one it follows), and an
+    /// evaluation is drafted, opened, closed and exported in that order.
+    /// </summary>
+    private static Check LogOrder(AuditBundle bundle, EvaluationEntries entries)
+    {
+        var problems = new List<string>();
+        for (var i = 1; i < bundle.ActionLog.Count; i++)
+        {
+            var (before, entry) = (bundle.ActionLog[i - 1], bundle.ActionLog[i]);
+            if (entry.At < before.At)
+                problems.Add($"第 {entry.Seq} 条（{entry.Action}）记于 {Time(entry.At)}，早于它前面的第 {before.Seq} 条（{Time(before.At)}）");
+        }
+        if (entries.Opened.Count > 0)
+        {
+            var opened = entries.Opened[0].Entry;
+            foreach (var e in entries.Drafting.Where(e => e.Seq > opened.Seq))
+                problems.Add($"第 {e.Seq} 条（{e.Action}）在开始投票（第 {opened.Seq} 条）之后，投票开始后评议不能再修改");
+            foreach (var e in entries.Closed.Where(e => e.Seq < opened.Seq))
+                problems.Add($"结束投票（第 {e.Seq} 条）在开始投票（第 {opened.Seq} 条）之前");
+        }
+        if (entries.Closed.Count > 0)
+        {
+            var closed = entries.Closed[0];
+            foreach (var e in entries.Exported.Where(e => e.Seq < closed.Seq))
+                problems.Add($"导出审计包（第 {e.Seq} 条）在结束投票（第 {closed.Seq} 条）之前，投票结束前不能导出");
+        }
+        if (bundle.Evaluation is { OpenedAt: { } openedAt, ClosedAt: { } closedAt } && closedAt < openedAt)
+            problems.Add($"包内所记结束投票时间 {Time(closedAt)} 早于开始投票时间 {Time(openedAt)}");
+        return problems.Count == 0
+            ? new Check("日志顺序", true, "记录时间依次向后，本评议先开始投票、再结束投票、后导出")
+            : new Check("日志顺序", false, $"{string.Join("；", problems.Take(5))}{(problems.Count > 5 ? $"……（共 {problems.Count} 处）" : "")}：记录的时间或先后被改过");
+    }
+
+    private static Check Anchors(IReadOnlyList<ActionLogEntry> log, IReadOnlyList<string> anchors)
+    {
+        var byHash = log.GroupBy(e => e.Hash.ToLowerInvariant()).ToDictionary(g => g.Key, g => g.First());
+        var found = new List<string>();
+        var missing = new List<string>();
+        foreach (var anchor in anchors)
+        {
+            if (ReadAnchor(anchor) is not { } hash) missing.Add($"“{anchor}”（不是 64 位十六进制的哈希）");
+            else if (byHash.TryGetValue(hash, out var e)) found.Add($"{BallotSet.Grouped(hash)} 是第 {e.Seq} 条（{e.Action}，{Time(e.At)}）");
+            else missing.Add(BallotSet.Grouped(hash));
+        }
+        return missing.Count == 0
+            ? new Check("锚点", true, string.Join("；", found))
+            : new Check("锚点", false, $"包内操作日志没有哈希为 {string.Join("、", missing)} 的记录：日志在记下这一哈希之后被改写过（或哈希抄错了，请与原件核对）");
+    }
+
+    /// <summary>UTC to the microsecond, as the log hashes it, so two entries a moment apart still read apart.</summary>
+    private static string Time(DateTimeOffset at) =>
+        at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.ffffff 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
 
     private static string TryKeyHash(string base64)
     {
@@ -199,10 +325,4 @@ public static partial class BundleVerifier
     }
 
     private static string Short(string hex) => hex.Length <= 16 ? hex : hex[..16] + "…";
-
-    [GeneratedRegex("签名公钥 ([0-9a-f]{64}(?:、[0-9a-f]{64})*)")]
-    private static partial Regex KeysInLog();
-
-    [GeneratedRegex("问卷哈希 ([0-9a-f]{64})")]
-    private static partial Regex FormHashInLog();
 }

@@ -18,13 +18,15 @@ public static class ActionLogWriter
     {
         var conn = tx.Connection!;
         await conn.ExecuteAsync("select pg_advisory_xact_lock(@AppendLockKey)", new { AppendLockKey }, tx);
-        var last = await conn.QuerySingleOrDefaultAsync<(long Seq, string Hash)?>(
-            "select seq, hash from staff_action order by seq desc limit 1", transaction: tx);
+        var last = await conn.QuerySingleOrDefaultAsync<(long Seq, string Hash, DateTime At)?>(
+            "select seq, hash, at from staff_action order by seq desc limit 1", transaction: tx);
         var seq = (last?.Seq ?? 0) + 1;
         var prev = last?.Hash ?? ActionLog.GenesisHash;
-        // PostgreSQL keeps microseconds; hash exactly what will be read back.
+        // PostgreSQL keeps microseconds; hash exactly what will be read back. Never before the entry it follows: replicas'
+        // clocks differ by a little, and the verifier refuses a log whose time runs backwards (a sign of rewriting).
         var now = DateTimeOffset.UtcNow;
         var at = now.AddTicks(-(now.Ticks % 10));
+        if (last is { } l && Utc(l.At) > at) at = Utc(l.At);
         var hash = ActionLog.HashOf(seq, at, actor, action, detail, prev);
         await conn.ExecuteAsync(
             "insert into staff_action (seq, at, actor, action, detail, prev_hash, hash) values (@seq, @at, @actor, @action, @detail, @prev, @hash)",
@@ -36,12 +38,25 @@ public static class ActionLogWriter
         await conn.QuerySingleOrDefaultAsync<ActionLogHead>(new CommandDefinition(
             "select seq, hash from staff_action order by seq desc limit 1", cancellationToken: ct));
 
-    private sealed record Row(long Seq, DateTime At, string Actor, string Action, string Detail, string PrevHash, string Hash);
+    private sealed record Row(long Seq, DateTime At, string Actor, string Action, string Detail, string PrevHash, string Hash)
+    {
+        public ActionLogEntry ToEntry() => new(Seq, Utc(At), Actor, Action, Detail, PrevHash, Hash);
+    }
+
+    private static DateTimeOffset Utc(DateTime at) => new(DateTime.SpecifyKind(at, DateTimeKind.Utc));
+
+    private const string SelectEntries = "select seq, at, actor, action, detail, prev_hash, hash from staff_action";
 
     /// <summary>The whole log, oldest first, as the chain is checked.</summary>
     public static async Task<List<ActionLogEntry>> ReadAllAsync(IDbConnection conn, IDbTransaction? tx = null, CancellationToken ct = default) =>
+        (await conn.QueryAsync<Row>(new CommandDefinition(SelectEntries + " order by seq", transaction: tx, cancellationToken: ct)))
+        .Select(r => r.ToEntry()).ToList();
+
+    /// <summary>The entries of these actions whose detail begins with <paramref name="subject"/>, oldest first.</summary>
+    public static async Task<List<ActionLogEntry>> ReadAboutAsync(IDbConnection conn, string subject, string[] actions,
+        IDbTransaction? tx = null, CancellationToken ct = default) =>
         (await conn.QueryAsync<Row>(new CommandDefinition(
-            "select seq, at, actor, action, detail, prev_hash, hash from staff_action order by seq", transaction: tx, cancellationToken: ct)))
-        .Select(r => new ActionLogEntry(r.Seq, new DateTimeOffset(DateTime.SpecifyKind(r.At, DateTimeKind.Utc)), r.Actor, r.Action, r.Detail, r.PrevHash, r.Hash))
-        .ToList();
+            SelectEntries + " where action = any(@actions) and starts_with(detail, @subject) order by seq",
+            new { subject, actions }, tx, cancellationToken: ct)))
+        .Select(r => r.ToEntry()).ToList();
 }

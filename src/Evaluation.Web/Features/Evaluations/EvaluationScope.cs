@@ -84,7 +84,8 @@ public static class EvaluationScope
         var evaluation = await FindAsync(conn, id, user, tx);
         if (evaluation is null) return null;
         return new EvaluationPage(evaluation, evaluation.ReadQuestionnaire(), await TargetsAsync(conn, id, tx), await CategoriesAsync(conn, id, tx),
-            CanEdit: evaluation.IsDraft && user.IsInRole(Roles.Organizer), errors, await TurnoutAsync(conn, id, tx));
+            CanEdit: evaluation.IsDraft && user.IsInRole(Roles.Organizer), errors, await TurnoutTable.LoadAsync(conn, id, tx),
+            await VotingLogEntries.FindAsync(conn, evaluation, tx));
     }
 
     /// <summary>The evaluation page again, with what was wrong; 400 so that nothing about it looks like success.</summary>
@@ -95,6 +96,7 @@ public static class EvaluationScope
         return controller.View("~/Features/Evaluations/Show.cshtml", await PageAsync(conn, id, controller.User, errors, tx));
     }
 
+    /// <summary>Every category's counts as stored; pages show them through <see cref="TurnoutTable"/>, which hides small cells.</summary>
     public static async Task<IReadOnlyList<TurnoutRow>> TurnoutAsync(NpgsqlConnection conn, Guid evaluationId, NpgsqlTransaction? tx = null) =>
         (await conn.QueryAsync<TurnoutRow>(
             """

@@ -16,7 +16,7 @@ public sealed record NewEvaluationPage(NewEvaluationForm Form, IReadOnlyList<(Gu
 public sealed record DetailsForm(string? Name, string? Round);
 public sealed record EvaluationPage(
     EvaluationHeader Evaluation, Questionnaire Questionnaire, IReadOnlyList<Target> Targets, IReadOnlyList<CategoryRow> Categories,
-    bool CanEdit, IReadOnlyList<string> Errors, IReadOnlyList<TurnoutRow> Turnout);
+    bool CanEdit, IReadOnlyList<string> Errors, TurnoutTable Turnout, VotingLogEntries LogEntries);
 
 [Authorize(Roles = Roles.UnitStaff)]
 [Route("evaluations")]
@@ -74,7 +74,7 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
             await conn.ExecuteAsync(
                 "insert into respondent_category (id, evaluation_id, name, expected_count, position) values (@CategoryId, @id, @Name, 0, @Position)",
                 CategoryPresets.Select((name, i) => new { CategoryId = Guid.NewGuid(), id, Name = name, Position = i + 1 }), tx);
-        await ActionLogWriter.AppendAsync(tx, User, "创建评议",
+        await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.CreateAction,
             $"{units.First(u => u.Id == form.UnitId).Name}《{form.Name!.Trim()}》（{form.Round!.Trim()}），模板：{template?.Name ?? "空白"}，编号 {id}");
         await tx.CommitAsync(ct);
         return Redirect(EvaluationScope.Url(id));
@@ -105,7 +105,7 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
             if (errors.Count > 0) return await this.ShowWithErrorsAsync(conn, tx, id, errors);
             await conn.ExecuteAsync("update evaluation set name = @Name, round = @Round where id = @id",
                 new { id, Name = form.Name!.Trim(), Round = form.Round!.Trim() }, tx);
-            await ActionLogWriter.AppendAsync(tx, User, "修改评议", $"《{evaluation.Name}》改为《{form.Name!.Trim()}》（{form.Round!.Trim()}），编号 {id}");
+            await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.EditAction, $"《{evaluation.Name}》改为《{form.Name!.Trim()}》（{form.Round!.Trim()}），编号 {id}");
             return Redirect(EvaluationScope.Url(id));
         }, ct);
 

@@ -1,9 +1,13 @@
 using System.Diagnostics;
 using System.Net;
+using System.Text.RegularExpressions;
 using ClosedXML.Excel;
 using Dapper;
+using Evaluation.Core;
 using Evaluation.Core.Audit;
+using Evaluation.Core.Forms;
 using Evaluation.Core.Tallies;
+using Evaluation.Tests.Core.Audit;
 using Evaluation.Tests.Features.Voting;
 using Evaluation.Tests.Infrastructure;
 using Evaluation.Verifier;
@@ -93,7 +97,7 @@ public sealed class AuditBundleTests : OrganizerSession
         var verification = BundleVerifier.Verify(Bundle());
 
         Assert.That(verification.Passed, Is.True, string.Join("\n", verification.Checks));
-        Assert.That(verification.Checks.Select(c => c.Name), Is.EqualTo(new[] { "格式", "问卷", "签名", "一票一签", "票数", "指纹", "计票", "操作日志", "日志记录" }));
+        Assert.That(verification.Checks.Select(c => c.Name), Is.EqualTo(new[] { "格式", "问卷", "计票规则", "签名", "一票一签", "票数", "指纹", "计票", "操作日志", "日志记录", "日志顺序" }));
         Assert.That(CheckNamed(verification, "签名").Detail, Does.Contain("全部 20 张"));
         Assert.That(CheckNamed(verification, "票数").Detail, Does.Contain("收回 20 ≤ 签到 20 ≤ 有效票签 23"));
         var excel = ExcelReportCheck.Compare(verification.Recomputed!, new MemoryStream(_report));
@@ -306,6 +310,163 @@ public sealed class AuditBundleTests : OrganizerSession
         return edited.ToArray();
     }
 
+    private static void AssertFailsExactly(AuditBundle tampered, params string[] failing)
+    {
+        var verification = BundleVerifier.Verify(tampered);
+        Assert.That(verification.Checks.Where(c => !c.Passed).Select(c => c.Name), Is.EquivalentTo(failing), string.Join("\n", verification.Checks));
+    }
+
+    [TestCase(3)]
+    [TestCase(0)]
+    [TestCase(-1)]
+    public void Bundle_stating_a_small_cell_below_the_minimum_fails_the_counting_rules_though_every_number_recounts(int k)
+    {
+        var bundle = Bundle();
+        var tampered = bundle with { Settings = bundle.Settings with { SmallCell = k } };
+
+        AssertFailsExactly(tampered, "计票规则");
+        Assert.That(CheckNamed(BundleVerifier.Verify(tampered), "计票规则").Detail, Does.Contain($"最小公布单元不能小于 {TallySettings.MinimumSmallCell} 票"));
+    }
+
+    [Test]
+    public void Bundle_stating_a_small_cell_above_the_maximum_fails_the_counting_rules()
+    {
+        var bundle = Bundle();
+
+        AssertFailsOnly(bundle with { Settings = bundle.Settings with { SmallCell = TallySettings.MaximumSmallCell + 1 } }, "计票规则");
+    }
+
+    [Test]
+    public void Bundle_stating_impossible_coefficients_or_weights_fails_the_counting_rules()
+    {
+        var bundle = Bundle();
+        var groups = bundle.Groups.Select(g => g.Id).ToList();
+        (TallySettings Settings, string Reason)[] impossible =
+        [
+            (bundle.Settings with { Coefficients = new Dictionary<string, IReadOnlyList<decimal>> { [Scale.Quality.Id] = [1.5m, 0.8m, 0.6m, 0m] } }, "0 到 1"),
+            (bundle.Settings with { Coefficients = new Dictionary<string, IReadOnlyList<decimal>> { ["no-such-scale"] = [1m] } }, "未知的评价等级"),
+            (bundle.Settings with { CategoryWeights = new Dictionary<Guid, decimal> { [groups[0]] = 0m } }, "须大于 0"),
+            (bundle.Settings with { CategoryWeights = new Dictionary<Guid, decimal> { [groups[0]] = -2m } }, "须大于 0"),
+            (bundle.Settings with { CategoryWeights = new Dictionary<Guid, decimal> { [Guid.NewGuid()] = 1m } }, "没有的评议人员类别"),
+            // The merged group (two categories) may weigh up to twice the limit, not more.
+            (bundle.Settings with { CategoryWeights = new Dictionary<Guid, decimal> { [groups[1]] = 2 * TallySettings.MaximumWeight + 1 } }, "不超过"),
+        ];
+        foreach (var (settings, reason) in impossible)
+        {
+            var check = CheckNamed(BundleVerifier.Verify(bundle with { Settings = settings }), "计票规则");
+            Assert.That(check.Passed, Is.False, reason);
+            Assert.That(check.Detail, Does.Contain(reason));
+        }
+        var heaviest = bundle.Settings with { CategoryWeights = new Dictionary<Guid, decimal> { [groups[1]] = 2 * TallySettings.MaximumWeight } };
+        Assert.That(CheckNamed(BundleVerifier.Verify(bundle with { Settings = heaviest }), "计票规则").Passed, Is.True);
+    }
+
+    /// <summary>The log rewritten by someone who recomputes the chain after the change, so the chain check alone cannot tell.</summary>
+    private AuditBundle WithLogRewritten(Func<List<ActionLogEntry>, IEnumerable<ActionLogEntry>> rewrite)
+    {
+        var bundle = Bundle();
+        return bundle with { ActionLog = TestLog.Rechain(rewrite(bundle.ActionLog.ToList())) };
+    }
+
+    [Test]
+    public void Closing_timed_before_opening_fails_the_log_order_though_the_chain_was_recomputed()
+    {
+        var tampered = WithLogRewritten(log =>
+        {
+            var opened = log.Single(e => e.Action == BundleVerifier.OpenAction);
+            return log.Select(e => e.Action == BundleVerifier.CloseAction ? e with { At = opened.At.AddMinutes(-5) } : e);
+        });
+
+        AssertFailsExactly(tampered, "日志顺序");
+        Assert.That(CheckNamed(BundleVerifier.Verify(tampered), "日志顺序").Detail, Does.Contain("（结束投票）记于").And.Contain("早于它前面的"));
+    }
+
+    [Test]
+    public void Closing_moved_before_opening_fails_the_log_order_though_times_and_chain_are_consistent()
+    {
+        var tampered = WithLogRewritten(log =>
+        {
+            var open = log.FindIndex(e => e.Action == BundleVerifier.OpenAction);
+            var close = log.FindIndex(e => e.Action == BundleVerifier.CloseAction);
+            var moved = log[close] with { At = log[open].At };
+            log.RemoveAt(close);
+            log.Insert(open, moved);
+            return log;
+        });
+
+        AssertFailsExactly(tampered, "日志顺序");
+        Assert.That(CheckNamed(BundleVerifier.Verify(tampered), "日志顺序").Detail, Does.Match(@"结束投票（第 \d+ 条）在开始投票（第 \d+ 条）之前"));
+    }
+
+    [Test]
+    public void Export_moved_before_closing_fails_the_log_order()
+    {
+        var tampered = WithLogRewritten(log =>
+        {
+            var close = log.FindIndex(e => e.Action == BundleVerifier.CloseAction);
+            var export = log[^1] with { At = log[close].At };
+            return [.. log.Take(close), export, .. log.Skip(close).SkipLast(1)];
+        });
+
+        AssertFailsExactly(tampered, "日志顺序");
+        Assert.That(CheckNamed(BundleVerifier.Verify(tampered), "日志顺序").Detail, Does.Contain("投票结束前不能导出"));
+    }
+
+    [Test]
+    public void Rewritten_log_with_its_chain_recomputed_passes_alone_but_fails_the_anchor_noted_at_the_meeting()
+    {
+        var honest = Bundle();
+        var closed = honest.ActionLog.Single(e => e.Action == BundleVerifier.CloseAction);
+        var tampered = WithLogRewritten(log => log.Select(e => e.Action == "发放票签" ? e with { Detail = e.Detail.Replace("14 张", "20 张") } : e));
+
+        Assert.That(BundleVerifier.Verify(tampered).Passed, Is.True, "nothing inside the bundle can tell");
+        var anchored = BundleVerifier.Verify(tampered, [closed.Hash]);
+        Assert.That(anchored.Checks.Where(c => !c.Passed).Select(c => c.Name), Is.EqualTo(new[] { "锚点" }));
+        Assert.That(CheckNamed(anchored, "锚点").Detail, Does.Contain($"没有哈希为 {BallotSet.Grouped(closed.Hash)} 的记录"));
+
+        var verification = BundleVerifier.Verify(honest, [BallotSet.Grouped(closed.Hash).ToUpperInvariant()]);
+        Assert.That(verification.Passed, Is.True, string.Join("\n", verification.Checks));
+        Assert.That(CheckNamed(verification, "锚点").Detail, Does.Contain($"是第 {closed.Seq} 条（结束投票"));
+    }
+
+    [Test]
+    public async Task Evaluation_page_shows_the_opening_and_closing_log_entries_and_the_verifier_holds_the_bundle_to_them()
+    {
+        using var auditor = await World.SignInAsync("auditor-a");
+        using var page = await auditor.GetAsync(_evaluation.Url);
+        var body = await StaffClient.BodyAsync(page);
+        var log = Bundle().ActionLog;
+        var shown = new Dictionary<string, (long Seq, string Hash)>();
+        foreach (var (id, action) in new[] { ("log-opened", BundleVerifier.OpenAction), ("log-closed", BundleVerifier.CloseAction) })
+        {
+            var m = Regex.Match(body, $"""id="{id}">第 <span class="seq">(\d+)</span> 条，哈希 <span class="hash grouped">([0-9a-f ]+)</span>""");
+            Assert.That(m.Success, Is.True, $"{id} on the page");
+            var entry = log.Single(e => e.Action == action && e.Detail.Contains(_evaluation.Id.ToString()));
+            Assert.That((long.Parse(m.Groups[1].Value), m.Groups[2].Value.Replace(" ", "")), Is.EqualTo((entry.Seq, entry.Hash)));
+            shown[action] = (entry.Seq, m.Groups[2].Value);
+        }
+
+        var dir = Directory.CreateTempSubdirectory("anchor-");
+        var bundlePath = Path.Combine(dir.FullName, "bundle.json");
+        await File.WriteAllBytesAsync(bundlePath, _bundleFile);
+        var (opened, closed) = (shown[BundleVerifier.OpenAction], shown[BundleVerifier.CloseAction]);
+        // As copied: once quoted with its spaces, once typed unquoted in its eight groups.
+        var (exit, output) = await RunVerifierAsync([bundlePath, "--anchor", opened.Hash, "--anchor", .. closed.Hash.Split(' ')]);
+        Assert.That(exit, Is.Zero, output);
+        Assert.That(output, Does.Contain($"[通过] 锚点：{opened.Hash} 是第 {opened.Seq} 条（开始投票").And.Contain($"{closed.Hash} 是第 {closed.Seq} 条（结束投票"));
+
+        var tampered = WithLogRewritten(l => l.Select(e => e.Action == "发放票签" ? e with { Detail = e.Detail.Replace("14 张", "20 张") } : e));
+        await using (var file = File.Create(bundlePath)) tampered.WriteTo(file);
+        (exit, output) = await RunVerifierAsync(bundlePath, "--anchor", closed.Hash);
+        Assert.That(exit, Is.EqualTo(1), output);
+        Assert.That(output, Does.Contain("[失败] 锚点"));
+
+        (exit, output) = await RunVerifierAsync(bundlePath, "--anchor", "1234");
+        Assert.That(exit, Is.EqualTo(2), output);
+        Assert.That(output, Does.Contain("--anchor 后面需要操作日志中某一条记录的哈希"));
+        dir.Delete(recursive: true);
+    }
+
     [Test]
     public async Task Verifier_command_prints_a_line_per_check_and_exits_zero_only_when_all_pass()
     {
@@ -319,7 +480,7 @@ public sealed class AuditBundleTests : OrganizerSession
         Assert.That(honestExit, Is.Zero, honest);
         Assert.That(honest, Does.Contain("[通过] 签名：全部 20 张选票"));
         Assert.That(honest, Does.Contain("[通过] Excel 报告"));
-        Assert.That(honest.TrimEnd(), Does.EndWith("全部 10 项核对通过。"));
+        Assert.That(honest.TrimEnd(), Does.EndWith("全部 12 项核对通过。"));
 
         var tampered = WithBallots((g, ballots) => g.Ballots.Count == 12 ? ballots.Skip(1).ToList() : ballots);
         await using (var file = File.Create(bundlePath)) tampered.WriteTo(file);

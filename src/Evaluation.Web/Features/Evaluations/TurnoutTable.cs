@@ -1,0 +1,52 @@
+using Dapper;
+using Evaluation.Core.Tallies;
+using Npgsql;
+
+namespace Evaluation.Web.Features.Evaluations;
+
+/// <summary>
+/// A category's line on the evaluation and progress pages. 应到, 发出 and 作废 come from the setup and the slips, not from
+/// ballots, so they always show; 签到 and 已提交 are null where fewer than k ballots would stand behind them.
+/// </summary>
+public sealed record TurnoutLine(string Name, int Expected, int Issued, int Voided, int? CheckedIn, int? Ballots);
+
+/// <summary>The small categories merged as the tally merges them: only their 签到 and 已提交, summed.</summary>
+public sealed record MergedTurnout(string Name, int CheckedIn, int Ballots);
+
+/// <summary>
+/// Turnout as staff see it, during voting and after (DESIGN.md §2.6 and the one small-cell rule): per-category 签到 and
+/// 已提交 only for a category, or a merged group, with at least k ballots received, grouped exactly as the tally groups
+/// them (<see cref="Tally.Partition"/>). A small category is merged with others, so the total minus the other lines
+/// cannot give it away; while even the merged group is under k it counts only in the total.
+/// </summary>
+public sealed record TurnoutTable(IReadOnlyList<TurnoutLine> Categories, MergedTurnout? Merged, TurnoutLine Total, int SmallCell)
+{
+    public bool AnyHidden => Categories.Any(c => c.Ballots is null);
+
+    public static async Task<TurnoutTable> LoadAsync(NpgsqlConnection conn, Guid evaluationId, NpgsqlTransaction? tx = null)
+    {
+        var settings = TallySettings.FromJson(await conn.QuerySingleOrDefaultAsync<string?>(
+            "select tally_settings from evaluation where id = @evaluationId", new { evaluationId }, tx));
+        return Of(await EvaluationScope.TurnoutAsync(conn, evaluationId, tx), settings.SmallCell);
+    }
+
+    public static TurnoutTable Of(IReadOnlyList<TurnoutRow> rows, int smallCell)
+    {
+        var k = Math.Max(smallCell, TallySettings.MinimumSmallCell);
+        var categories = rows.Select(r => new TallyCategory(r.CategoryId, r.Name, r.Expected, r.Issued, r.Voided, r.CheckedIn)).ToList();
+        var parts = Tally.Partition(categories, rows.ToDictionary(r => r.CategoryId, r => r.Ballots), k);
+        var ballots = rows.ToDictionary(r => r.CategoryId, r => r.Ballots);
+        int Ballots(CategoryPart p) => p.Members.Sum(c => ballots[c.Id]);
+
+        var alone = parts.Where(p => !p.Merged && Ballots(p) >= k).SelectMany(p => p.Members).Select(c => c.Id).ToHashSet();
+        var lines = rows.Select(r => alone.Contains(r.CategoryId)
+            ? new TurnoutLine(r.Name, r.Expected, r.Issued, r.Voided, r.CheckedIn, r.Ballots)
+            : new TurnoutLine(r.Name, r.Expected, r.Issued, r.Voided, null, null)).ToList();
+        var merged = parts.FirstOrDefault(p => p.Merged && Ballots(p) >= k) is { } m
+            ? new MergedTurnout(m.Name, m.Members.Sum(c => c.CheckedIn), Ballots(m))
+            : null;
+        var total = new TurnoutLine("合计", rows.Sum(r => r.Expected), rows.Sum(r => r.Issued), rows.Sum(r => r.Voided),
+            rows.Sum(r => r.CheckedIn), rows.Sum(r => r.Ballots));
+        return new TurnoutTable(lines, merged, total, k);
+    }
+}
