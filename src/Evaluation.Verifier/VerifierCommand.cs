@@ -45,7 +45,7 @@ public static class VerifierCommand
             {
                 using var report = File.OpenRead(reportPath);
                 checks.Add(verification.Recomputed is { } tally
-                    ? ExcelReportCheck.Compare(tally, report)
+                    ? ExcelReportCheck.Compare(tally, report, bundle!.ActionLog)
                     : new Check("Excel 报告", false, "审计包的问卷无法读取，无法与报告核对"));
             }
             catch (IOException e)
