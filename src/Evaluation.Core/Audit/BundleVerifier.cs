@@ -41,7 +41,26 @@ public static class BundleVerifier
 
     public static string KeyHash(byte[] spki) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(spki));
 
-    public static string CloseDetail(string evaluationName, Guid evaluationId) => Subject(evaluationName, evaluationId);
+    private const string RulesPrefix = "，计票规则：";
+
+    /// <summary>
+    /// The log entry of closing, with the counting rules it locks as the reports print them (<see cref="TallySettings.Describe"/>):
+    /// from then on every report is counted by these, and the verifier holds the bundle's rules to them.
+    /// </summary>
+    public static string CloseDetail(string evaluationName, Guid evaluationId, string lockedRules) =>
+        $"{Subject(evaluationName, evaluationId)}{RulesPrefix}{lockedRules}";
+
+    /// <summary>
+    /// The rules a close entry locked, or "" for an entry written before closing recorded them. Null when the entry is not
+    /// this evaluation's close: an evaluation whose name quotes this one's name and id has "》，编号 " again after it.
+    /// </summary>
+    private static string? LockedRules(string detail, string subject)
+    {
+        if (detail == subject) return "";
+        if (!detail.StartsWith(subject + RulesPrefix, StringComparison.Ordinal)) return null;
+        var rules = detail[(subject.Length + RulesPrefix.Length)..];
+        return rules.Contains("》，编号 ", StringComparison.Ordinal) ? null : rules;
+    }
 
     /// <summary>The log entry the server writes when it hands out a bundle; the verifier finds the bundle's own export by it.</summary>
     public static string ExportDetail(string evaluationName, Guid evaluationId, int received, string fingerprint) =>
@@ -58,10 +77,10 @@ public static class BundleVerifier
 
     public static EvaluationEntries EntriesOf(IEnumerable<ActionLogEntry> log, string evaluationName, Guid evaluationId)
     {
-        var subject = Regex.Escape(Subject(evaluationName, evaluationId));
-        var open = new Regex($@"^{subject}，问卷哈希 ([0-9a-f]{{64}})，签名公钥 ([0-9a-f]{{64}}(?:、[0-9a-f]{{64}})*)\z");
-        var export = new Regex($@"^{subject}，收回 [0-9]+ 票，指纹 [0-9a-f]{{64}}\z");
-        var close = CloseDetail(evaluationName, evaluationId);
+        var escaped = Regex.Escape(Subject(evaluationName, evaluationId));
+        var open = new Regex($@"^{escaped}，问卷哈希 ([0-9a-f]{{64}})，签名公钥 ([0-9a-f]{{64}}(?:、[0-9a-f]{{64}})*)\z");
+        var export = new Regex($@"^{escaped}，收回 [0-9]+ 票，指纹 [0-9a-f]{{64}}\z");
+        var subject = Subject(evaluationName, evaluationId);
         var opened = new List<(ActionLogEntry, string, IReadOnlyList<string>)>();
         var closed = new List<ActionLogEntry>();
         var exported = new List<ActionLogEntry>();
@@ -70,7 +89,7 @@ public static class BundleVerifier
         {
             if (e.Action == OpenAction && open.Match(e.Detail) is { Success: true } m)
                 opened.Add((e, m.Groups[1].Value, m.Groups[2].Value.Split('、')));
-            else if (e.Action == CloseAction && e.Detail == close)
+            else if (e.Action == CloseAction && LockedRules(e.Detail, subject) is not null)
                 closed.Add(e);
             else if (e.Action == ExportAction && export.IsMatch(e.Detail))
                 exported.Add(e);
@@ -251,11 +270,24 @@ public static class BundleVerifier
         }
         if (entries.Closed.Count == 0) problems.Add("没有结束投票的记录");
         else if (entries.Closed.Count > 1) problems.Add($"结束投票记录了 {entries.Closed.Count} 次（第 {string.Join("、", entries.Closed.Select(e => e.Seq))} 条）");
+        else if (LockedRules(entries.Closed[0].Detail, Subject(bundle.Evaluation.Name, bundle.Evaluation.Id)) is { Length: > 0 } locked
+                 && !RulesAgree(locked, bundle))
+            problems.Add($"包内的计票规则与结束投票时锁定的不同（第 {entries.Closed[0].Seq} 条记为：{locked}）");
         if (!entries.Exported.Any(e => e.Detail.EndsWith($"指纹 {bundle.Fingerprint}", StringComparison.Ordinal)))
             problems.Add($"没有导出本审计包（指纹 {BallotSet.Grouped(bundle.Fingerprint)}）的记录");
         return problems.Count == 0
             ? new Check("日志记录", true, "开始投票时记录的问卷哈希和签名公钥与包内相符，结束投票和本包的导出均有记录")
             : new Check("日志记录", false, string.Join("；", problems));
+    }
+
+    /// <summary>
+    /// The bundle states category weights per group (a merged group weighs the sum of its categories), so the weights'
+    /// wording cannot be compared; everything before it (D, k, score coefficients) must read exactly as locked.
+    /// </summary>
+    private static bool RulesAgree(string locked, AuditBundle bundle)
+    {
+        var unweighted = (bundle.Settings with { CategoryWeights = new Dictionary<Guid, decimal>() }).Describe(_ => "")[..^1];
+        return locked == unweighted + "。" || bundle.Settings.CategoryWeights.Count > 0 && locked.StartsWith(unweighted + "；类别权重 ", StringComparison.Ordinal);
     }
 
     /// <summary>

@@ -6,6 +6,7 @@ using Evaluation.Core.Crypto;
 using Evaluation.Core.Forms;
 using Evaluation.Core.Slips;
 using Evaluation.Web.Features.Evaluations;
+using Evaluation.Web.Features.Reports;
 using Evaluation.Web.Infrastructure;
 using Npgsql;
 
@@ -127,7 +128,8 @@ public static class DemoResults
         // The entries a real vote leaves, so the demo's audit bundles verify like any other.
         await ActionLogWriter.AppendAsync(tx, "系统", BundleVerifier.OpenAction,
             BundleVerifier.OpenDetail(name, id, FormJson.FormHash(questionnaire, targets), publicKeys));
-        await ActionLogWriter.AppendAsync(tx, "系统", BundleVerifier.CloseAction, BundleVerifier.CloseDetail(name, id));
+        await ActionLogWriter.AppendAsync(tx, "系统", BundleVerifier.CloseAction,
+            BundleVerifier.CloseDetail(name, id, await CountingController.DescribeAsync(conn, id, tx)));
     }
 
     /// <summary>A plausible ballot: mostly favourable, one member clearly less so, a few symptoms and opinions.</summary>

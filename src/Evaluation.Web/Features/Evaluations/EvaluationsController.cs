@@ -152,7 +152,7 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
         await RewriteVotingTracesAsync(conn, tx, id);
         // The counting rules lock here (CountingController), so the log keeps the ones every report is counted by.
         await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.CloseAction,
-            $"{BundleVerifier.CloseDetail(evaluation.Name, id)}，计票规则：{await CountingController.DescribeAsync(conn, id, tx)}");
+            BundleVerifier.CloseDetail(evaluation.Name, id, await CountingController.DescribeAsync(conn, id, tx)));
         await tx.CommitAsync(ct);
         await conn.ExecuteAsync("vacuum slip, ballot, ballot_receipt");
         TempData["Notice"] = "投票已结束。";

@@ -71,7 +71,7 @@ public sealed class AuditBundleBuilderTests
         var id = Guid.NewGuid();
         var log = TestLog.Chain(
             ("开始投票", BundleVerifier.OpenDetail("测试", id, FormHash, meeting.Categories.Select(c => c.PublicKey))),
-            ("结束投票", BundleVerifier.CloseDetail("测试", id)),
+            ("结束投票", BundleVerifier.CloseDetail("测试", id, settings.Describe(c => meeting.Categories.First(m => m.Counts.Id == c).Counts.Name))),
             (BundleVerifier.ExportAction, BundleVerifier.ExportDetail("测试", id, tally.Turnout.Received, tally.Fingerprint)));
         return AuditBundleBuilder.Build(new BundleEvaluation(id, "甲单位", "测试", "动员大会后", null, null), FrozenJson, FormHash, settings,
             meeting.Categories, meeting.Ballots, tally, log);

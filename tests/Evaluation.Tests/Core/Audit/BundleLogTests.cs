@@ -1,3 +1,4 @@
+using Evaluation.Core.Tallies;
 using Evaluation.Core;
 using Evaluation.Core.Audit;
 
@@ -22,9 +23,9 @@ public sealed class BundleLogTests
             (BundleVerifier.CreateAction, $"甲单位《测评》（动员大会后），模板：空白，编号 {Id}"),
             (BundleVerifier.OpenAction, BundleVerifier.OpenDetail("测评", Id, FormHash, [Key])),
             (BundleVerifier.OpenAction, BundleVerifier.OpenDetail(quoting, Other, FormHash, [Key])),
-            (BundleVerifier.CloseAction, BundleVerifier.CloseDetail($"测评》，编号 {Id}", Other)),
+            (BundleVerifier.CloseAction, BundleVerifier.CloseDetail($"测评》，编号 {Id}", Other, TallySettings.Default.Describe(_ => ""))),
             (BundleVerifier.EditAction, $"《测评》改为《测评》（x），编号 {Other}"),
-            (BundleVerifier.CloseAction, BundleVerifier.CloseDetail("测评", Id)));
+            (BundleVerifier.CloseAction, BundleVerifier.CloseDetail("测评", Id, TallySettings.Default.Describe(_ => ""))));
 
         var entries = BundleVerifier.EntriesOf(log, "测评", Id);
 

@@ -49,7 +49,7 @@ public sealed class AuditBenchmarkTests
         var id = Guid.NewGuid();
         var log = Evaluation.Tests.Core.Audit.TestLog.Chain(
             (BundleVerifier.OpenAction, BundleVerifier.OpenDetail("基准评议", id, formHash, categories.Select(c => c.PublicKey))),
-            (BundleVerifier.CloseAction, BundleVerifier.CloseDetail("基准评议", id)),
+            (BundleVerifier.CloseAction, BundleVerifier.CloseDetail("基准评议", id, TallySettings.Default.Describe(_ => ""))),
             (BundleVerifier.ExportAction, BundleVerifier.ExportDetail("基准评议", id, Ballots, tally.Fingerprint)));
 
         var clock = Stopwatch.StartNew();

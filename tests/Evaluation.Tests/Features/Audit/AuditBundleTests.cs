@@ -324,8 +324,19 @@ public sealed class AuditBundleTests : OrganizerSession
         var bundle = Bundle();
         var tampered = bundle with { Settings = bundle.Settings with { SmallCell = k } };
 
-        AssertFailsExactly(tampered, "计票规则");
+        // The log's close entry locked k = 5, so the rewritten rules also disagree with it.
+        AssertFailsExactly(tampered, "计票规则", "日志记录");
         Assert.That(CheckNamed(BundleVerifier.Verify(tampered), "计票规则").Detail, Does.Contain($"最小公布单元不能小于 {TallySettings.MinimumSmallCell} 票"));
+    }
+
+    [Test]
+    public void Bundle_counted_by_other_rules_than_those_locked_at_close_fails_the_log_records()
+    {
+        var bundle = Bundle();
+        var changed = bundle.Settings with { UnknownInDenominator = !bundle.Settings.UnknownInDenominator };
+
+        AssertFailsOnly(bundle with { Settings = changed }, "日志记录");
+        Assert.That(CheckNamed(BundleVerifier.Verify(bundle with { Settings = changed }), "日志记录").Detail, Does.Contain("与结束投票时锁定的不同"));
     }
 
     [Test]
