@@ -15,7 +15,7 @@ namespace Evaluation.Web.Features.Reports;
 public static class BarChart
 {
     public const int Width = 640, LabelWidth = 220, ValueWidth = 120, TrackWidth = Width - LabelWidth - ValueWidth;
-    private const int Row = 32, Bar = 18, FontSize = 14, SmallFontSize = 12;
+    private const int Row = 28, Bar = 18, FontSize = 14, SmallFontSize = 12;
 
     public static IHtmlContent Svg(string title, IReadOnlyList<OptionCount> options)
     {
