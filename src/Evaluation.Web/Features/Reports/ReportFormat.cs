@@ -43,7 +43,9 @@ public static class ReportFormat
         if (target is null) return new HtmlString("整体");
         // The name never breaks (a column too narrow for it is the layout's fault); a long title may.
         var label = new HtmlContentBuilder(6).AppendHtml("<bdi class=\"name\">").Append(UserText.Balanced(target.Name)).AppendHtml("</bdi>");
-        return target.Title is { Length: > 0 } title ? label.AppendHtml("（").AppendHtml(User(title)).AppendHtml("）") : label;
+        return target.Title is { Length: > 0 } title
+            ? label.AppendHtml("<span class=\"title\">（").AppendHtml(User(title)).AppendHtml("）</span>")
+            : label;
     }
 
     /// <summary>A group of respondent categories: its name, or "其余类别合并（…）" with each merged category's name isolated.</summary>
