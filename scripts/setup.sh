@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Makes sure this machine has what the project needs to run and to test:
 #   PostgreSQL server binaries (the app and the tests start a private cluster from them),
-#   Chromium and a CJK font (PDF reports, browser tests), poppler-utils (pdftotext, PDF tests),
+#   Chromium, a CJK font, colour emoji and a CJK Extension B font (PDF reports, browser tests), poppler-utils (pdftotext, PDF tests),
 #   PgBouncer (the tests run the app through it in transaction mode, as deploy/k8s does), and the .NET 10 SDK.
 # Idempotent and quiet: when everything is present it prints nothing and returns at once.
 # As root it installs what is missing with apt; otherwise it prints the command to run and fails.
@@ -13,6 +13,14 @@ missing_packages() {
     [[ -x /usr/bin/chromium ]] || absent+=(chromium)
     if ! command -v fc-list >/dev/null || [[ -z "$(fc-list :lang=zh family 2>/dev/null)" ]]; then
         absent+=(fontconfig fonts-noto-cjk)
+    fi
+    # Voters type emoji and rare characters: the PDF draws them only if some font has them. Colour emoji (U+1F44D 👍),
+    # and CJK Extension B as a whole (U+2A6D6 𪛖, its last character; Noto CJK holds only a few of Extension B).
+    if ! command -v fc-list >/dev/null || [[ -z "$(fc-list :charset=1f44d family 2>/dev/null)" ]]; then
+        absent+=(fonts-noto-color-emoji)
+    fi
+    if ! command -v fc-list >/dev/null || [[ -z "$(fc-list :charset=2a6d6 family 2>/dev/null)" ]]; then
+        absent+=(fonts-hanazono)
     fi
     command -v pdftotext >/dev/null || absent+=(poppler-utils)
     [[ -x /usr/sbin/pgbouncer ]] || absent+=(pgbouncer)
@@ -54,7 +62,7 @@ if [[ -n "$missing" ]]; then
     apt_get install -y -q --no-install-recommends $missing
     still="$(missing_packages)"
     if [[ -n "$still" ]]; then
-        echo "setup: 安装后仍缺少：$still（/usr/lib/postgresql/*/bin/initdb、/usr/bin/chromium、fc-list :lang=zh、pdftotext、/usr/sbin/pgbouncer）。" >&2
+        echo "setup: 安装后仍缺少：$still（/usr/lib/postgresql/*/bin/initdb、/usr/bin/chromium、fc-list :lang=zh、fc-list :charset=1f44d、fc-list :charset=2a6d6、pdftotext、/usr/sbin/pgbouncer）。" >&2
         exit 1
     fi
 fi

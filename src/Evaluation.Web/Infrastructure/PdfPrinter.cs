@@ -30,7 +30,7 @@ public sealed class PdfPrinter(IConfiguration configuration)
         if (head < 0) throw new ArgumentException("A page to print needs a <head> for the content security policy.", nameof(html));
         html = html.Insert(head + "<head>".Length, NoScripts);
         var chromium = ChromiumPath ?? throw new PdfUnavailableException(
-            "服务器上没有安装 Chromium，无法生成 PDF。请管理员安装：apt-get install -y chromium fonts-noto-cjk（或设置 Pdf__Chromium）。");
+            "服务器上没有安装 Chromium，无法生成 PDF。请管理员安装：apt-get install -y chromium fonts-noto-cjk fonts-noto-color-emoji fonts-hanazono（或设置 Pdf__Chromium）。");
         // The page can hold slip tokens: a private folder in memory where there is one, removed whatever happens.
         var scratch = Directory.Exists("/dev/shm") ? "/dev/shm" : Path.GetTempPath();
         var dir = Directory.CreateDirectory(Path.Combine(scratch, $"evaluation-pdf-{Guid.NewGuid():N}"));

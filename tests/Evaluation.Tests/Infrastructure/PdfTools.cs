@@ -21,6 +21,13 @@ public static partial class PdfTools
 
     public static async Task<string> FontsAsync(string path) => await RunAsync("pdffonts", path);
 
+    /// <summary>
+    /// The names of the fonts a PDF embeds, from their font descriptors. Chromium embeds CFF and colour bitmap fonts (Noto CJK,
+    /// Noto Color Emoji) as Type 3, which pdffonts lists as "[none]"; their descriptors still name them.
+    /// </summary>
+    public static async Task<IReadOnlySet<string>> EmbeddedFontsAsync(string path) =>
+        FontName().Matches(System.Text.Encoding.Latin1.GetString(await File.ReadAllBytesAsync(path))).Select(m => m.Groups[1].Value).ToHashSet();
+
     private static async Task<string> RunAsync(string program, params string[] args)
     {
         using var process = Process.Start(new ProcessStartInfo(program, args) { RedirectStandardOutput = true })!;
@@ -29,6 +36,9 @@ public static partial class PdfTools
         Assert.That(process.ExitCode, Is.Zero, $"{program} failed");
         return output;
     }
+
+    [GeneratedRegex(@"/FontName\s*/(?:[A-Z]{6}\+)?([^\s/\[\]<>()]+)")]
+    private static partial Regex FontName();
 
     [GeneratedRegex(@"Pages:\s+(\d+)")]
     private static partial Regex PagesLine();

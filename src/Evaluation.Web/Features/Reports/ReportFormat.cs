@@ -1,7 +1,7 @@
 using System.Globalization;
-using System.Net;
-using System.Text;
+using Evaluation.Core;
 using Evaluation.Core.Forms;
+using Evaluation.Core.Text;
 using Evaluation.Core.Tallies;
 using Microsoft.AspNetCore.Html;
 
@@ -11,6 +11,9 @@ namespace Evaluation.Web.Features.Reports;
 public static class ReportFormat
 {
     public const string Missing = "—";
+
+    /// <summary>Target columns per 四风 table: with the symptom column and 合计 this fills a landscape A4 page without squeezing.</summary>
+    public const int FourWindsColumns = 8;
 
     public static string Percent(decimal? share) => share is { } s ? (s * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : Missing;
 
@@ -23,43 +26,46 @@ public static class ReportFormat
     public static string TargetLabel(Target? target) => TallyFigures.TargetLabel(target);
 
     public static string SuppressedNote(int smallCell) => $"作答不足 {smallCell} 人，为保护匿名不公布";
-}
 
-/// <summary>
-/// A horizontal bar chart as inline SVG, drawn on the server: no script and no chart CDN, and Chromium prints it as vectors.
-/// Labels are the form's options, escaped like any text.
-/// </summary>
-public static class BarChart
-{
-    private const int Width = 640, LabelWidth = 190, ValueWidth = 110, Row = 30, Bar = 18;
+    /// <summary>Said once where opinions are listed: the texts of a suppressed item are left out, and how many there were is not said either.</summary>
+    public static string SuppressedOpinionsNote(int smallCell) => $"作答不足 {smallCell} 人的题目不公布意见原文，也不公布条数";
 
-    public static IHtmlContent Svg(string title, IReadOnlyList<OptionCount> options)
+    /// <summary>
+    /// Text someone typed (an opinion, a name), isolated as a bidi island: a U+202E inside reverses only itself, never the
+    /// product's words beside it. Isolate closers that close nothing inside are dropped so they cannot end the island early.
+    /// </summary>
+    public static IHtmlContent User(string? text) =>
+        new HtmlContentBuilder(3).AppendHtml("<bdi>").Append(UserText.Balanced(text ?? "")).AppendHtml("</bdi>");
+
+    /// <summary>A target as the reports name it, "张三（副局长）", with the name and the title each isolated.</summary>
+    public static IHtmlContent Target(Target? target)
     {
-        var height = options.Count * Row + 8;
-        var barSpace = Width - LabelWidth - ValueWidth;
-        var max = Math.Max(1, options.Count == 0 ? 1 : options.Max(o => o.Count));
-        var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture,
-            $"""<svg class="chart" role="img" viewBox="0 0 {Width} {height}" width="100%" preserveAspectRatio="xMinYMin meet" xmlns="http://www.w3.org/2000/svg"><title>{E(title)}</title>""");
-        for (var i = 0; i < options.Count; i++)
-        {
-            var o = options[i];
-            var y = 4 + i * Row;
-            var w = (int)Math.Round((double)o.Count / max * barSpace);
-            svg.Append(CultureInfo.InvariantCulture,
-                $"""<text x="{LabelWidth - 8}" y="{y + 14}" text-anchor="end" font-size="14">{E(Clip(o.Option))}</text>""");
-            svg.Append(CultureInfo.InvariantCulture,
-                $"""<rect x="{LabelWidth}" y="{y}" width="{Math.Max(w, 1)}" height="{Bar}" fill="#a31515"/>""");
-            svg.Append(CultureInfo.InvariantCulture,
-                $"""<text x="{LabelWidth + w + 6}" y="{y + 14}" font-size="13">{o.Count}（{ReportFormat.Percent(o.Share)}）</text>""");
-        }
-        svg.Append("</svg>");
-        return new HtmlString(svg.ToString());
+        if (target is null) return new HtmlString("整体");
+        // The name never breaks (a column too narrow for it is the layout's fault); a long title may.
+        var label = new HtmlContentBuilder(6).AppendHtml("<bdi class=\"name\">").Append(UserText.Balanced(target.Name)).AppendHtml("</bdi>");
+        return target.Title is { Length: > 0 } title
+            ? label.AppendHtml("<span class=\"title\">（").AppendHtml(User(title)).AppendHtml("）</span>")
+            : label;
     }
 
-    private static string Clip(string label) => label.Length <= 12 ? label : label[..11] + "…";
+    /// <summary>A group of respondent categories: its name, or "其余类别合并（…）" with each merged category's name isolated.</summary>
+    public static IHtmlContent Group(CategoryGroup group, IReadOnlyList<TallyCategory> categories)
+    {
+        if (!group.Merged) return User(group.Name);
+        var label = new HtmlContentBuilder().AppendHtml("其余类别合并（");
+        for (var i = 0; i < group.CategoryIds.Count; i++)
+        {
+            if (i > 0) label.AppendHtml("、");
+            label.AppendHtml(User(categories.FirstOrDefault(c => c.Id == group.CategoryIds[i])?.Name ?? "（已删除的类别）"));
+        }
+        return label.AppendHtml("）");
+    }
 
-    private static string E(string text) => WebUtility.HtmlEncode(text);
+    /// <summary>The action log's newest entry when the report was made, "操作记录 第 N 条"; the verifier's --anchor takes its hash.</summary>
+    public static string LogHeadLabel(ActionLogHead head) => $"操作记录 第 {head.Seq} 条";
 }
 
-public sealed record ItemView(ItemTally Item, TallySettings Settings);
+public sealed record ItemView(ItemTally Item, Tally Tally)
+{
+    public TallySettings Settings => Tally.Settings;
+}
