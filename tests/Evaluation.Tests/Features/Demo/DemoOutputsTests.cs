@@ -100,7 +100,12 @@ public sealed class DemoOutputsTests
     [TestCaseSource(nameof(Rounds))]
     public async Task Pdf_PrintsEveryTypedText(string round)
     {
-        var text = NoSpace(await PdfTools.TextAsync(await DownloadAsync(_supervisor, round, "results.pdf")));
+        var pdf = await DownloadAsync(_supervisor, round, "results.pdf");
+        // Kept with the test's results, to look at as pages (pdftoppm).
+        var path = Path.Combine(TestContext.CurrentContext.WorkDirectory, $"demo-{_rounds[round]:N}.pdf");
+        await File.WriteAllBytesAsync(path, pdf);
+        TestContext.AddTestAttachment(path, round);
+        var text = NoSpace(await PdfTools.TextAsync(pdf));
 
         // A PDF's text layer holds what is drawn: direction controls are not drawn, and pdftotext gives the characters
         // of an overridden run in the order they stand on the page.
