@@ -93,7 +93,7 @@ public sealed class TargetsController(NpgsqlDataSource db) : Controller
         if (string.IsNullOrWhiteSpace(form.Name) || TypedText.IsLongerThan(form.Name.Trim(), 50))
             errors.Add("请填写评议对象名称或姓名（不超过 50 个字）。");
         if (TypedText.IsLongerThan(form.Title?.Trim(), 50))
-            errors.Add("职务不能超过 50 个字。");
+            errors.Add("职务不能超过 50 个字，请缩短。");
         if (TypedText.HasControlCharacters(form.Name)) errors.Add(TypedText.ControlCharacterProblem("名称或姓名"));
         if (TypedText.HasControlCharacters(form.Title)) errors.Add(TypedText.ControlCharacterProblem("职务"));
         if (form.Kind == "member" && form.TransferredOutOn > ChinaTime.Today)
