@@ -1,6 +1,7 @@
 using System.Diagnostics.CodeAnalysis;
 using System.Text.Json;
 using Evaluation.Core.Forms;
+using Evaluation.Core.Text;
 
 namespace Evaluation.Core.Ballots;
 
@@ -175,5 +176,5 @@ public static class BallotJson
     private static string WrongType(string path, string expected) =>
         $"答卷格式不正确：{path} 应为{expected}，{Reload}";
 
-    private static string Quote(string value) => value.Length <= QuoteLength ? value : $"{value[..QuoteLength]}…";
+    private static string Quote(string value) => UserText.Excerpt(value, QuoteLength);
 }

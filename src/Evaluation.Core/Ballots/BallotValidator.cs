@@ -1,5 +1,6 @@
 using System.Collections.ObjectModel;
 using Evaluation.Core.Forms;
+using Evaluation.Core.Text;
 
 namespace Evaluation.Core.Ballots;
 
@@ -172,7 +173,7 @@ public static class BallotValidator
                 CheckSelections(q, a, where, errors);
                 break;
             case QuestionKind.Text:
-                var length = a.Text!.Trim().Length;
+                var length = UserText.Length(a.Text!.Trim());
                 var max = q.MaxLength ?? QuestionnaireValidator.MaxTextAnswerLength;
                 if (length > max)
                     errors.Add($"{where}：内容不能超过 {max} 个字，您写了 {length} 个字，请删减。");
@@ -181,7 +182,7 @@ public static class BallotValidator
 
         if (a.HasOther)
         {
-            var length = a.Other!.Trim().Length;
+            var length = UserText.Length(a.Other!.Trim());
             var max = q.MaxLength ?? QuestionnaireValidator.MaxOptionLength * 2;
             if (length > max)
                 errors.Add($"{where}：“其他”的说明不能超过 {max} 个字，您写了 {length} 个字，请删减。");
@@ -257,5 +258,5 @@ public static class BallotValidator
 
     private static string Where(Question q, Target? t) => t is null ? $"“{q.Text}”" : $"“{q.Text}”（{t.Name}）";
 
-    private static string Quote(string value) => value.Length <= QuoteLength ? value : $"{value[..QuoteLength]}…";
+    private static string Quote(string value) => UserText.Excerpt(value, QuoteLength);
 }

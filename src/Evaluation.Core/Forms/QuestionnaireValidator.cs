@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Evaluation.Core.Text;
 
 namespace Evaluation.Core.Forms;
 
@@ -21,10 +22,14 @@ public static partial class QuestionnaireValidator
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(questionnaire.Title))
             errors.Add("请填写问卷标题。");
-        else if (questionnaire.Title.Length > MaxTitleLength)
+        else if (UserText.Length(questionnaire.Title) > MaxTitleLength)
             errors.Add($"问卷标题不能超过 {MaxTitleLength} 个字，请缩短。");
-        if (questionnaire.Instructions?.Length > MaxInstructionsLength)
+        else if (UserText.HasHiddenCharacters(questionnaire.Title))
+            errors.Add(HiddenCharactersProblem("问卷标题"));
+        if (questionnaire.Instructions is { } instructions && UserText.Length(instructions) > MaxInstructionsLength)
             errors.Add($"填写说明不能超过 {MaxInstructionsLength} 个字，请缩短。");
+        else if (UserText.HasHiddenCharactersBesideLineBreaks(questionnaire.Instructions))
+            errors.Add(HiddenCharactersProblem("填写说明"));
 
         var questions = questionnaire.Questions ?? [];
         if (questions.Count == 0)
@@ -55,8 +60,10 @@ public static partial class QuestionnaireValidator
     {
         if (string.IsNullOrWhiteSpace(q.Text))
             errors.Add($"{where}：请填写题目内容。");
-        else if (q.Text.Length > MaxQuestionTextLength)
+        else if (UserText.Length(q.Text) > MaxQuestionTextLength)
             errors.Add($"{where}：题目内容不能超过 {MaxQuestionTextLength} 个字，请缩短。");
+        else if (UserText.HasHiddenCharacters(q.Text))
+            errors.Add($"{where}：{HiddenCharactersProblem("题目内容")}");
         if (!Enum.IsDefined(q.Kind))
             errors.Add($"{where}：未知的题型，请从评价等级、四风问题、单选、多选、文字意见中选择。");
         if (!Enum.IsDefined(q.Per))
@@ -107,8 +114,10 @@ public static partial class QuestionnaireValidator
         {
             if (string.IsNullOrWhiteSpace(option))
                 errors.Add($"{where}：有空白选项，请删除或填写。");
-            else if (option.Length > MaxOptionLength)
-                errors.Add($"{where}：选项“{option[..20]}…”超过 {MaxOptionLength} 个字，请缩短。");
+            else if (UserText.Length(option) > MaxOptionLength)
+                errors.Add($"{where}：选项“{UserText.Excerpt(option, 20)}”超过 {MaxOptionLength} 个字，请缩短。");
+            else if (UserText.HasHiddenCharacters(option))
+                errors.Add($"{where}：{HiddenCharactersProblem("选项")}");
             else if (option != option.Trim())
                 errors.Add($"{where}：选项“{option.Trim()}”首尾有空格，请去掉。");
             else if (!seen.Add(option))
@@ -119,8 +128,10 @@ public static partial class QuestionnaireValidator
         {
             if (q.Kind != QuestionKind.Symptoms)
                 errors.Add($"{where}：只有四风问题可以设置“未发现”选项。");
-            else if (string.IsNullOrWhiteSpace(q.NoneOption) || q.NoneOption.Length > MaxOptionLength)
+            else if (string.IsNullOrWhiteSpace(q.NoneOption) || UserText.Length(q.NoneOption) > MaxOptionLength)
                 errors.Add($"{where}：“未发现”选项的文字不能为空，也不能超过 {MaxOptionLength} 个字。");
+            else if (UserText.HasHiddenCharacters(q.NoneOption))
+                errors.Add($"{where}：{HiddenCharactersProblem("“未发现”选项的文字")}");
             else if (seen.Contains(q.NoneOption))
                 errors.Add($"{where}：“{q.NoneOption}”已作为“未发现”选项，请不要在普通选项里重复。");
         }
@@ -141,6 +152,12 @@ public static partial class QuestionnaireValidator
         else if (q.MaxLength is not null)
             errors.Add($"{where}：字数上限只用于文字意见题和“其他（请注明）”。");
     }
+
+    // A direction override (U+202E) or a zero-width character in a question reverses or hides the product's own words
+    // around it on every phone and in every report; nobody types one, it comes with a paste. Voters' answers are kept as
+    // typed (原汁原味) and isolated where shown; what the organiser writes is refused instead.
+    private static string HiddenCharactersProblem(string field) =>
+        $"{field}中有看不见的控制字符或方向控制字符（通常是从别处复制时带入的），请删除后重新输入。";
 
     /// <summary>Checks that a questionnaire can be put to these targets: every per-target question has someone to be asked about.</summary>
     public static IReadOnlyList<string> ValidateForVoting(Questionnaire questionnaire, IReadOnlyList<Target> targets)

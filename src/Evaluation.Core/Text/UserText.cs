@@ -29,6 +29,13 @@ public static class UserText
         return text[..end];
     }
 
+    /// <summary>The text cut to <paramref name="max"/> characters as a person sees them, with "…" when something was cut: for quoting it in a message.</summary>
+    public static string Excerpt(string text, int max)
+    {
+        var cut = Truncate(text, max);
+        return cut.Length == text.Length ? text : cut + "…";
+    }
+
     /// <summary>
     /// Bidirectional controls (U+202A–U+202E, U+2066–U+2069, U+200E/U+200F, U+061C) and other invisible format characters
     /// (zero-width space, soft hyphen, word joiner, BOM …). The zero-width joiner and the emoji tag characters are not
@@ -45,6 +52,15 @@ public static class UserText
         if (text is null) return false;
         foreach (var rune in text.EnumerateRunes())
             if (Rune.IsControl(rune) || IsInvisibleControl(rune)) return true;
+        return false;
+    }
+
+    /// <summary>The same for text of several lines (instructions, a consolidated opinion): line breaks and tabs are typed there.</summary>
+    public static bool HasHiddenCharactersBesideLineBreaks(string? text)
+    {
+        if (text is null) return false;
+        foreach (var rune in text.EnumerateRunes())
+            if (rune.Value is not ('\n' or '\r' or '\t') && (Rune.IsControl(rune) || IsInvisibleControl(rune))) return true;
         return false;
     }
 

@@ -738,6 +738,64 @@ public sealed class PhoneVotingTests
     }
 
     /// <summary>Only the required ratings, step by step, to the review (or to the last step, to write there first).</summary>
+    /// <summary>
+    /// Limits count characters as a person sees them, as the server does: 50 joined emoji, flags and CJK Extension B
+    /// characters fill a 50-character 其他 box exactly (HTML's maxlength counts UTF-16 units and stopped them at 25), the count
+    /// says 50, one more is shown as over the limit and keeps the voter on the step, and the ballot stores every character.
+    /// </summary>
+    [Test]
+    public async Task EmojiAndExtensionB_CountAsOneCharacterEach_UpToTheLimit_AndAreStoredWhole()
+    {
+        const string Family = "👨‍👩‍👧";
+        var other = string.Concat(Enumerable.Repeat(Family, 47)) + "🇨🇳好𠮷";
+        var opinion = "很好👍" + string.Concat(Enumerable.Repeat("👍", 996)) + "𠮷";
+        Assert.That(Evaluation.Core.Text.UserText.Length(other), Is.EqualTo(50));
+        Assert.That(Evaluation.Core.Text.UserText.Length(opinion), Is.EqualTo(1000));
+        var phone = await NewPhoneAsync("emoji");
+        await phone.OpenLinkAsync(SharedSlip());
+        await phone.StartAsync();
+        await FillRequiredAsync(phone, "好", "称职", "称职", toReview: false);
+
+        await phone.ChooseAsync(Identity, Other);
+        var box = phone.Question(Identity).GetByRole(AriaRole.Textbox, new() { Name = "请注明" });
+        await box.ClickAsync();
+        await phone.Page.Keyboard.InsertTextAsync(other);
+        await Assertions.Expect(box).ToHaveValueAsync(other);
+        await Assertions.Expect(phone.Question(Identity)).ToContainTextAsync("50 / 50 字");
+
+        await phone.Page.Keyboard.InsertTextAsync("👍");
+        await Assertions.Expect(phone.Question(Identity)).ToContainTextAsync("51 / 50 字，超出 1 字，请删减。");
+        await phone.SnapAsync("other-over-the-limit");
+        await phone.ClickAsync("核对答卷");
+        await phone.ExpectStepAsync("总体评价和意见建议");
+        await Assertions.Expect(box).ToBeFocusedAsync();
+        await phone.Page.Keyboard.PressAsync("Backspace");
+        await Assertions.Expect(box).ToHaveValueAsync(other);
+        await Assertions.Expect(phone.Question(Identity)).ToContainTextAsync("50 / 50 字");
+        await Assertions.Expect(phone.Question(Identity)).Not.ToContainTextAsync("超出");
+
+        await phone.TextBox(CampaignOpinion).ClickAsync();
+        await phone.Page.Keyboard.InsertTextAsync(opinion);
+        await Assertions.Expect(phone.TextBox(CampaignOpinion)).ToHaveValueAsync(opinion);
+        await Assertions.Expect(phone.Main).ToContainTextAsync("已写 1000 / 1000 字");
+        await phone.SnapAsync("opinion-at-the-limit");
+
+        // Typed names and texts stand in isolates, so nothing in one can turn the page's words around it.
+        await Assertions.Expect(phone.Page.Locator("legend bdi", new() { HasTextString = Identity })).ToHaveCountAsync(1);
+        await Assertions.Expect(phone.Heading.Locator("bdi")).ToHaveTextAsync(new[] { "总体评价和意见建议" });
+
+        await phone.ClickAsync("核对答卷");
+        await phone.ShowsAsync("review");
+        await Assertions.Expect(phone.Main).ToContainTextAsync("其他：" + other);
+        await phone.ClickAsync("提交答卷");
+        var receipt = await phone.ReceiptAsync();
+
+        using var answers = JsonDocument.Parse(await StoredBallotAsync(_shared, receipt));
+        var once = answers.RootElement.GetProperty("once");
+        Assert.That(once.GetProperty("identity").GetProperty("other").GetString(), Is.EqualTo(other));
+        Assert.That(once.GetProperty("campaign-opinion").GetProperty("text").GetString(), Is.EqualTo(opinion));
+    }
+
     private static async Task FillRequiredAsync(PhoneVoter phone, string team, string chief, string deputy, bool toReview = true)
     {
         await phone.ExpectStepAsync("局领导班子");

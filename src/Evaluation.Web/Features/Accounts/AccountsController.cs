@@ -183,7 +183,7 @@ public sealed partial class AccountsController(NpgsqlDataSource db) : Controller
     private static List<string> Validate(AccountForm form)
     {
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(form.DisplayName) || form.DisplayName.Trim().Length > 50)
+        if (string.IsNullOrWhiteSpace(form.DisplayName) || TypedText.IsLongerThan(form.DisplayName.Trim(), 50))
             errors.Add("请填写姓名（不超过 50 个字）。");
         else if (TypedText.HasControlCharacters(form.DisplayName))
             errors.Add(TypedText.ControlCharacterProblem("姓名"));

@@ -36,9 +36,12 @@ public static class DemoEvaluation
     private static readonly (string Name, int Expected)[] Categories =
         [("机关工作人员", 86), ("直属单位领导班子成员", 54), ("离退休老党员", 23), ("服务对象代表", 30)];
 
-    public static async Task SeedAsync(WebApplication app)
+    public static Task SeedAsync(WebApplication app) => SeedAsync(app.Services);
+
+    /// <param name="services">The app's services: its database and the key that seals the signing keys.</param>
+    public static async Task SeedAsync(IServiceProvider services)
     {
-        var db = app.Services.GetRequiredService<NpgsqlDataSource>();
+        var db = services.GetRequiredService<NpgsqlDataSource>();
         await using var conn = await db.OpenConnectionAsync();
         await using var tx = await conn.BeginTransactionAsync();
         if (await conn.ExecuteScalarAsync<bool>("select exists (select 1 from unit where name = @UnitName)", new { UnitName }, tx))
@@ -89,7 +92,7 @@ public static class DemoEvaluation
             Categories.Select((c, i) => new { Id = Guid.NewGuid(), evaluationId, c.Name, c.Expected, Position = i + 1 }), tx);
 
         await ActionLogWriter.AppendAsync(tx, "系统", "创建演示数据", $"{UnitName}《{EvaluationName}》，编号 {evaluationId}");
-        await DemoResults.SeedAsync(conn, tx, app.Services.GetRequiredService<KeyEncryptionKey>(), unitId, UnitName,
+        await DemoResults.SeedAsync(conn, tx, services.GetRequiredService<KeyEncryptionKey>(), unitId, UnitName,
             Members.Select(m => (m.Name, m.Title, m.TransferredMonthsAgo > 0 ? today.AddMonths(-m.TransferredMonthsAgo) : (DateOnly?)null)).ToList());
         await tx.CommitAsync();
 

@@ -33,6 +33,23 @@ public static class DemoResults
         "希望多听取基层意见。", "工作作风扎实，希望继续保持。", "有时对下属批评过于严厉。", "希望多到分管单位现场办公。",
     ];
 
+    /// <summary>
+    /// Text as voters really type it, so anyone can look at every output with it: emoji (one with a skin tone, a family
+    /// joined by ZWJ, a flag), a CJK Extension B character, a direction override, markup and spreadsheet formulas. Every
+    /// output must show each verbatim, draw it, and let none of it change the product's own words or run as code.
+    /// </summary>
+    public static readonly IReadOnlyList<string> RealOpinions =
+    [
+        "很好👍", "为基层减负点赞👍🏽", "全家👨‍👩‍👧‍👦都受益", "🇨🇳国产设备好用", "“𠮷”字的写法要规范", "方向\u202E控制符测试",
+        "<script>alert(1)</script>", "<b>会议</b>太多", "=1+1", "=HYPERLINK(\"http://example.com\",\"点这里\")",
+    ];
+
+    /// <summary>The same kinds of text in the 其他（请注明） of the 班子's first 四风 item.</summary>
+    public static readonly IReadOnlyList<string> RealOtherTexts =
+    [
+        "公车私用🚗", "节日👨‍👩‍👧收礼", "𠮷祥物采购", "\u202E倒置的说明", "<script>alert(2)</script>", "=SUM(A1:A9)",
+    ];
+
     public static async Task SeedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, KeyEncryptionKey keyEncryptionKey, Guid unitId, string unitName,
         IReadOnlyList<(string Name, string Title, DateOnly? TransferredOutOn)> members)
     {
@@ -99,7 +116,9 @@ public static class DemoResults
                 var blindSignature = BlindRsa.BlindSign(key, blinding.BlindedMessage);
                 var signature = BlindRsa.Finalize(key.PublicKey, message, blindSignature, blinding.Inverse);
                 slips.Add(new { TokenHash = RandomNumberGenerator.GetBytes(32), id, categoryId, BlindedHash = SHA256.HashData(blinding.BlindedMessage), BlindSignature = blindSignature });
-                var answers = v == 0 && c == 0 ? new BallotAnswers() : Answers(questionnaire, targets, random);
+                // The first category's first voter abstains; the next ones write the real texts, on items every voter
+                // answers or that many voters answer, so the small-cell rule publishes them.
+                var answers = v == 0 && c == 0 ? new BallotAnswers() : Answers(questionnaire, targets, random, c == 0 ? v - 1 : -1);
                 ballots.Add(new
                 {
                     Id = Guid.NewGuid(), EvaluationId = id, categoryId, Message = message, Signature = signature,
@@ -132,10 +151,28 @@ public static class DemoResults
             BundleVerifier.CloseDetail(name, id, await CountingController.DescribeAsync(conn, id, tx)));
     }
 
-    /// <summary>A plausible ballot: mostly favourable, one member clearly less so, a few symptoms and opinions.</summary>
-    private static BallotAnswers Answers(Questionnaire questionnaire, IReadOnlyList<Target> targets, Random random)
+    /// <summary>
+    /// A plausible ballot: mostly favourable, one member clearly less so, a few symptoms and opinions. The <paramref name="real"/>-th
+    /// of <see cref="RealOpinions"/> is its opinion asked once, and of <see cref="RealOtherTexts"/> its 其他 on the 班子's first
+    /// 四风 item, where there is one.
+    /// </summary>
+    private static BallotAnswers Answers(Questionnaire questionnaire, IReadOnlyList<Target> targets, Random random, int real)
     {
+        var firstOnce = questionnaire.Questions.FirstOrDefault(q => q.Kind == QuestionKind.Text && !q.IsPerTarget);
+        var firstOther = questionnaire.Questions.FirstOrDefault(q => q.Kind == QuestionKind.Symptoms && q.AllowOther);
         Answer? Answer(Question q, Target? target)
+        {
+            if (q == firstOnce && target is null && real >= 0 && real < RealOpinions.Count)
+                return new() { Text = RealOpinions[real] };
+            if (q == firstOther && target?.Kind == TargetKind.Team && real >= 0 && real < RealOtherTexts.Count)
+            {
+                var picked = q.Options.Where(_ => random.NextDouble() < 0.07).ToList();
+                return new() { Choices = picked.Count > 0 ? picked : null, Other = RealOtherTexts[real] };
+            }
+            return Plausible(q, target);
+        }
+
+        Answer? Plausible(Question q, Target? target)
         {
             var doubted = target?.Position == 4;
             switch (q.Kind)

@@ -59,7 +59,7 @@ public sealed class CategoriesController(NpgsqlDataSource db) : Controller
     private static async Task<List<string>> ProblemsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, Guid? categoryId, CategoryForm form)
     {
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(form.Name) || form.Name.Trim().Length > 50)
+        if (string.IsNullOrWhiteSpace(form.Name) || TypedText.IsLongerThan(form.Name.Trim(), 50))
             errors.Add("请填写类别名称（不超过 50 个字），如“机关工作人员”。");
         else if (TypedText.HasControlCharacters(form.Name))
             errors.Add(TypedText.ControlCharacterProblem("类别名称"));

@@ -179,9 +179,9 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
     private static List<string> DetailsProblems(string? name, string? round)
     {
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(name) || name.Trim().Length > 100)
+        if (string.IsNullOrWhiteSpace(name) || TypedText.IsLongerThan(name.Trim(), 100))
             errors.Add("请填写评议名称（不超过 100 个字），如“2014年局领导班子民主评议”。");
-        if (string.IsNullOrWhiteSpace(round) || round.Trim().Length > 50)
+        if (string.IsNullOrWhiteSpace(round) || TypedText.IsLongerThan(round.Trim(), 50))
             errors.Add("请填写评议轮次（不超过 50 个字），如“动员大会后民主评议”。");
         if (TypedText.HasControlCharacters(name)) errors.Add(TypedText.ControlCharacterProblem("评议名称"));
         if (TypedText.HasControlCharacters(round)) errors.Add(TypedText.ControlCharacterProblem("评议轮次"));

@@ -90,10 +90,10 @@ public sealed class TargetsController(NpgsqlDataSource db) : Controller
         var errors = new List<string>();
         if (form.Kind is not ("team" or "member"))
             errors.Add("请选择评议对象类型：领导班子或班子成员。");
-        if (string.IsNullOrWhiteSpace(form.Name) || form.Name.Trim().Length > 50)
+        if (string.IsNullOrWhiteSpace(form.Name) || TypedText.IsLongerThan(form.Name.Trim(), 50))
             errors.Add("请填写评议对象名称或姓名（不超过 50 个字）。");
-        if (form.Title?.Trim().Length > 50)
-            errors.Add("职务不能超过 50 个字。");
+        if (TypedText.IsLongerThan(form.Title?.Trim(), 50))
+            errors.Add("职务不能超过 50 个字，请缩短。");
         if (TypedText.HasControlCharacters(form.Name)) errors.Add(TypedText.ControlCharacterProblem("名称或姓名"));
         if (TypedText.HasControlCharacters(form.Title)) errors.Add(TypedText.ControlCharacterProblem("职务"));
         if (form.Kind == "member" && form.TransferredOutOn > ChinaTime.Today)

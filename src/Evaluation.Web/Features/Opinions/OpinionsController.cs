@@ -1,6 +1,7 @@
 using Dapper;
 using Evaluation.Core.Forms;
 using Evaluation.Core.Tallies;
+using Evaluation.Core.Text;
 using Evaluation.Web.Features.Evaluations;
 using Evaluation.Web.Features.Reports;
 using Evaluation.Web.Infrastructure;
@@ -39,8 +40,6 @@ public sealed record OpinionsPage(
     public string Url => $"/evaluations/{Report.Evaluation.Id}/opinions";
     public int TriagedOriginals => Entries.Sum(e => e.Originals.Count);
     public int UntriagedOriginals => Untriaged.Sum(g => g.Questions.Sum(q => q.Opinions.Count));
-
-    public static string Where(Opinion o) => $"{ReportFormat.TargetLabel(o.Target)} · {o.Question.Text}{(o.IsOther ? "（其他）" : "")}";
 }
 
 /// <summary>
@@ -230,13 +229,19 @@ public sealed class OpinionsController(NpgsqlDataSource db) : Controller
         var text = form.Text?.Trim() ?? "";
         if (text.Length == 0)
             errors.Add("请填写梳理后的概括措辞：用一句话写出这些意见共同反映的问题。");
-        else if (text.Length > MaxTextLength)
-            errors.Add($"概括措辞不能超过 {MaxTextLength} 个字（现有 {text.Length} 个），请精简后再保存。");
+        else if (TypedText.IsLongerThan(text, MaxTextLength))
+            errors.Add($"概括措辞不能超过 {MaxTextLength} 个字（现有 {UserText.Length(text)} 个），请精简后再保存。");
+        // The group's own wording stands beside the product's words in every report: unlike the voters' originals, which are
+        // kept as typed, it may not carry a direction override or a hidden character.
+        else if (UserText.HasHiddenCharactersBesideLineBreaks(text))
+            errors.Add(TypedText.ControlCharacterProblem("概括措辞"));
 
         var tags = (form.Tags ?? []).Concat((form.Theme ?? "").Split(ThemeSeparators))
             .Select(t => t.Trim()).Where(t => t.Length > 0).Distinct(StringComparer.Ordinal).ToArray();
-        if (tags.FirstOrDefault(t => t.Length > MaxTagLength) is { } tooLong)
-            errors.Add($"每个主题不能超过 {MaxTagLength} 个字，“{tooLong[..MaxTagLength]}…”太长，请缩短；多个主题请用顿号“、”分开。");
+        if (tags.Any(TypedText.HasControlCharacters))
+            errors.Add(TypedText.ControlCharacterProblem("主题"));
+        else if (tags.FirstOrDefault(t => UserText.Length(t) > MaxTagLength) is { } tooLong)
+            errors.Add($"每个主题不能超过 {MaxTagLength} 个字，“{UserText.Excerpt(tooLong, MaxTagLength)}”太长，请缩短；多个主题请用顿号“、”分开。");
         if (tags.Length > MaxTags)
             errors.Add($"每条最多 {MaxTags} 个标签（现有 {tags.Length} 个），请删去一些。");
         return (text, tags, errors);

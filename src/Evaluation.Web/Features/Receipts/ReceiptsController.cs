@@ -1,5 +1,6 @@
 using Dapper;
 using Evaluation.Core.Slips;
+using Evaluation.Core.Text;
 using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -45,7 +46,7 @@ public sealed class ReceiptsController(NpgsqlDataSource db, FailedLookups failur
         if (receipt is null)
         {
             var typed = form.Code?.Trim() ?? "";
-            typed = typed.Length > 40 ? typed[..40] : typed;
+            typed = UserText.Truncate(typed, 40); // never half an emoji, which would print as a broken character
             return TooManyFailures(typed) ?? Answer(StatusCodes.Status400BadRequest, new ReceiptPage(typed, null, null, typed.Length == 0
                 ? "请输入手机上显示的回执码：10 位字母和数字，形如 ABCDE-FGHJK。"
                 : "回执码是 10 位字母和数字，形如 ABCDE-FGHJK，其中没有 0、1、O、I、L。请对照手机上显示的回执码重新输入；不区分大小写，短横线可以不输。"));

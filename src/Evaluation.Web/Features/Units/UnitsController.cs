@@ -22,7 +22,7 @@ public sealed class UnitsController(NpgsqlDataSource db) : Controller
     {
         name = name?.Trim();
         await using var conn = await db.OpenConnectionAsync(ct);
-        var error = string.IsNullOrEmpty(name) || name.Length > 100 ? "请填写单位名称（不超过 100 个字）。"
+        var error = string.IsNullOrEmpty(name) || TypedText.IsLongerThan(name, 100) ? "请填写单位名称（不超过 100 个字）。"
             : TypedText.HasControlCharacters(name) ? TypedText.ControlCharacterProblem("单位名称")
             : await conn.ExecuteScalarAsync<bool>("select exists (select 1 from unit where name = @name)", new { name }) ? $"单位“{name}”已存在。"
             : null;

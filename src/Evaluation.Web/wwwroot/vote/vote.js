@@ -115,7 +115,21 @@ function render(screen, ...kids) {
   app.querySelector('h1')?.focus({ preventScroll: true });
 }
 
-const title = (text) => h('h1', { tabindex: '-1' }, text);
+const title = (...text) => h('h1', { tabindex: '-1' }, ...text);
+
+// Names, question texts and answers are typed by people: each is shown as a bidirectional isolate, so a right-to-left
+// mark or an override inside one (U+202E) cannot turn the page's own words around it.
+const iso = (text) => (text ? h('bdi', {}, text) : null);
+
+// Characters as a person sees them, as the server counts them (UserText.Length): "很好👍" is 3 and a family joined by
+// ZWJ is 1, where String.length and HTML's maxlength count UTF-16 units and would stop a voter at half the limit.
+const graphemes = typeof Intl !== 'undefined' && Intl.Segmenter ? new Intl.Segmenter('zh', { granularity: 'grapheme' }) : null;
+const chars = (text) => {
+  if (!graphemes) return [...text].length; // code points: never more than UTF-16 units
+  let n = 0;
+  for (const _ of graphemes.segment(text)) n += 1;
+  return n;
+};
 const button = (text, onclick, cls = 'primary') => h('button', { type: 'button', class: cls, onclick }, text);
 const pause = (ms) => new Promise((resolve) => {
   const done = () => { clearTimeout(timer); removeEventListener('online', done); resolve(); };
@@ -425,6 +439,13 @@ function stepTitle(step) {
   return t.kind === 'team' ? t.name : t.title ? `${t.name}（${t.title}）` : t.name;
 }
 
+/** The same as nodes, each name isolated. */
+function stepHeading(step) {
+  const t = step.target;
+  if (!t) return iso(stepTitle(step));
+  return t.kind !== 'team' && t.title ? [iso(t.name), '（', iso(t.title), '）'] : iso(t.name);
+}
+
 function stepNote(step) {
   const t = step.target;
   if (!t) return null;
@@ -451,13 +472,13 @@ function showIntro() {
   const members = steps.filter((s) => s.target?.kind === 'member').length;
   const hasTeam = steps.some((s) => s.target?.kind === 'team');
   const who = [hasTeam && '领导班子', members && `${members} 位班子成员`].filter(Boolean).join('、');
-  render('intro', title(q.title),
+  render('intro', title(iso(q.title)),
     h('dl', { class: 'facts' },
-      h('dt', {}, '评议'), h('dd', {}, e.name),
-      h('dt', {}, '单位'), h('dd', {}, e.unit),
-      h('dt', {}, '轮次'), h('dd', {}, e.round),
-      h('dt', {}, '您的类别'), h('dd', {}, rec.category.name)),
-    q.instructions && h('p', { class: 'instructions' }, q.instructions),
+      h('dt', {}, '评议'), h('dd', {}, iso(e.name)),
+      h('dt', {}, '单位'), h('dd', {}, iso(e.unit)),
+      h('dt', {}, '轮次'), h('dd', {}, iso(e.round)),
+      h('dt', {}, '您的类别'), h('dd', {}, iso(rec.category.name))),
+    q.instructions && h('p', { class: 'instructions' }, iso(q.instructions)),
     h('p', {}, `${who ? `需要评议${who}。` : ''}共 ${steps.length + 1} 步，最后一步核对后提交。`,
       KIOSK ? '请一次填写完毕：3 分钟没有操作，本页内容会被清除。' : '中途离开也不要紧，已填写的内容保存在本机。'),
     h('p', { id: 'ready', class: rec.credential ? 'hint ok' : 'hint' },
@@ -491,13 +512,19 @@ function showStep(i) {
     alert.hidden = missing.length === 0;
     alert.replaceChildren(
       h('p', {}, `还有 ${missing.length} 道必答题没有作答：`),
-      h('ul', {}, missing.map((q) => h('li', {}, q.text))),
+      h('ul', {}, missing.map((q) => h('li', {}, iso(q.text)))),
       h('p', {}, '请作答后继续。如果您不想评议，可以全部弃权，提交一张空白答卷。'),
       button('全部弃权', showAbstain, 'secondary'));
     return missing;
   };
   const remark = () => { if (!alert.hidden) mark(); };
   const leave = () => {
+    const over = [...app.querySelectorAll('.count.over')].find((c) => !c.closest('[hidden]'));
+    if (over) {
+      over.scrollIntoView({ block: 'center' });
+      app.querySelector(`[aria-describedby="${over.id}"]`)?.focus({ preventScroll: true });
+      return;
+    }
     if (mark().length) {
       app.querySelector('.missing')?.scrollIntoView({ block: 'start' });
       app.querySelector('.missing input, .missing textarea')?.focus({ preventScroll: true });
@@ -507,7 +534,7 @@ function showStep(i) {
     fromReview = false;
     goTo(next);
   };
-  render('step', progress(i), title(stepTitle(step)), stepNote(step) && h('p', { class: 'hint' }, stepNote(step)),
+  render('step', progress(i), title(stepHeading(step)), stepNote(step) && h('p', { class: 'hint' }, stepNote(step)),
     h('div', { onchange: remark, oninput: remark }, views), alert,
     h('div', { class: 'nav' },
       button(fromReview ? '返回核对' : i === steps.length - 1 ? '核对答卷' : '下一步', leave),
@@ -521,7 +548,7 @@ function questionView(q, step, id, number) {
     else delete section[q.id];
     save();
   };
-  const legend = h('legend', {}, `${number}. ${q.text}`, q.required && h('span', { class: 'req' }, '（必答）'));
+  const legend = h('legend', {}, `${number}. `, iso(q.text), q.required && h('span', { class: 'req' }, '（必答）'));
   switch (q.kind) {
     case 'rating': {
       const grades = [...(SCALES[q.scale] ?? []), ...(q.allowUnknown ? [UNKNOWN] : [])];
@@ -541,11 +568,25 @@ function questionView(q, step, id, number) {
   }
 }
 
+/**
+ * What a text box holds against its limit, counted as the server counts. No maxlength: it counts UTF-16 units, so it
+ * would stop a voter typing emoji at half the limit; past the limit the count turns red and says how much to cut, and
+ * the step cannot be left until it is cut (see leave in showStep).
+ */
+function counted(count, box, max, format) {
+  return () => {
+    const n = chars(box.value.trim());
+    count.textContent = n > max ? `${format(n, max)}，超出 ${n - max} 字，请删减。` : format(n, max);
+    count.classList.toggle('near', n > max * 0.9);
+    count.classList.toggle('over', n > max);
+  };
+}
+
 function otherBox(q, id, value, oninput) {
   const max = q.maxLength ?? OTHER_MAX;
   const count = h('span', { class: 'count', id: id + '-other-count' });
-  const input = h('input', { type: 'text', id: id + '-other-text', maxlength: String(max), value, 'aria-describedby': count.id, oninput: () => { show(); oninput(input.value); } });
-  const show = () => { count.textContent = `${input.value.length} / ${max} 字`; };
+  const input = h('input', { type: 'text', id: id + '-other-text', value, 'aria-describedby': count.id, oninput: () => { show(); oninput(input.value); } });
+  const show = counted(count, input, max, (n) => `${n} / ${max} 字`);
   show();
   const wrap = h('div', { class: 'other' }, h('label', { for: input.id }, '请注明：'), input, count);
   return { wrap, input };
@@ -563,7 +604,7 @@ function singleView(q, a, set, id, legend) {
       sync();
       if (value === OTHER) other.input.focus();
     },
-  }), value);
+  }), iso(value));
   const el = h('fieldset', { class: 'q' }, legend, h('div', { class: 'opts' },
     q.options.map((o, oi) => radio(o, oi)),
     other && radio(OTHER, 'other'),
@@ -614,7 +655,7 @@ function choicesView(q, a, set, id, legend) {
   const box = (value, vi, cls) => {
     const input = h('input', { type: 'checkbox', id: `${id}-${vi}`, value, onchange: () => toggle(value, input.checked) });
     boxes.push([input, value]);
-    return h('label', { class: cls ? `opt ${cls}` : 'opt' }, input, value);
+    return h('label', { class: cls ? `opt ${cls}` : 'opt' }, input, iso(value));
   };
   const el = h('fieldset', { class: 'q', 'aria-describedby': counter.id }, legend, counter, h('div', { class: 'opts' },
     none && box(none, 'none', 'none'),
@@ -628,15 +669,12 @@ function choicesView(q, a, set, id, legend) {
 function textView(q, a, set, id, number) {
   const max = q.maxLength ?? TEXT_MAX;
   const count = h('p', { class: 'hint count', id: id + '-count' });
-  const area = h('textarea', { id, rows: '4', maxlength: String(max), 'aria-describedby': count.id, oninput: () => { show(); set({ text: area.value }); } });
+  const area = h('textarea', { id, rows: '4', 'aria-describedby': count.id, oninput: () => { show(); set({ text: area.value }); } });
   area.value = a.text ?? '';
-  const show = () => {
-    count.textContent = `已写 ${area.value.length} / ${max} 字`;
-    count.classList.toggle('near', area.value.length > max * 0.9);
-  };
+  const show = counted(count, area, max, (n) => `已写 ${n} / ${max} 字`);
   show();
   return h('div', { class: 'q' },
-    h('label', { for: id, class: 'q-label' }, `${number}. ${q.text}`, q.required && h('span', { class: 'req' }, '（必答）')),
+    h('label', { for: id, class: 'q-label' }, `${number}. `, iso(q.text), q.required && h('span', { class: 'req' }, '（必答）')),
     area, count);
 }
 
@@ -645,11 +683,11 @@ function textView(q, a, set, id, number) {
 function summary(a) {
   if (!isAnswered(a)) return null;
   const parts = [];
-  if (a.choice) parts.push(a.choice);
-  if (a.choices?.length) parts.push(...a.choices);
-  if (a.other?.trim()) parts.push(`其他：${a.other.trim()}`);
-  if (a.text?.trim()) parts.push(a.text.trim());
-  return parts.join('；'); // options themselves often contain 、
+  if (a.choice) parts.push([iso(a.choice)]);
+  if (a.choices?.length) parts.push(...a.choices.map((c) => [iso(c)]));
+  if (a.other?.trim()) parts.push(['其他：', iso(a.other.trim())]);
+  if (a.text?.trim()) parts.push([iso(a.text.trim())]);
+  return parts.flatMap((p, i) => (i ? ['；', ...p] : p)); // ；, as options themselves often contain 、
 }
 
 function showReview(problem) {
@@ -657,17 +695,17 @@ function showReview(problem) {
     && Object.values(rec.answers.targets).every((s) => !Object.values(s).some(isAnswered));
   const missing = blank ? [] : steps.flatMap((s, si) => missingIn(s).map((q) => [si, q]));
   const sections = steps.map((step, si) => h('section', { class: 'review' },
-    h('div', { class: 'review-head' }, h('h2', {}, stepTitle(step)),
+    h('div', { class: 'review-head' }, h('h2', {}, stepHeading(step)),
       h('button', { type: 'button', class: 'link', 'aria-label': `修改：${stepTitle(step)}`, onclick: () => { fromReview = true; goTo(si); } }, '修改')),
     h('dl', {}, step.questions.map((q) => {
       const text = summary(sectionOf(step)[q.id]);
-      return [h('dt', {}, q.text), h('dd', { class: text ? '' : 'empty' }, text ?? (q.required && !blank ? '未作答（必答）' : '未作答'))];
+      return [h('dt', {}, iso(q.text)), h('dd', { class: text ? '' : 'empty' }, text ?? (q.required && !blank ? '未作答（必答）' : '未作答'))];
     }))));
   render('review', progress(steps.length), title('核对答卷'),
     problem && h('div', { class: 'alert', role: 'alert' }, h('p', {}, problem.error), problem.problems && h('ul', {}, problem.problems.map((p) => h('li', {}, p)))),
     blank && h('p', { class: 'alert' }, '您没有回答任何题目。提交后将记为弃权票。'),
     missing.length > 0 && h('div', { class: 'alert', role: 'alert' }, h('p', {}, '以下必答题还没有作答，请点“修改”补上：'),
-      h('ul', {}, missing.map(([si, q]) => h('li', {}, `${stepTitle(steps[si])}：${q.text}`)))),
+      h('ul', {}, missing.map(([si, q]) => h('li', {}, stepHeading(steps[si]), '：', iso(q.text))))),
     h('p', {}, '请核对以下内容。提交后不能再修改。'),
     sections,
     h('div', { class: 'nav' },
@@ -748,7 +786,7 @@ function showReceipt(blank) {
     }, 1000);
   }
   render('receipt', title(fresh ? '提交成功' : '这张票签的答卷已经提交'),
-    rec.title && h('p', {}, rec.title),
+    rec.title && h('p', {}, iso(rec.title)),
     h('p', { class: 'receipt-label', id: 'receipt-label' }, '回执码'),
     h('p', { class: 'receipt', id: 'receipt' }, rec.receipt),
     blank && h('p', { class: 'alert' }, '您提交的是空白答卷，已记为弃权。'),

@@ -558,6 +558,18 @@ public sealed class BallotValidatorTests
         AssertOnlyError(Errors(draft), $"“{new string('优', 20)}…”不是本题的评价等级");
     }
 
+    /// <summary>The quote is cut between characters as a person sees them: never half a surrogate pair, never half a family.</summary>
+    [TestCase("👍", TestName = "Validate_LongUnknownValueOfEmoji_IsQuotedShortenedToWholeEmoji")]
+    [TestCase("👨‍👩‍👧", TestName = "Validate_LongUnknownValueOfZwjFamilies_IsQuotedShortenedToWholeFamilies")]
+    [TestCase("𠮷", TestName = "Validate_LongUnknownValueOfExtensionB_IsQuotedShortenedToWholeCharacters")]
+    public void Validate_LongUnknownValueOfWideCharacters_IsQuotedShortenedToWholeCharacters(string character)
+    {
+        var draft = new Draft();
+        draft.Wang["member-overall"] = Pick(string.Concat(Enumerable.Repeat(character, 25)));
+
+        AssertOnlyError(Errors(draft), $"“{string.Concat(Enumerable.Repeat(character, 20))}…”不是本题的评价等级");
+    }
+
     [Test]
     public void Normalise_DropsEmptyAnswersAndSectionsAndTrimsText()
     {

@@ -324,4 +324,70 @@ public sealed class QuestionnaireValidatorTests
 
         Assert.That(errors, Has.Some.Contains("未知的评价等级"));
     }
+
+    private static string Times(string text, int count) => string.Concat(Enumerable.Repeat(text, count));
+
+    /// <summary>Characters as a person sees them: an emoji, a flag, a family joined by ZWJ and "𠮷" are one each.</summary>
+    private static IEnumerable<TestCaseData> WideCharacters() =>
+        new[] { ("an emoji", "👍"), ("a flag", "🇨🇳"), ("a ZWJ family", "👨‍👩‍👧"), ("a CJK Extension B character", "𠮷") }
+            .Select(c => new TestCaseData(c.Item2).SetArgDisplayNames(c.Item1));
+
+    [TestCaseSource(nameof(WideCharacters))]
+    public void Validate_TextsAtTheirLimitInWideCharacters_HaveNoErrors(string character)
+    {
+        var form = new Questionnaire
+        {
+            Title = Times(character, QuestionnaireValidator.MaxTitleLength),
+            Instructions = Times(character, QuestionnaireValidator.MaxInstructionsLength),
+            Questions =
+            [
+                Symptoms() with
+                {
+                    Text = Times(character, QuestionnaireValidator.MaxQuestionTextLength),
+                    Options = [Times(character, QuestionnaireValidator.MaxOptionLength), "调查研究走过场"],
+                    NoneOption = Times(character, QuestionnaireValidator.MaxOptionLength - 1) + "无",
+                },
+            ],
+        };
+
+        Assert.That(QuestionnaireValidator.Validate(form), Is.Empty);
+    }
+
+    [TestCaseSource(nameof(WideCharacters))]
+    public void Validate_TextsOneWideCharacterOverTheLimit_AreRefused(string character)
+    {
+        AssertOnlyError(Form(Rating()) with { Title = Times(character, QuestionnaireValidator.MaxTitleLength + 1) }, "问卷标题不能超过 100 个字");
+        AssertOnlyError(Form(Rating()) with { Instructions = Times(character, QuestionnaireValidator.MaxInstructionsLength + 1) }, "填写说明不能超过 2000 个字");
+        AssertOnlyError(Form(Rating() with { Text = Times(character, QuestionnaireValidator.MaxQuestionTextLength + 1) }), "题目内容不能超过 300 个字");
+        AssertOnlyError(Form(Single() with { Options = ["本单位职工", Times(character, QuestionnaireValidator.MaxOptionLength + 1)] }),
+            $"选项“{Times(character, 20)}…”超过 100 个字");
+    }
+
+    /// <summary>Direction controls and invisible characters that staff text may not hold; voters' answers keep theirs.</summary>
+    private static IEnumerable<TestCaseData> HiddenCharacters() =>
+        new[]
+        {
+            ("RIGHT-TO-LEFT OVERRIDE", "\u202E"), ("LEFT-TO-RIGHT ISOLATE", "\u2066"), ("RIGHT-TO-LEFT ISOLATE", "\u2067"),
+            ("FIRST STRONG ISOLATE", "\u2068"), ("POP DIRECTIONAL ISOLATE", "\u2069"), ("ZERO WIDTH SPACE", "\u200B"),
+            ("RIGHT-TO-LEFT MARK", "\u200F"), ("a NUL", "\0"),
+        }.Select(c => new TestCaseData(c.Item2).SetArgDisplayNames(c.Item1));
+
+    [TestCaseSource(nameof(HiddenCharacters))]
+    public void Validate_StaffTextWithAHiddenCharacter_IsRefusedWithWhatToDo(string hidden)
+    {
+        var bad = $"作风{hidden}评价";
+        AssertOnlyError(Form(Rating()) with { Title = bad }, "问卷标题中有看不见的控制字符或方向控制字符", "请删除后重新输入");
+        AssertOnlyError(Form(Rating()) with { Instructions = "第一行\r\n" + bad }, "填写说明中有看不见的");
+        AssertOnlyError(Form(Rating() with { Text = bad }), "第 1 题", "题目内容中有看不见的");
+        AssertOnlyError(Form(Single() with { Options = ["本单位职工", bad] }), "第 1 题", "选项中有看不见的");
+        AssertOnlyError(Form(Symptoms() with { NoneOption = bad }), "第 1 题", "“未发现”选项的文字中有看不见的");
+    }
+
+    [Test]
+    public void Validate_InstructionsOfSeveralLines_AndEmojiJoinedByZwj_AreAccepted()
+    {
+        var form = Form(Single() with { Options = ["👨‍👩‍👧 家属", "🏳️‍🌈 其他"] }) with { Instructions = "第一行\r\n第二行\n\t第三行" };
+
+        Assert.That(QuestionnaireValidator.Validate(form), Is.Empty);
+    }
 }

@@ -42,7 +42,7 @@ public sealed class OpinionTriageTests
         await _world.DisposeAsync();
     }
 
-    /// <summary>Six answering ballots in unit A, one opinion each: three about the 班子, one more about it, one about 张三, one asked once.</summary>
+    /// <summary>Fifteen answering ballots in unit A, one opinion each: five about the 班子, five about 张三, five asked once.</summary>
     private async Task<ClosedEvaluation> SeedAsync()
     {
         var form = Form(FormTemplates.MobilisationEvaluation.Questionnaire, "张三");
@@ -52,12 +52,17 @@ public sealed class OpinionTriageTests
         {
             Targets = new Dictionary<Guid, IReadOnlyDictionary<string, Answer>> { [target] = new Dictionary<string, Answer> { ["target-opinion"] = Text(text) } },
         });
-        var ballots = new[]
-        {
-            About(team, Meetings1), About(team, Meetings2), About(team, Meetings3), About(team, Script), About(member, Member),
-            new SeedBallot(0, new BallotAnswers { Once = new Dictionary<string, Answer> { ["campaign-opinion"] = Text(Campaign) } }),
-        };
-        return await _world.SeedClosedAsync(_world.UnitA, form, [("机关工作人员", 10)], ballots);
+        SeedBallot Once(string text) => new(0, new BallotAnswers { Once = new Dictionary<string, Answer> { ["campaign-opinion"] = Text(text) } });
+        // Each item answered by k = 5, so its opinions are published (the small-cell rule): the six the tests work with and
+        // nine more, each different.
+        SeedBallot[] ballots =
+        [
+            About(team, Meetings1), About(team, Meetings2), About(team, Meetings3), About(team, Script), About(member, Member), Once(Campaign),
+            About(team, "班子团结，作风务实"),
+            .. Enumerable.Range(1, 4).Select(i => About(member, $"第{i}条对张三的意见")),
+            .. Enumerable.Range(1, 4).Select(i => Once($"第{i}条对活动的意见")),
+        ];
+        return await _world.SeedClosedAsync(_world.UnitA, form, [("机关工作人员", 20)], ballots);
     }
 
     /// <summary>Opinion keys by text, as the tally gives them.</summary>
@@ -107,11 +112,11 @@ public sealed class OpinionTriageTests
         Assert.That(merged.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(merged));
         Assert.That(merged.Headers.Location!.OriginalString, Does.StartWith($"{evaluation.Url}/opinions#entry-"));
         var page = await PageAsync(_supervisor, evaluation);
-        Assert.That(page, Does.Contain("原始意见 6 条，梳理为 4 条"));
+        Assert.That(page, Does.Contain("原始意见 15 条，梳理为 13 条"));
         Assert.That(page, Does.Contain("会议文件偏多，基层负担较重"));
         // The encoder writes the line break as &#xA;, which the browser shows as the line break it was.
         Assert.That(WebUtility.HtmlDecode(page), Does.Contain(Meetings1).And.Contain(Meetings2).And.Contain(Meetings3), "originals are shown as written");
-        Assert.That(page, Does.Contain(">形式主义</span>").And.Contain(">官僚主义</span>").And.Contain(">文风会风</span>"));
+        Assert.That(page, Does.Contain("<bdi>形式主义</bdi></span>").And.Contain("<bdi>官僚主义</bdi></span>").And.Contain("<bdi>文风会风</bdi></span>"));
 
         await using var conn = await _world.OpenAsync();
         var entry = await conn.QuerySingleAsync<(Guid Id, string Text, string[] Tags)>(
@@ -165,7 +170,7 @@ public sealed class OpinionTriageTests
         using (var added = await PostAsync(_supervisor, $"{evaluation.Url}/opinions/add",
                    ("Keys", keys[Meetings2]), ("Keys", keys[Member]), ("EntryId", entryId.ToString())))
             Assert.That(added.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
-        Assert.That(await PageAsync(_supervisor, evaluation), Does.Contain("原始意见 6 条，梳理为 4 条"));
+        Assert.That(await PageAsync(_supervisor, evaluation), Does.Contain("原始意见 15 条，梳理为 13 条"));
 
         using (var removed = await PostAsync(_supervisor, $"{entryUrl}/remove", ("Key", keys[Member])))
             Assert.That(removed.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
@@ -173,12 +178,12 @@ public sealed class OpinionTriageTests
             Assert.That(edited.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
         var entry = await _world.ScalarAsync<string>("select text || '|' || array_to_string(tags, ',') from opinion_entry where id = @entryId", new { entryId });
         Assert.That(entry, Is.EqualTo("会议多、会议长|会风"));
-        Assert.That(await PageAsync(_supervisor, evaluation), Does.Contain("原始意见 6 条，梳理为 5 条"));
+        Assert.That(await PageAsync(_supervisor, evaluation), Does.Contain("原始意见 15 条，梳理为 14 条"));
 
         using (var deleted = await PostAsync(_supervisor, $"{entryUrl}/delete"))
             Assert.That(deleted.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
         var page = await PageAsync(_supervisor, evaluation);
-        Assert.That(page, Does.Contain("原始意见 6 条，梳理为 6 条").And.Contain(Meetings1).And.Contain(Member));
+        Assert.That(page, Does.Contain("原始意见 15 条，梳理为 15 条").And.Contain(Meetings1).And.Contain(Member));
         Assert.That(await StoredAsync(evaluation.Id), Is.EqualTo((0L, 0L, 5L)));
     }
 
@@ -207,7 +212,7 @@ public sealed class OpinionTriageTests
         var entryId = await _world.ScalarAsync<Guid>("select id from opinion_entry where evaluation_id = @Id", new { evaluation.Id });
 
         var page = await PageAsync(_organizer, evaluation);
-        Assert.That(page, Does.Contain("原始意见 6 条，梳理为 5 条").And.Contain("会议偏多").And.Contain(Meetings3));
+        Assert.That(page, Does.Contain("原始意见 15 条，梳理为 14 条").And.Contain("会议偏多").And.Contain(Meetings3));
         Assert.That(page, Does.Not.Contain("merge-form").And.Not.Contain("/opinions/entries").And.Not.Contain("name=\"Keys\""));
 
         var entryUrl = $"{evaluation.Url}/opinions/entries/{entryId}";
@@ -291,7 +296,7 @@ public sealed class OpinionTriageTests
 
         var body = await StaffClient.BodyAsync(response);
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest), body);
-        Assert.That(body, Does.Contain("不是本次评议的意见").And.Contain("原始意见 6 条，梳理为 6 条"));
+        Assert.That(body, Does.Contain("不是本次评议的意见").And.Contain("原始意见 15 条，梳理为 15 条"));
         Assert.That(body, Does.Contain(">会议偏多</textarea>"), "what was typed is kept");
         Assert.That(await StoredAsync(evaluation.Id), Is.EqualTo((0L, 0L, 0L)));
         Assert.That(await StoredAsync(other.Id), Is.EqualTo((0L, 0L, 0L)));
