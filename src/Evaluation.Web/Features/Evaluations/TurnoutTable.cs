@@ -16,8 +16,9 @@ public sealed record MergedTurnout(string Name, int CheckedIn, int Ballots);
 /// <summary>
 /// Turnout as staff see it, during voting and after (DESIGN.md §2.6 and the one small-cell rule): per-category 签到 and
 /// 已提交 only for a category, or a merged group, with at least k ballots received, grouped exactly as the tally groups
-/// them (<see cref="Tally.Partition"/>). A small category is merged with others, so the total minus the other lines
-/// cannot give it away; while even the merged group is under k it counts only in the total.
+/// them (<see cref="Tally.Partition"/>), checked-in categories without a ballot yet among the small ones. A small category
+/// is merged with others, so the total minus the other lines gives away neither its ballots nor its check-ins; while
+/// even the merged group is under k it counts only in the total.
 /// </summary>
 public sealed record TurnoutTable(IReadOnlyList<TurnoutLine> Categories, MergedTurnout? Merged, TurnoutLine Total, int SmallCell)
 {
@@ -33,20 +34,26 @@ public sealed record TurnoutTable(IReadOnlyList<TurnoutLine> Categories, MergedT
     public static TurnoutTable Of(IReadOnlyList<TurnoutRow> rows, int smallCell)
     {
         var k = Math.Max(smallCell, TallySettings.MinimumSmallCell);
-        var categories = rows.Select(r => new TallyCategory(r.CategoryId, r.Name, r.Expected, r.Issued, r.Voided, r.CheckedIn)).ToList();
-        var parts = Tally.Partition(categories, rows.ToDictionary(r => r.CategoryId, r => r.Ballots), k);
-        var ballots = rows.ToDictionary(r => r.CategoryId, r => r.Ballots);
-        int Ballots(CategoryPart p) => p.Members.Sum(c => ballots[c.Id]);
-
-        var alone = parts.Where(p => !p.Merged && Ballots(p) >= k).SelectMany(p => p.Members).Select(c => c.Id).ToHashSet();
+        // As Tally.Partition merges, but a category whose voters have checked in and not yet submitted takes part too
+        // (with 0 ballots, so it is merged): left out, its check-ins would be the total minus the lines shown.
+        var present = rows.Where(r => r.CheckedIn > 0 || r.Ballots > 0).OrderBy(r => r.Ballots).ToList();
+        var merged = present.Where(r => r.Ballots < k).ToList();
+        var rest = present.Where(r => r.Ballots >= k).ToList();
+        while (merged.Count > 0 && merged.Sum(r => r.Ballots) < k && rest.Count > 0)
+        {
+            merged.Add(rest[0]);
+            rest.RemoveAt(0);
+        }
+        var alone = rest.Select(r => r.CategoryId).ToHashSet();
         var lines = rows.Select(r => alone.Contains(r.CategoryId)
             ? new TurnoutLine(r.Name, r.Expected, r.Issued, r.Voided, r.CheckedIn, r.Ballots)
             : new TurnoutLine(r.Name, r.Expected, r.Issued, r.Voided, null, null)).ToList();
-        var merged = parts.FirstOrDefault(p => p.Merged && Ballots(p) >= k) is { } m
-            ? new MergedTurnout(m.Name, m.Members.Sum(c => c.CheckedIn), Ballots(m))
+        var inOrder = rows.Where(merged.Contains).ToList();
+        var mergedLine = merged.Sum(r => r.Ballots) >= k
+            ? new MergedTurnout($"其余类别合并（{string.Join("、", inOrder.Select(r => r.Name))}）", inOrder.Sum(r => r.CheckedIn), inOrder.Sum(r => r.Ballots))
             : null;
         var total = new TurnoutLine("合计", rows.Sum(r => r.Expected), rows.Sum(r => r.Issued), rows.Sum(r => r.Voided),
             rows.Sum(r => r.CheckedIn), rows.Sum(r => r.Ballots));
-        return new TurnoutTable(lines, merged, total, k);
+        return new TurnoutTable(lines, mergedLine, total, k);
     }
 }

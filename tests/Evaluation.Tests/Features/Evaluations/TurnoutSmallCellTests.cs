@@ -17,7 +17,7 @@ namespace Evaluation.Tests.Features.Evaluations;
 public sealed class TurnoutSmallCellTests : OrganizerSession
 {
     private const int K = 5;
-    private const string Merged = "其余类别合并（离退休老党员、服务对象代表）";
+    private const string Merged = "其余类别合并（离退休老党员、服务对象代表、列席人员）";
     private static readonly string[] Roles = ["organizer-a", "supervisor-a", "auditor-a"];
     private SeededEvaluation _evaluation = null!;
     private readonly Dictionary<string, Dictionary<string, TurnoutCells>> _during = [];
@@ -106,7 +106,7 @@ public sealed class TurnoutSmallCellTests : OrganizerSession
             Assert.That(rows["离退休老党员"], Is.EqualTo(new TurnoutCells("8", "7", "0", "—", "—")), page);
             Assert.That(rows["列席人员"], Is.EqualTo(new TurnoutCells("3", "3", "0", "—", "—")), page);
             Assert.That(rows["机关工作人员"], Is.EqualTo(new TurnoutCells("22", "21", "0", "20", "19")), page);
-            Assert.That(rows[Merged], Is.EqualTo(new TurnoutCells("", "", "", "9", "9")), page);
+            Assert.That(rows[Merged], Is.EqualTo(new TurnoutCells("", "", "", "11", "9")), page);
             Assert.That(rows["合计"], Is.EqualTo(new TurnoutCells("37", "35", "0", "31", "28")), page);
         }
     }
@@ -119,6 +119,9 @@ public sealed class TurnoutSmallCellTests : OrganizerSession
             var shown = rows.Where(r => r.Key != "合计" && r.Value.Ballots != "—").Sum(r => int.Parse(r.Value.Ballots));
             var left = int.Parse(rows["合计"].Ballots) - shown;
             Assert.That(left, Is.Zero.Or.GreaterThanOrEqualTo(K), $"{page}: {left} ballots unaccounted for");
+            // 列席人员 checked in twice and submitted nothing: its check-ins must not be the total minus the lines shown either.
+            var checkedIn = rows.Where(r => r.Key != "合计" && r.Value.CheckedIn != "—").Sum(r => int.Parse(r.Value.CheckedIn));
+            Assert.That(int.Parse(rows["合计"].CheckedIn) - checkedIn, Is.Zero, $"{page}: check-ins unaccounted for");
         }
     }
 
