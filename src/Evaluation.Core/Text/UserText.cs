@@ -67,19 +67,21 @@ public static class UserText
     /// <summary>
     /// The text wrapped as a bidirectional isolate (U+2068 … U+2069) for plain-text outputs where it stands beside the
     /// product's own words (a spreadsheet cell, a console line): whatever direction controls it holds end with it.
-    /// Isolate closers with no opener of their own are dropped first, since one would close our isolate early and let
-    /// an override inside reach the text after it.
+    /// Its own isolates are balanced first (<see cref="Balanced"/>), so none of them can close ours early or take its closer.
     /// </summary>
     public static string Isolate(string text) => $"{FirstStrongIsolate}{Balanced(text)}{PopDirectionalIsolate}";
 
     /// <summary>
-    /// The text without isolate closers (U+2069) that close nothing inside it; everything else is kept as typed. An HTML
-    /// <c>&lt;bdi&gt;</c> shows this: the element isolates its content, and a stray closer must not reach past it.
+    /// The text with its isolates balanced: closers (U+2069) that close nothing inside it are dropped, and isolates it
+    /// opens and never closes are closed at its end; everything else is kept as typed. A stray closer would end the
+    /// isolate an output wraps it in (an HTML <c>&lt;bdi&gt;</c> or <see cref="Isolate"/>), and an unclosed opener would
+    /// take the wrapper's own closer, so either would let the text reorder the product's words after it.
     /// </summary>
     public static string Balanced(string text)
     {
-        if (text.IndexOf(PopDirectionalIsolate) < 0) return text;
-        var result = new StringBuilder(text.Length);
+        if (text.AsSpan().IndexOfAny('\u2066', '\u2067') < 0 && text.AsSpan().IndexOfAny(FirstStrongIsolate, PopDirectionalIsolate) < 0)
+            return text;
+        var result = new StringBuilder(text.Length + 4);
         var open = 0;
         foreach (var c in text)
         {
@@ -91,14 +93,6 @@ public static class UserText
             }
             result.Append(c);
         }
-        return result.ToString();
-    }
-
-    /// <summary>Whether the text holds anything that changes the direction of text (so an output must isolate it).</summary>
-    public static bool HasDirectionControls(string text)
-    {
-        foreach (var c in text)
-            if (c is '\u061C' or '\u200E' or '\u200F' or >= '\u202A' and <= '\u202E' or >= '\u2066' and <= '\u2069') return true;
-        return false;
+        return result.Append(PopDirectionalIsolate, open).ToString();
     }
 }
