@@ -224,16 +224,21 @@ public sealed record Tally(
     /// <summary>
     /// Categories with fewer than k ballots (received: blank and invalid ones included, as each is someone's ballot) are
     /// merged; while the merged group is still smaller than k, the smallest remaining category joins it, since otherwise
-    /// the total minus the other columns would give it away. Categories without ballots are left out. The audit bundle
-    /// groups its ballots the same way, so a tally recomputed from the bundle's groups forms these very groups again.
+    /// the total minus the other columns would give it away. Categories without ballots are left out, unless
+    /// <paramref name="withCheckInsAlone"/>: turnout pages show check-ins too, and a category whose voters checked in and
+    /// have not submitted yet must then be merged like any small one, or the total's check-ins minus the lines shown would
+    /// be its own. The audit bundle groups its ballots the same way, so a tally recomputed from the bundle's groups forms
+    /// these very groups again.
     /// </summary>
-    public static IReadOnlyList<CategoryPart> Partition(IReadOnlyList<TallyCategory> categories, IReadOnlyDictionary<Guid, int> received, int k)
+    public static IReadOnlyList<CategoryPart> Partition(IReadOnlyList<TallyCategory> categories, IReadOnlyDictionary<Guid, int> received, int k,
+        bool withCheckInsAlone = false)
     {
-        var present = categories.Where(c => received.GetValueOrDefault(c.Id) > 0).ToList();
-        var bySize = present.OrderBy(c => received[c.Id]).ToList();
-        var merged = bySize.Where(c => received[c.Id] < k).ToList();
-        var rest = bySize.Where(c => received[c.Id] >= k).ToList();
-        while (merged.Count > 0 && merged.Sum(c => received[c.Id]) < k && rest.Count > 0)
+        int Size(TallyCategory c) => received.GetValueOrDefault(c.Id);
+        var present = categories.Where(c => Size(c) > 0 || withCheckInsAlone && c.CheckedIn > 0).ToList();
+        var bySize = present.OrderBy(Size).ToList();
+        var merged = bySize.Where(c => Size(c) < k).ToList();
+        var rest = bySize.Where(c => Size(c) >= k).ToList();
+        while (merged.Count > 0 && merged.Sum(Size) < k && rest.Count > 0)
         {
             merged.Add(rest[0]);
             rest.RemoveAt(0);

@@ -34,26 +34,20 @@ public sealed record TurnoutTable(IReadOnlyList<TurnoutLine> Categories, MergedT
     public static TurnoutTable Of(IReadOnlyList<TurnoutRow> rows, int smallCell)
     {
         var k = Math.Max(smallCell, TallySettings.MinimumSmallCell);
-        // As Tally.Partition merges, but a category whose voters have checked in and not yet submitted takes part too
-        // (with 0 ballots, so it is merged): left out, its check-ins would be the total minus the lines shown.
-        var present = rows.Where(r => r.CheckedIn > 0 || r.Ballots > 0).OrderBy(r => r.Ballots).ToList();
-        var merged = present.Where(r => r.Ballots < k).ToList();
-        var rest = present.Where(r => r.Ballots >= k).ToList();
-        while (merged.Count > 0 && merged.Sum(r => r.Ballots) < k && rest.Count > 0)
-        {
-            merged.Add(rest[0]);
-            rest.RemoveAt(0);
-        }
-        var alone = rest.Select(r => r.CategoryId).ToHashSet();
+        var categories = rows.Select(r => new TallyCategory(r.CategoryId, r.Name, r.Expected, r.Issued, r.Voided, r.CheckedIn)).ToList();
+        var ballots = rows.ToDictionary(r => r.CategoryId, r => r.Ballots);
+        var parts = Tally.Partition(categories, ballots, k, withCheckInsAlone: true);
+        int Ballots(CategoryPart p) => p.Members.Sum(c => ballots[c.Id]);
+
+        var alone = parts.Where(p => !p.Merged).SelectMany(p => p.Members).Select(c => c.Id).ToHashSet();
         var lines = rows.Select(r => alone.Contains(r.CategoryId)
             ? new TurnoutLine(r.Name, r.Expected, r.Issued, r.Voided, r.CheckedIn, r.Ballots)
             : new TurnoutLine(r.Name, r.Expected, r.Issued, r.Voided, null, null)).ToList();
-        var inOrder = rows.Where(merged.Contains).ToList();
-        var mergedLine = merged.Sum(r => r.Ballots) >= k
-            ? new MergedTurnout($"其余类别合并（{string.Join("、", inOrder.Select(r => r.Name))}）", inOrder.Sum(r => r.CheckedIn), inOrder.Sum(r => r.Ballots))
+        var merged = parts.FirstOrDefault(p => p.Merged && Ballots(p) >= k) is { } m
+            ? new MergedTurnout(m.Name, m.Members.Sum(c => c.CheckedIn), Ballots(m))
             : null;
         var total = new TurnoutLine("合计", rows.Sum(r => r.Expected), rows.Sum(r => r.Issued), rows.Sum(r => r.Voided),
             rows.Sum(r => r.CheckedIn), rows.Sum(r => r.Ballots));
-        return new TurnoutTable(lines, mergedLine, total, k);
+        return new TurnoutTable(lines, merged, total, k);
     }
 }

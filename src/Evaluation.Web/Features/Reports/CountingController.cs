@@ -94,8 +94,7 @@ public sealed class CountingController(NpgsqlDataSource db) : Controller
         var saved = await conn.ExecuteAsync("update evaluation set tally_settings = @json where id = @id and status <> 'closed'",
             new { json = settings.ToJson(), id }, tx);
         if (saved == 0) return Locked();
-        await ActionLogWriter.AppendAsync(tx, User, "修改计票规则",
-            $"《{evaluation.Name}》：{settings.Describe(cid => categories.FirstOrDefault(c => c.Id == cid)?.Name ?? "?")}");
+        await ActionLogWriter.AppendAsync(tx, User, "修改计票规则", $"《{evaluation.Name}》：{Describe(settings, categories)}");
         await tx.CommitAsync(ct);
         TempData["Notice"] = "计票规则已保存。";
         return Redirect(EvaluationScope.Url(id));
@@ -108,9 +107,12 @@ public sealed class CountingController(NpgsqlDataSource db) : Controller
     public static async Task<string> DescribeAsync(NpgsqlConnection conn, Guid id, NpgsqlTransaction tx)
     {
         var settings = TallySettings.FromJson(await SettingsJsonAsync(conn, id, tx));
-        var categories = await EvaluationScope.CategoriesAsync(conn, id, tx);
-        return settings.Describe(cid => categories.FirstOrDefault(c => c.Id == cid)?.Name ?? "?");
+        return Describe(settings, await EvaluationScope.CategoriesAsync(conn, id, tx));
     }
+
+    /// <summary>One wording of the rules for every log entry that records them, so a change and the close read alike.</summary>
+    private static string Describe(TallySettings settings, IReadOnlyList<CategoryRow> categories) =>
+        settings.Describe(cid => categories.FirstOrDefault(c => c.Id == cid)?.Name ?? "?");
 
     private IActionResult Locked() => this.Refuse(StatusCodes.Status409Conflict,
         $"{LockedNote}，不能再修改，本次没有做任何更改。请在评议页面查看或下载报告；报告中列有所用的计票规则。");
