@@ -29,7 +29,7 @@ public static class BundleVerifier
     public const string CreateAction = "创建评议";
     public const string EditAction = "修改评议";
 
-    /// <summary>How every entry about one evaluation begins (the close is exactly this).</summary>
+    /// <summary>How every entry about one evaluation begins.</summary>
     public static string Subject(string evaluationName, Guid evaluationId) => $"《{evaluationName}》，编号 {evaluationId}";
 
     /// <summary>
@@ -77,10 +77,10 @@ public static class BundleVerifier
 
     public static EvaluationEntries EntriesOf(IEnumerable<ActionLogEntry> log, string evaluationName, Guid evaluationId)
     {
-        var escaped = Regex.Escape(Subject(evaluationName, evaluationId));
+        var subject = Subject(evaluationName, evaluationId);
+        var escaped = Regex.Escape(subject);
         var open = new Regex($@"^{escaped}，问卷哈希 ([0-9a-f]{{64}})，签名公钥 ([0-9a-f]{{64}}(?:、[0-9a-f]{{64}})*)\z");
         var export = new Regex($@"^{escaped}，收回 [0-9]+ 票，指纹 [0-9a-f]{{64}}\z");
-        var subject = Subject(evaluationName, evaluationId);
         var opened = new List<(ActionLogEntry, string, IReadOnlyList<string>)>();
         var closed = new List<ActionLogEntry>();
         var exported = new List<ActionLogEntry>();
