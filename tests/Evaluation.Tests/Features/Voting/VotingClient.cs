@@ -128,6 +128,12 @@ public sealed class VotingClient(HttpClient http) : IDisposable
     public static byte[] SignAnswers(ECDsa phoneKey, Guid evaluationId, Guid keyGroupId, string answers) =>
         phoneKey.SignData(SealedBallot.SignedBytes(evaluationId, keyGroupId, answers), HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
 
+    /// <summary>Every value of a credential that must never reach a log, in the forms a log could hold it (base64, hex).</summary>
+    public static IEnumerable<string> Secrets(Credential credential) =>
+        new[] { credential.DoorMessage, credential.DoorSignature, credential.BallotMessage, credential.BallotSignature, credential.PhonePublicKey, credential.Secret! }
+            .SelectMany(bytes => new[] { Convert.ToBase64String(bytes), Convert.ToHexString(bytes) })
+            .Concat(credential.SealedByAnswers.Values.Select(Convert.ToBase64String));
+
     /// <summary>The credential with one bit of its door signature flipped.</summary>
     public static Credential WithForgedDoor(Credential credential) => credential with { DoorSignature = Flip(credential.DoorSignature) };
 
