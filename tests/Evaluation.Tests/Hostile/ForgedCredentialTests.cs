@@ -124,11 +124,11 @@ public sealed class ForgedCredentialTests : HostileSession
             return [.. new byte[Math.Max(0, 256 - bytes.Length)], .. bytes];
         }
         byte[] Proper(BlindRsaPublicKey key) => BlindRsa.Blind(key, BlindRsa.Prepare("proper"u8)).BlindedMessage;
-        var (door, ballot) = (VotingClient.DoorKey(slip), VotingClient.BallotKey(slip));
+        var (doorKey, ballotKey) = (VotingClient.DoorKey(slip), VotingClient.BallotKey(slip));
 
         // Trivial under either key, the other half proper: refused all the same.
-        using var badDoor = await UnchangedAsync(() => phone.Http.PostAsJsonAsync("/api/v/checkin", VotingClient.CheckInBody(token, Trivial(door), Proper(ballot))));
-        using var badBallot = await UnchangedAsync(() => phone.Http.PostAsJsonAsync("/api/v/checkin", VotingClient.CheckInBody(token, Proper(door), Trivial(ballot))));
+        using var badDoor = await UnchangedAsync(() => phone.Http.PostAsJsonAsync("/api/v/checkin", VotingClient.CheckInBody(token, Trivial(doorKey), Proper(ballotKey))));
+        using var badBallot = await UnchangedAsync(() => phone.Http.PostAsJsonAsync("/api/v/checkin", VotingClient.CheckInBody(token, Proper(doorKey), Trivial(ballotKey))));
 
         await AssertApiRefusalAsync(badDoor, HttpStatusCode.BadRequest, "这张票签还没有使用");
         await AssertApiRefusalAsync(badBallot, HttpStatusCode.BadRequest, "这张票签还没有使用");
