@@ -11,12 +11,15 @@ public static class EvaluationStatus
 {
     public const string Draft = "draft";
     public const string Open = "open";
+    /// <summary>结束投票 done: no more ballots; the box waits for the 监票人's cards, and results stay hidden until 开箱.</summary>
+    public const string Sealed = "sealed";
     public const string Closed = "closed";
 
     public static string NameOf(string status) => status switch
     {
         Draft => "草稿",
         Open => "进行中",
+        Sealed => "待开箱",
         Closed => "已结束",
         _ => status,
     };
