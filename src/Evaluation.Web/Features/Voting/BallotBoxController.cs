@@ -1,0 +1,155 @@
+using Dapper;
+using Evaluation.Core.Crypto;
+using Evaluation.Web.Features.Evaluations;
+using Evaluation.Web.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+using QRCoder;
+
+namespace Evaluation.Web.Features.Voting;
+
+public sealed record KeyCardsForm(string?[]? Holders, int? Threshold);
+public sealed record KeyCardView(BoxKeys.PrintedCard Card, string QrSvg);
+public sealed record KeyCardsPage(EvaluationHeader Evaluation, int Threshold, IReadOnlyList<KeyCardView> Cards);
+public sealed record UnsealPage(EvaluationHeader Evaluation, BoxKeys.BoxState Box, IReadOnlyList<string?> Typed, IReadOnlyList<string> Errors);
+
+/// <summary>
+/// The 监票人's key cards (made while the evaluation is a draft, printed from the organiser's browser) and 开箱 (the
+/// cards typed or scanned back once voting has ended). The cards exist in clear only in the one response that prints
+/// them and in the request that opens the box; neither is logged, cached or written anywhere.
+/// </summary>
+[Route("evaluations/{id:guid}")]
+public sealed class BallotBoxController(NpgsqlDataSource db) : Controller
+{
+    public const int MinHolders = 2, MaxHolders = 9, MaxHolderNameLength = 50;
+
+    /// <summary>
+    /// These two pages run one script file of their own (print, scan); the staff policy allows none, so they send it with
+    /// 'self' added and otherwise unchanged.
+    /// </summary>
+    public static readonly string ContentSecurityPolicy = PagePolicy.ContentSecurityPolicy.Replace("script-src ", "script-src 'self' ");
+
+    [Authorize(Roles = Roles.Organizer), HttpPost("key-cards")]
+    public async Task<IActionResult> MakeCards(Guid id, [FromForm] KeyCardsForm form, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
+        // As EvaluationScope.EditDraftAsync: the row is held, so voting cannot open while cards are being made for it.
+        var evaluation = await EvaluationScope.FindAsync(conn, id, User, tx);
+        if (evaluation is null) return NotFound();
+        var status = await conn.ExecuteScalarAsync<string>("select status from evaluation where id = @id for update", new { id }, tx);
+        if (status != EvaluationStatus.Draft) return this.Refuse(StatusCodes.Status409Conflict, EvaluationScope.FrozenMessage);
+
+        var holders = (form.Holders ?? []).Select(h => h?.Trim()).Where(h => !string.IsNullOrEmpty(h)).Select(h => h!).ToList();
+        var errors = HolderProblems(holders, form.Threshold);
+        if (errors.Count > 0) return await this.ShowWithErrorsAsync(conn, tx, id, errors);
+
+        var printed = await BoxKeys.MakeCardsAsync(conn, tx, id, holders, form.Threshold!.Value);
+        // Names and counts only: a card's code or 核对码 in the log would be a copy of the card.
+        await ActionLogWriter.AppendAsync(tx, User, "制作开箱密钥卡",
+            $"《{evaluation.Name}》：{holders.Count} 张，开箱需 {printed.Threshold} 张，监票人 {string.Join("、", holders)}");
+        await tx.CommitAsync(ct);
+
+        Response.Headers.CacheControl = "no-cache, no-store";
+        Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        return View("KeyCards", new KeyCardsPage(evaluation, printed.Threshold,
+            printed.Cards.Select(c => new KeyCardView(c, QrSvg(c.Code))).ToList()));
+    }
+
+    [Authorize(Roles = $"{Roles.Organizer},{Roles.Supervisor}"), HttpGet("unseal")]
+    public async Task<IActionResult> Unseal(Guid id, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var (evaluation, box, refusal) = await SealedAsync(conn, id);
+        if (refusal is not null) return refusal;
+        return UnsealView(new UnsealPage(evaluation!, box!, new string?[box!.Threshold], []));
+    }
+
+    [Authorize(Roles = $"{Roles.Organizer},{Roles.Supervisor}"), HttpPost("unseal")]
+    public async Task<IActionResult> Unseal(Guid id, [FromForm] string?[]? cards, CancellationToken ct)
+    {
+        EvaluationHeader? evaluation;
+        BoxKeys.BoxState? box;
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        {
+            IActionResult? refusal;
+            (evaluation, box, refusal) = await SealedAsync(conn, id);
+            if (refusal is not null) return refusal;
+        }
+
+        var typed = (cards ?? []).Take(MaxHolders).ToList();
+        var result = await BoxOpening.UnsealWithCardsAsync(db, id, typed, User, ct);
+        if (!result.Opened)
+        {
+            var errors = result.Errors.ToList();
+            if (result.MoreCardsNeeded > 0)
+                errors.Add($"还需要 {result.MoreCardsNeeded} 张正确的密钥卡才能开箱。请请其他监票人输入或扫描各自的密钥卡后再提交；投票箱没有任何改动。");
+            Response.StatusCode = StatusCodes.Status400BadRequest;
+            // Typed back so that one mistyped card does not make everyone type theirs again; the page is never stored (no-store).
+            var shown = typed.Concat(Enumerable.Repeat<string?>(null, Math.Max(0, box!.Threshold - typed.Count))).ToList();
+            return UnsealView(new UnsealPage(evaluation!, box!, shown, errors));
+        }
+
+        TempData["Notice"] = UnsealNotice(result);
+        return Redirect(EvaluationScope.Url(id) + "#results");
+    }
+
+    public static string UnsealNotice(BoxOpening.UnsealResult result)
+    {
+        var rejected = result.Rejected.Where(r => r.Value > 0).ToList();
+        var notice = $"开箱完成：投票箱内 {result.Sealed} 份，开出有效凭证的选票 {result.OpenedCount} 份";
+        notice += rejected.Count == 0
+            ? "，没有无效票。"
+            : $"，无效 {rejected.Sum(r => r.Value)} 份（{string.Join("，", rejected.Select(r => $"{BoxOpener.ReasonName(r.Key)} {r.Value} 份"))}）。";
+        if (result.Warnings.Count > 0) notice += " 注意：" + string.Join(" ", result.Warnings);
+        return notice;
+    }
+
+    private ViewResult UnsealView(UnsealPage page)
+    {
+        Response.Headers.CacheControl = "no-cache, no-store";
+        Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        return View("Unseal", page);
+    }
+
+    /// <summary>404 outside the caller's units; 409 unless voting has ended and the box waits for its cards.</summary>
+    private async Task<(EvaluationHeader?, BoxKeys.BoxState?, IActionResult?)> SealedAsync(NpgsqlConnection conn, Guid id)
+    {
+        var evaluation = await EvaluationScope.FindAsync(conn, id, User);
+        if (evaluation is null) return (null, null, NotFound());
+        if (evaluation.Status != EvaluationStatus.Sealed)
+            return (evaluation, null, this.Refuse(StatusCodes.Status409Conflict, evaluation.Status == EvaluationStatus.Closed
+                ? "投票箱已经开箱，结果请在评议页面查看。"
+                : "投票还没有结束，不能开箱。请组织者先在评议页面结束投票。"));
+        var box = await BoxKeys.StateAsync(conn, id);
+        if (box is null || box.Custody != "cards")
+            return (evaluation, null, this.Refuse(StatusCodes.Status409Conflict, "本评议的投票箱由服务器保管，结束投票后自动开箱，不需要密钥卡。"));
+        return (evaluation, box, null);
+    }
+
+    public static List<string> HolderProblems(IReadOnlyList<string> holders, int? threshold)
+    {
+        var errors = new List<string>();
+        if (holders.Count is < MinHolders or > MaxHolders)
+            errors.Add($"请填写 {MinHolders} 到 {MaxHolders} 位监票人的姓名，每位监票人保管一张开箱密钥卡。");
+        if (holders.Any(h => TypedText.IsLongerThan(h, MaxHolderNameLength)))
+            errors.Add($"监票人姓名不超过 {MaxHolderNameLength} 个字。");
+        if (holders.Any(TypedText.HasControlCharacters))
+            errors.Add(TypedText.ControlCharacterProblem("监票人姓名"));
+        foreach (var twice in holders.GroupBy(h => h).Where(g => g.Count() > 1))
+            errors.Add($"监票人“{twice.Key}”填写了两次；每位监票人只保管一张卡，请改为其他监票人。");
+        var most = Math.Clamp(holders.Count, MinHolders, MaxHolders);
+        if (threshold is not { } t || t < MinHolders || t > most)
+            errors.Add($"开箱所需密钥卡张数应在 {MinHolders} 到 {most} 之间（不超过监票人人数）。");
+        return errors;
+    }
+
+    /// <summary>The card's code as a QR code, drawn here: the card never goes to another process (the PDF printer included).</summary>
+    private static string QrSvg(string code)
+    {
+        using var data = QRCodeGenerator.GenerateQrCode(code, QRCodeGenerator.ECCLevel.M);
+        return new SvgQRCode(data).GetGraphic(new System.Drawing.Size(200, 200), "#000000", "#ffffff", drawQuietZones: true,
+            SvgQRCode.SizingMode.ViewBoxAttribute);
+    }
+}
