@@ -126,8 +126,8 @@ public static class DemoResults
             """,
             draftTargets.Select(t => new { t.Id, evaluationId = id, Kind = t.Kind == TargetKind.Team ? "team" : "member", t.Name, t.Title, t.TransferredOutOn, t.Position }), tx);
         await conn.ExecuteAsync(
-            "insert into respondent_category (id, evaluation_id, name, expected_count, position) values (@Id, @id, @Name, @Expected, @Position)",
-            Categories.Select((c, i) => new { Id = Guid.NewGuid(), id, c.Name, c.Expected, Position = i + 1 }), tx);
+            "insert into respondent_category (id, evaluation_id, name, expected_count, position) values (@CategoryId, @evaluationId, @Name, @Expected, @Position)",
+            Categories.Select((c, i) => new { CategoryId = Guid.NewGuid(), evaluationId = id, c.Name, c.Expected, Position = i + 1 }), tx);
 
         // The organiser's steps: cards printed, every 核对码 typed back, then 开始投票 (EvaluationsController.Open).
         var cards = await BoxKeys.MakeCardsAsync(conn, tx, id, Tellers, Threshold);
