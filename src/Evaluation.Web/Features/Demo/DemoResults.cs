@@ -103,6 +103,10 @@ public static class DemoResults
         var opened = await BoxOpening.UnsealWithCardsAsync(db, round.EvaluationId, [round.CardCodes[0], null, round.CardCodes[2]], SystemActor, ct);
         if (!opened.Opened)
             throw new InvalidOperationException($"示例评议《{round.Name}》开箱失败：{string.Join("；", opened.Errors)}");
+        // Every demo ballot was made honestly: one the box refuses means the demo no longer votes as a phone does.
+        if (opened.OpenedCount != opened.Sealed)
+            throw new InvalidOperationException($"示例评议《{round.Name}》开箱时有 {opened.Sealed - opened.OpenedCount} 张选票被拒收（" +
+                string.Join("、", opened.Rejected.Select(r => $"{BoxOpener.ReasonName(r.Key)} {r.Value}")) + "）。");
     }
 
     /// <summary>
