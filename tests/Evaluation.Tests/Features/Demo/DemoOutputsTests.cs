@@ -91,12 +91,15 @@ public sealed class DemoOutputsTests
             "select (select count(*) from sealed_ballot where evaluation_id = @id) + (select count(*) from box_rejection where evaluation_id = @id)",
             new { id });
         var groups = (await conn.QueryAsync<string>("select name from key_group where evaluation_id = @id order by position", new { id })).ToList();
+        var typed = (await conn.QueryAsync<string>("select answers from ballot where evaluation_id = @id", new { id }))
+            .SelectMany(a => Strings(JsonDocument.Parse(a).RootElement)).ToHashSet(StringComparer.Ordinal);
         var log = (await conn.QueryAsync<string>("select action from staff_action where detail like '%' || @Id || '%' order by seq", new { Id = id.ToString() })).ToList();
 
         Assert.That((box.Custody, box.Threshold), Is.EqualTo(("cards", 2)));
         Assert.That(box.Holders, Is.EqualTo(DemoResults.Tellers));
         Assert.That(ballots, Is.EqualTo((67, 67)), "every voter's ballot opened, with its phone key and answer signature");
         Assert.That(left, Is.Zero, "no ciphertext left and none refused");
+        Assert.That(TypedIn(round).Where(t => !typed.Contains(t)), Is.Empty, "every typed text came out of the box exactly");
         Assert.That(groups, Is.EqualTo(new[] { "机关工作人员", "直属单位领导班子成员", "离退休老党员、服务对象代表" }));
         Assert.That(log.Where(a => a is BundleVerifier.OpenAction or BundleVerifier.CloseAction or BundleVerifier.UnsealAction),
             Is.EqualTo(new[] { BundleVerifier.OpenAction, BundleVerifier.CloseAction, BundleVerifier.UnsealAction }));
