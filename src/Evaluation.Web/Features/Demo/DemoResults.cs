@@ -1,4 +1,3 @@
-using System.Security.Claims;
 using System.Security.Cryptography;
 using Dapper;
 using Evaluation.Core.Audit;
@@ -59,9 +58,6 @@ public static class DemoResults
 
     private const int Threshold = 2;
 
-    /// <summary>The demo's own actor in the log, as a principal for the calls that log as a staff member (开箱).</summary>
-    private static readonly ClaimsPrincipal SystemActor = new(new ClaimsIdentity([new Claim(StaffClaims.DisplayName, "系统")]));
-
     /// <summary>
     /// A round sealed by <see cref="SeedAsync"/>, waiting for 开箱 once the seed has committed. It holds the cards'
     /// codes as the 监票人 would: in memory only, never printed, and dropped once the box is open.
@@ -100,7 +96,7 @@ public static class DemoResults
     {
         await using (var conn = await db.OpenConnectionAsync(ct))
             await BoxOpening.VacuumAfterSealAsync(conn);
-        var opened = await BoxOpening.UnsealWithCardsAsync(db, round.EvaluationId, [round.CardCodes[0], null, round.CardCodes[2]], SystemActor, ct);
+        var opened = await BoxOpening.UnsealWithCardsAsync(db, round.EvaluationId, [round.CardCodes[0], null, round.CardCodes[2]], "系统", ct);
         if (!opened.Opened)
             throw new InvalidOperationException($"示例评议《{round.Name}》开箱失败：{string.Join("；", opened.Errors)}");
         // Every demo ballot was made honestly: one the box refuses means the demo no longer votes as a phone does.
