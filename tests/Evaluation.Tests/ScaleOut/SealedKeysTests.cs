@@ -13,7 +13,7 @@ namespace Evaluation.Tests.ScaleOut;
 public sealed class SealedKeysTests
 {
     [Test]
-    public async Task Migration0006_ThenStartUp_SealsKeysStoredInTheClear_AndTheDatabaseRefusesNewPlainKeys()
+    public async Task Migrations0006And0007_ThenStartUp_SealKeysStoredInTheClear_AsTheKeyGroupsDoorAndBallotKeys_AndTheDatabaseRefusesNewPlainKeys()
     {
         var connectionString = await TestDatabase.CreateDatabaseAsync();
         await using var conn = new NpgsqlConnection(connectionString);
@@ -31,33 +31,32 @@ public sealed class SealedKeysTests
             insert into signing_key (evaluation_id, category_id, public_key, private_key) values (@evaluation, @category, @PublicKey, @Pkcs8);
             """, new { unit, evaluation, category, PublicKey = signingKey.PublicKey.ExportSpki(), Pkcs8 = signingKey.ExportPkcs8() });
 
-        await conn.ExecuteAsync(MigrationTests.Script(MigrationTests.Scripts().Single(n => n.StartsWith("Migrations.0006_", StringComparison.Ordinal))));
+        foreach (var name in MigrationTests.Scripts().Where(n => string.CompareOrdinal(n, "Migrations.0006") >= 0))
+            await conn.ExecuteAsync(MigrationTests.Script(name));
         var key = KeyEncryptionKey.Generate();
         await using var db = NpgsqlDataSource.Create(connectionString);
         KeyEncryption.CheckAndSealStoredKeys(db, key, NullLogger.Instance);
-        var sealedOnce = await conn.ExecuteScalarAsync<byte[]>("select private_key_sealed from signing_key where evaluation_id = @evaluation", new { evaluation });
+        const string SelectKeys = "select ballot_private_key_sealed, door_private_key_sealed from key_group where evaluation_id = @evaluation";
+        var sealedOnce = await conn.QuerySingleAsync<(byte[] Ballot, byte[] Door)>(SelectKeys, new { evaluation });
         KeyEncryption.CheckAndSealStoredKeys(db, key, NullLogger.Instance);
 
-        Assert.That(SealedSigningKey.Unseal(key, evaluation, category, sealedOnce!).ExportPkcs8(), Is.EqualTo(signingKey.ExportPkcs8()));
-        Assert.That(await conn.ExecuteScalarAsync<byte[]>("select private_key_sealed from signing_key where evaluation_id = @evaluation", new { evaluation }),
-            Is.EqualTo(sealedOnce), "a second replica's start-up seals nothing twice");
-        var other = await AddCategoryAsync(conn, evaluation);
+        // 0007 made the category's key its key group's (same id), as both its ballot key and its door key.
+        Assert.That(SealedSigningKey.Unseal(key, evaluation, category, sealedOnce.Ballot).ExportPkcs8(), Is.EqualTo(signingKey.ExportPkcs8()));
+        Assert.That(SealedSigningKey.Unseal(key, evaluation, category, sealedOnce.Door, door: true).ExportPkcs8(), Is.EqualTo(signingKey.ExportPkcs8()));
+        Assert.That(() => SealedSigningKey.Unseal(key, evaluation, category, sealedOnce.Door), Throws.InstanceOf<SealedDataException>(),
+            "a door key does not open as a ballot key");
+        Assert.That(await conn.QuerySingleAsync<(byte[], byte[])>(SelectKeys, new { evaluation }), Is.EqualTo(sealedOnce),
+            "a second replica's start-up seals nothing twice");
         var plainInsert = await Assert.ThrowsAsync<PostgresException>(() => conn.ExecuteAsync(
-            "insert into signing_key (evaluation_id, category_id, public_key, private_key_sealed) values (@evaluation, @other, '\\x00', @Pkcs8)",
-            new { evaluation, other, Pkcs8 = signingKey.ExportPkcs8() }));
+            """
+            insert into key_group (id, evaluation_id, name, position, door_public_key, door_private_key_sealed, ballot_public_key, ballot_private_key_sealed)
+            values (@other, @evaluation, '离退休老党员', 2, '\x00', @Pkcs8, '\x00', @Pkcs8)
+            """, new { evaluation, other = Guid.NewGuid(), Pkcs8 = signingKey.ExportPkcs8() }));
         Assert.That(plainInsert!.SqlState, Is.EqualTo(PostgresErrorCodes.CheckViolation));
 
         var another = KeyEncryptionKey.Generate();
         Assert.That(() => KeyEncryption.CheckAndSealStoredKeys(db, another, NullLogger.Instance),
             Throws.TypeOf<SettingException>().With.Message.Contains(key.IdHex).And.Message.Contains(another.IdHex).And.Message.Contains("Signing__KeyEncryptionKey"));
-    }
-
-    private static async Task<Guid> AddCategoryAsync(NpgsqlConnection conn, Guid evaluation)
-    {
-        var id = Guid.NewGuid();
-        await conn.ExecuteAsync(
-            "insert into respondent_category (id, evaluation_id, name, expected_count, position) values (@id, @evaluation, '离退休老党员', 2, 2)", new { id, evaluation });
-        return id;
     }
 
     [TestCase(null, "没有设置 Signing:KeyEncryptionKey")]

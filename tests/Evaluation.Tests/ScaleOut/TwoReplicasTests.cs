@@ -171,12 +171,12 @@ public sealed partial class TwoReplicasTests
             Assert.That(open.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(open));
 
         await using var conn = await OpenAsync();
-        var row = await conn.QuerySingleAsync<(byte[] PublicKey, byte[] PrivateKeySealed)>(
-            "select public_key, private_key_sealed from signing_key where evaluation_id = @Id", new { evaluation.Id });
+        var row = await conn.QuerySingleAsync<(Guid Id, byte[] PublicKey, byte[] PrivateKeySealed)>(
+            "select id, ballot_public_key, ballot_private_key_sealed from key_group where evaluation_id = @Id", new { evaluation.Id });
         Assert.That(row.PrivateKeySealed[0], Is.EqualTo(KeyEncryptionKey.FormatVersion), "not a DER structure (0x30)");
         Assert.That(() => BlindRsaPrivateKey.ImportPkcs8(row.PrivateKeySealed), Throws.Exception, "what is stored is no PKCS#8");
         KeyEncryptionKey.TryParse(AppFactory.KeyEncryptionKey, out var key);
-        var unsealed = SealedSigningKey.Unseal(key!, evaluation.Id, evaluation.Categories[0], row.PrivateKeySealed);
+        var unsealed = SealedSigningKey.Unseal(key!, evaluation.Id, row.Id, row.PrivateKeySealed);
         Assert.That(unsealed.PublicKey.ExportSpki(), Is.EqualTo(row.PublicKey));
 
         foreach (var xml in await conn.QueryAsync<byte[]>("select xml_sealed from data_protection_key"))

@@ -23,6 +23,8 @@ public sealed record SeedBallot(int Category, BallotAnswers Answers);
 /// </summary>
 public static class ClosedEvaluations
 {
+    private static readonly Lazy<byte[]> PlaceholderKey = new(() => BlindRsaPrivateKey.Generate().PublicKey.ExportSpki());
+
     public static FrozenForm Form(Questionnaire questionnaire, params string[] members) => new(questionnaire,
     [
         .. questionnaire.HasPerTargetQuestions
@@ -57,6 +59,17 @@ public static class ClosedEvaluations
         await conn.ExecuteAsync(
             "insert into respondent_category (id, evaluation_id, name, expected_count, position) values (@Id, @evaluationId, @Name, @Expected, @Position)",
             categories.Select((c, i) => new { Id = categoryIds[i], evaluationId = id, c.Name, c.Expected, Position = i + 1 }), tx);
+        // One key group per category, with the category's id, as evaluations voted before the sealed box were migrated
+        // (0007): reports count per key group. The keys are stand-ins: nothing here signs or checks.
+        var placeholderKey = PlaceholderKey.Value;
+        byte[] notAKey = [KeyEncryptionKey.FormatVersion, .. RandomNumberGenerator.GetBytes(64)];
+        await conn.ExecuteAsync(
+            """
+            insert into key_group (id, evaluation_id, name, position, door_public_key, door_private_key_sealed, ballot_public_key, ballot_private_key_sealed)
+            values (@Id, @evaluationId, @Name, @Position, @placeholderKey, @notAKey, @placeholderKey, @notAKey);
+            update respondent_category set key_group_id = @Id where id = @Id;
+            """,
+            categories.Select((c, i) => new { Id = categoryIds[i], evaluationId = id, c.Name, Position = i + 1, placeholderKey, notAKey }), tx);
 
         // Messages shaped as a phone makes them (from a secret, which gives the receipt); the signatures are not checked here.
         var secrets = new List<byte[]>();
@@ -71,7 +84,7 @@ public static class ClosedEvaluations
             };
         }).ToList();
         await conn.ExecuteAsync(
-            "insert into ballot (id, evaluation_id, category_id, message, signature, answers) values (@Id, @evaluationId, @CategoryId, @Message, @Signature, @Answers)",
+            "insert into ballot (id, evaluation_id, key_group_id, message, signature, answers) values (@Id, @evaluationId, @CategoryId, @Message, @Signature, @Answers)",
             rows, tx);
         var receipts = secrets.Select(s => Receipt.FromSecret(s)).ToArray();
         RandomNumberGenerator.Shuffle(receipts.AsSpan());
