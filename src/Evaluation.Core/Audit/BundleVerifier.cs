@@ -11,6 +11,17 @@ public sealed record Check(string Name, bool Passed, string Detail)
     public override string ToString() => $"[{(Passed ? "通过" : "失败")}] {Name}：{Detail}";
 }
 
+/// <summary>
+/// What the opening commits about the ballot box: its P-256 public key (65-byte point) and custody, "cards" (t of the
+/// 监票人's key cards open it; each card's holder and public point share·G, in card order) or "server" (服务器保管:
+/// <see cref="Threshold"/> 0, no cards).
+/// </summary>
+public sealed record BoxCommitment(string Custody, byte[] PublicKey, int Threshold, IReadOnlyList<(string Holder, byte[] CardKey)> Cards)
+{
+    public const string CardsCustody = "cards";
+    public const string ServerCustody = "server";
+}
+
 /// <summary>The checks, and the tally recomputed from the bundle's ballots when the form could be read.</summary>
 public sealed record Verification(IReadOnlyList<Check> Checks, Tally? Recomputed)
 {
@@ -19,7 +30,9 @@ public sealed record Verification(IReadOnlyList<Check> Checks, Tally? Recomputed
 
 /// <summary>
 /// Checks an audit bundle on its own, with the same code the server counts with (DESIGN.md §3): the form hash, every
-/// signature, no message twice, ballots ≤ check-ins ≤ slips issued − voided, the fingerprint, the tally, and the log.
+/// credential (and, from the sealed box on, that it binds the phone key that signed the answers, and that signature), no
+/// message twice, opened + rejected ≤ check-ins ≤ slips issued − voided, the box and keys against the opening, the 开箱
+/// against the ballots, the fingerprint, the tally, and the log.
 /// </summary>
 public static class BundleVerifier
 {
@@ -28,16 +41,53 @@ public static class BundleVerifier
     public const string CloseAction = "结束投票";
     public const string CreateAction = "创建评议";
     public const string EditAction = "修改评议";
+    public const string UnsealAction = "开箱";
 
     /// <summary>How every entry about one evaluation begins.</summary>
     public static string Subject(string evaluationName, Guid evaluationId) => $"《{evaluationName}》，编号 {evaluationId}";
 
     /// <summary>
-    /// The log entry of opening: the form hash and the SHA-256 of every category's public key, committed before any ballot
-    /// exists, so keys swapped in later to sign forged ballots do not match the log.
+    /// The log entry of opening before the sealed box (format 1 bundles): the form hash and the SHA-256 of every category's
+    /// public key. Kept so that evaluations voted then, and their entries, still read.
     /// </summary>
     public static string OpenDetail(string evaluationName, Guid evaluationId, string formHash, IEnumerable<byte[]> publicKeys) =>
-        $"{Subject(evaluationName, evaluationId)}，问卷哈希 {formHash}，签名公钥 {string.Join("、", publicKeys.Select(KeyHash).Order(StringComparer.Ordinal))}";
+        $"{Subject(evaluationName, evaluationId)}，问卷哈希 {formHash}，签名公钥 {KeyList(publicKeys)}";
+
+    /// <summary>
+    /// The log entry of opening: the form hash, the SHA-256 of every key group's door and ballot key, of the box's public
+    /// key, and the box's custody: 服务器保管, or 监票人密钥卡 t/n with each card's holder and the SHA-256 of its card key,
+    /// in card order. Written before any ballot exists, so a key swapped in later (to sign forged ballots, or to open the box
+    /// with another key) does not match the log, and a wrong card can be named at 开箱.
+    /// </summary>
+    public static string OpenDetail(string evaluationName, Guid evaluationId, string formHash, IEnumerable<byte[]> publicKeys, BoxCommitment box) =>
+        $"{OpenDetail(evaluationName, evaluationId, formHash, publicKeys)}{BoxPrefix}{KeyHash(box.PublicKey)}，"
+        + (box.Custody == BoxCommitment.ServerCustody ? ServerCustodyText
+            : $"{CardsText} {box.Threshold}/{box.Cards.Count}：{string.Join("、", box.Cards.Select(c => $"{c.Holder} {KeyHash(c.CardKey)}"))}");
+
+    private const string BoxPrefix = "，投票箱公钥 ";
+    private const string ServerCustodyText = "服务器保管";
+    private const string CardsText = "监票人密钥卡";
+
+    private static string KeyList(IEnumerable<byte[]> publicKeys) => string.Join("、", publicKeys.Select(KeyHash).Order(StringComparer.Ordinal));
+
+    /// <summary>
+    /// The log entry of 开箱: how many sealed ballots there were, how many opened, and how many were rejected by reason
+    /// (<see cref="BoxOpener.ReasonName"/>, reasons with none left out); sealed = opened + rejected.
+    /// </summary>
+    public static string UnsealDetail(string evaluationName, Guid evaluationId, int sealedCount, int openedCount, IReadOnlyDictionary<string, int> rejected)
+    {
+        var reasons = rejected.Where(r => r.Value > 0).OrderBy(r => Array.IndexOf(KnownReasons, r.Key) is var i && i < 0 ? int.MaxValue : i)
+            .ThenBy(r => r.Key, StringComparer.Ordinal).ToList();
+        var total = reasons.Sum(r => r.Value);
+        return $"{Subject(evaluationName, evaluationId)}，密封选票 {sealedCount} 张，开出 {openedCount} 张，拒收 {total} 张"
+            + (reasons.Count == 0 ? "" : $"（{string.Join("、", reasons.Select(r => $"{BoxOpener.ReasonName(r.Key)} {r.Value}"))}）");
+    }
+
+    private static readonly string[] KnownReasons =
+    [
+        BoxOpener.Reasons.Undecryptable, BoxOpener.Reasons.Unreadable, BoxOpener.Reasons.BadCredential,
+        BoxOpener.Reasons.BadSignature, BoxOpener.Reasons.Duplicate,
+    ];
 
     public static string KeyHash(byte[] spki) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(spki));
 
@@ -72,31 +122,84 @@ public static class BundleVerifier
     /// Drafting entries (创建评议, 修改评议) end with the id, which no other evaluation's entry can.
     /// </summary>
     public sealed record EvaluationEntries(
-        IReadOnlyList<(ActionLogEntry Entry, string FormHash, IReadOnlyList<string> KeyHashes)> Opened,
-        IReadOnlyList<ActionLogEntry> Closed, IReadOnlyList<ActionLogEntry> Exported, IReadOnlyList<ActionLogEntry> Drafting);
+        IReadOnlyList<OpenEntry> Opened, IReadOnlyList<ActionLogEntry> Closed, IReadOnlyList<ActionLogEntry> Exported,
+        IReadOnlyList<ActionLogEntry> Drafting, IReadOnlyList<UnsealEntry> Unsealed);
+
+    /// <summary>An opening as logged; <see cref="Box"/> is null for an opening from before the sealed box.</summary>
+    public sealed record OpenEntry(ActionLogEntry Entry, string FormHash, IReadOnlyList<string> KeyHashes, LoggedBox? Box);
+
+    /// <summary>The box as an opening committed it: hashes only, cards in card order.</summary>
+    public sealed record LoggedBox(string PublicKeyHash, string Custody, int Threshold, int Count, IReadOnlyList<(string Holder, string CardKeyHash)> Cards);
+
+    /// <summary>A 开箱 as logged; <see cref="Rejected"/> by reason code (a name the verifier does not know stays as written).</summary>
+    public sealed record UnsealEntry(ActionLogEntry Entry, int Sealed, int Opened, int RejectedTotal, IReadOnlyDictionary<string, int> Rejected);
 
     public static EvaluationEntries EntriesOf(IEnumerable<ActionLogEntry> log, string evaluationName, Guid evaluationId)
     {
         var subject = Subject(evaluationName, evaluationId);
         var escaped = Regex.Escape(subject);
-        var open = new Regex($@"^{escaped}，问卷哈希 ([0-9a-f]{{64}})，签名公钥 ([0-9a-f]{{64}}(?:、[0-9a-f]{{64}})*)\z");
-        var export = new Regex($@"^{escaped}，收回 [0-9]+ 票，指纹 [0-9a-f]{{64}}\z");
-        var opened = new List<(ActionLogEntry, string, IReadOnlyList<string>)>();
+        const string hex = "[0-9a-f]{64}";
+        var open = new Regex($@"^{escaped}，问卷哈希 ({hex})，签名公钥 ({hex}(?:、{hex})*)(?:{BoxPrefix}({hex})，(?:({ServerCustodyText})|{CardsText} ([0-9])/([0-9])：(.+)))?\z",
+            RegexOptions.Singleline);
+        var export = new Regex($@"^{escaped}，收回 [0-9]+ 票，指纹 {hex}\z");
+        var unseal = new Regex($@"^{escaped}，密封选票 ([0-9]{{1,9}}) 张，开出 ([0-9]{{1,9}}) 张，拒收 ([0-9]{{1,9}}) 张(?:（(.+)）)?\z", RegexOptions.Singleline);
+        var opened = new List<OpenEntry>();
         var closed = new List<ActionLogEntry>();
         var exported = new List<ActionLogEntry>();
         var drafting = new List<ActionLogEntry>();
+        var unsealed = new List<UnsealEntry>();
         foreach (var e in log)
         {
             if (e.Action == OpenAction && open.Match(e.Detail) is { Success: true } m)
-                opened.Add((e, m.Groups[1].Value, m.Groups[2].Value.Split('、')));
+            {
+                if (!m.Groups[3].Success)
+                    opened.Add(new OpenEntry(e, m.Groups[1].Value, m.Groups[2].Value.Split('、'), null));
+                else if (m.Groups[4].Success)
+                    opened.Add(new OpenEntry(e, m.Groups[1].Value, m.Groups[2].Value.Split('、'),
+                        new LoggedBox(m.Groups[3].Value, BoxCommitment.ServerCustody, 0, 0, [])));
+                else if (Cards(m.Groups[7].Value) is { } cards)
+                    opened.Add(new OpenEntry(e, m.Groups[1].Value, m.Groups[2].Value.Split('、'),
+                        new LoggedBox(m.Groups[3].Value, BoxCommitment.CardsCustody, int.Parse(m.Groups[5].Value), int.Parse(m.Groups[6].Value), cards)));
+            }
             else if (e.Action == CloseAction && LockedRules(e.Detail, subject) is not null)
                 closed.Add(e);
             else if (e.Action == ExportAction && export.IsMatch(e.Detail))
                 exported.Add(e);
+            else if (e.Action == UnsealAction && unseal.Match(e.Detail) is { Success: true } u && Reasons(u.Groups[4]) is { } reasons)
+                unsealed.Add(new UnsealEntry(e, int.Parse(u.Groups[1].Value), int.Parse(u.Groups[2].Value), int.Parse(u.Groups[3].Value), reasons));
             else if (e.Action is CreateAction or EditAction && e.Detail.EndsWith($"，编号 {evaluationId}", StringComparison.Ordinal))
                 drafting.Add(e);
         }
-        return new EvaluationEntries(opened, closed, exported, drafting);
+        return new EvaluationEntries(opened, closed, exported, drafting, unsealed);
+    }
+
+    /// <summary>"张三 hash、李四 hash": each card ends with a space and its hash, so a holder's name may hold anything else.</summary>
+    private static IReadOnlyList<(string, string)>? Cards(string text)
+    {
+        var cards = new List<(string, string)>();
+        var at = 0;
+        foreach (Match m in Regex.Matches(text, "(.+?) ([0-9a-f]{64})(?:、|\\z)", RegexOptions.Singleline))
+        {
+            if (m.Index != at) return null;
+            cards.Add((m.Groups[1].Value, m.Groups[2].Value));
+            at = m.Index + m.Length;
+        }
+        return at == text.Length && cards.Count > 0 ? cards : null;
+    }
+
+    private static IReadOnlyDictionary<string, int>? Reasons(Group group)
+    {
+        var reasons = new Dictionary<string, int>();
+        if (!group.Success) return reasons;
+        var byName = KnownReasons.ToDictionary(BoxOpener.ReasonName, r => r);
+        foreach (var part in group.Value.Split('、'))
+        {
+            var space = part.LastIndexOf(' ');
+            if (space <= 0 || !int.TryParse(part[(space + 1)..], System.Globalization.NumberStyles.None, null, out var count)) return null;
+            var name = part[..space];
+            reasons[byName.GetValueOrDefault(name, name)] = count;
+        }
+        return reasons;
     }
 
     /// <summary>
@@ -115,10 +218,13 @@ public static class BundleVerifier
     {
         var checks = new List<Check>();
         var ballots = bundle.Groups.SelectMany(g => g.Ballots.Select(b => (Group: g, Ballot: b))).ToList();
+        var sealedBox = bundle.Format == AuditBundle.CurrentFormat;
 
-        checks.Add(bundle.Format == AuditBundle.CurrentFormat
-            ? new Check("格式", true, $"{bundle.Format}，《{bundle.Evaluation.Name}》（{bundle.Evaluation.Round}），{bundle.Groups.Count} 个类别分组")
-            : new Check("格式", false, $"不认识的格式“{bundle.Format}”，本校验程序只读 {AuditBundle.CurrentFormat}"));
+        checks.Add(sealedBox
+            ? new Check("格式", true, $"{bundle.Format}（密封投票箱），《{bundle.Evaluation.Name}》（{bundle.Evaluation.Round}），{bundle.Groups.Count} 个密钥组")
+            : bundle.Format == AuditBundle.SignedFormat
+            ? new Check("格式", true, $"{bundle.Format}（密封投票箱之前的评议），《{bundle.Evaluation.Name}》（{bundle.Evaluation.Round}），{bundle.Groups.Count} 个类别分组")
+            : new Check("格式", false, $"不认识的格式“{bundle.Format}”，本校验程序只读 {AuditBundle.CurrentFormat} 和 {AuditBundle.SignedFormat}"));
 
         FrozenForm? form = null;
         try { form = FormJson.ReadFrozenForm(bundle.FrozenForm); }
@@ -129,9 +235,17 @@ public static class BundleVerifier
             : new Check("问卷", false, $"问卷内容的哈希为 {formHash}，与包内所记 {bundle.FormHash} 不符"));
 
         checks.Add(Rules(bundle));
-        checks.Add(Signatures(bundle.Groups));
+        if (sealedBox)
+        {
+            checks.Add(Credentials(bundle.Groups));
+            checks.Add(AnswerSignatures(bundle.Evaluation.Id, bundle.Groups));
+            checks.Add(Box(bundle.Box));
+        }
+        else
+            checks.Add(Signatures(bundle.Groups));
         checks.Add(Duplicates(ballots.Select(b => b.Ballot.Message)));
-        checks.Add(Counts(bundle.Groups));
+        var rejected = sealedBox ? bundle.Rejected ?? new Dictionary<string, int>() : new Dictionary<string, int>();
+        checks.Add(Counts(bundle.Groups, rejected));
 
         var tallyBallots = ballots.Select(b => ToTallyBallot(b.Group, b.Ballot)).ToList();
         var fingerprint = BallotSet.Fingerprint(tallyBallots);
@@ -145,7 +259,7 @@ public static class BundleVerifier
         else
         {
             var categories = bundle.Groups.Select(g => new TallyCategory(g.Id, g.Name, g.Expected, g.SlipsIssued, g.SlipsVoided, g.CheckedIn)).ToList();
-            recomputed = Tally.Count(form, categories, tallyBallots, bundle.Settings);
+            recomputed = Tally.Count(form, categories, tallyBallots, bundle.Settings, rejected);
             var differences = TallyFigures.Differences(bundle.Tally, TallyFigures.Of(recomputed));
             checks.Add(differences.Count == 0
                 ? new Check("计票", true, $"由选票重算的 {bundle.Tally.Count} 个数字与包内结果全部一致")
@@ -180,7 +294,92 @@ public static class BundleVerifier
 
     /// <summary>A ballot as the tally reads it, in its group; a ballot whose hex does not parse counts with empty bytes and fails its signature.</summary>
     private static TallyBallot ToTallyBallot(BundleGroup group, BundleBallot ballot) =>
-        new(group.Id, FromHex(ballot.Message) ?? [], FromHex(ballot.Signature) ?? [], ballot.Answers);
+        new(group.Id, FromHex(ballot.Message) ?? [], FromHex(ballot.Signature) ?? [], ballot.Answers,
+            ballot.PhoneKey is null ? null : FromHex(ballot.PhoneKey) ?? [], ballot.AnswerSignature is null ? null : FromHex(ballot.AnswerSignature) ?? []);
+
+    /// <summary>
+    /// Format 2: every ballot credential σM verifies under its group's ballot key, and its message M binds the ballot's phone
+    /// key (M = prefix ‖ H("ballot-key:" ‖ pk)): so the phone that was handed the credential at check-in holds the key that
+    /// signed the answers, and nobody else can have made a ballot that counts.
+    /// </summary>
+    private static Check Credentials(IReadOnlyList<BundleGroup> groups)
+    {
+        var bad = new List<string>();
+        var keys = new BlindRsaPublicKey?[groups.Count];
+        for (var g = 0; g < groups.Count; g++)
+        {
+            try { keys[g] = BlindRsaPublicKey.ImportSpki(Convert.FromBase64String(groups[g].BallotKey ?? "")); }
+            catch (Exception e) when (e is FormatException or System.Security.Cryptography.CryptographicException or ArgumentException)
+            {
+                bad.Add($"“{groups[g].Name}”的选票公钥{(groups[g].BallotKey is null ? "缺失" : "无法读取")}");
+            }
+        }
+        var ballots = groups.SelectMany((g, i) => g.Ballots.Select(b => (Group: i, Ballot: b))).ToArray();
+        var problems = new string?[ballots.Length];
+        Parallel.For(0, ballots.Length, i =>
+        {
+            var (group, ballot) = ballots[i];
+            var message = FromHex(ballot.Message);
+            var signature = FromHex(ballot.Signature);
+            var phoneKey = ballot.PhoneKey is null ? null : FromHex(ballot.PhoneKey);
+            problems[i] = message is null || signature is null || keys[group] is not { } key || !BlindRsa.Verify(key, message, signature) ? "的投票凭证签名无效"
+                : phoneKey is null ? "没有手机公钥（密封投票箱的选票都有）"
+                : !SealedBallot.BindsPhoneKey(message, phoneKey) ? "的投票凭证不是为这把手机公钥签发的"
+                : null;
+        });
+        bad.AddRange(ballots.Select((b, i) => (b, Problem: problems[i])).Where(p => p.Problem is not null)
+            .Select(p => $"“{groups[p.b.Group].Name}”中消息 {Short(p.b.Ballot.Message)} {p.Problem}"));
+        return bad.Count == 0
+            ? new Check("投票凭证", true, $"全部 {ballots.Length} 张选票的凭证在所属密钥组的选票公钥下有效，且绑定其手机公钥")
+            : new Check("投票凭证", false, $"{bad.Count} 处无效（伪造、篡改或被加入的选票）：{string.Join("；", bad.Take(5))}{(bad.Count > 5 ? "……" : "")}");
+    }
+
+    /// <summary>
+    /// Format 2: every ballot's answers carry its phone's signature over the evaluation, the key group and the answers
+    /// exactly as stored. The phone made it before sealing the ballot, so answers changed afterwards (at 开箱 by the service
+    /// included) fail here.
+    /// </summary>
+    private static Check AnswerSignatures(Guid evaluationId, IReadOnlyList<BundleGroup> groups)
+    {
+        var ballots = groups.SelectMany(g => g.Ballots.Select(b => (Group: g, Ballot: b))).ToArray();
+        var valid = new bool[ballots.Length];
+        Parallel.For(0, ballots.Length, i =>
+        {
+            var (group, ballot) = ballots[i];
+            valid[i] = ballot.PhoneKey is not null && FromHex(ballot.PhoneKey) is { } pk
+                && ballot.AnswerSignature is not null && FromHex(ballot.AnswerSignature) is { } tau
+                && SealedBallot.VerifyAnswers(evaluationId, group.Id, pk, ballot.Answers, tau);
+        });
+        var bad = ballots.Where((_, i) => !valid[i]).Select(b => $"“{b.Group.Name}”中消息 {Short(b.Ballot.Message)}").ToList();
+        return bad.Count == 0
+            ? new Check("答卷签名", true, $"全部 {ballots.Length} 张选票的答卷带有投票手机的有效签名，加密之后未被改动")
+            : new Check("答卷签名", false, $"{bad.Count} 张选票的答卷签名无效（答卷在手机加密之后被改过，或被移到了别的密钥组）：{string.Join("；", bad.Take(5))}{(bad.Count > 5 ? "……" : "")}");
+    }
+
+    /// <summary>Format 2: the box is described at all, and sensibly; whether it is the box committed at opening is <see cref="LogRecords"/>'.</summary>
+    private static Check Box(BundleBox? box)
+    {
+        if (box is null) return new Check("投票箱", false, "包内没有投票箱（公钥与保管方式）的记录");
+        var problems = new List<string>();
+        if (FromHex(box.PublicKey) is not { Length: 65 }) problems.Add("投票箱公钥不是 65 字节的 P-256 点");
+        if (box.Custody == BoxCommitment.ServerCustody)
+        {
+            if (box.Threshold != 0 || box.Cards.Count != 0) problems.Add("服务器保管的投票箱不应有密钥卡");
+        }
+        else if (box.Custody == BoxCommitment.CardsCustody)
+        {
+            if (box.Threshold < 2 || box.Threshold > box.Cards.Count || box.Cards.Count > 9)
+                problems.Add($"密钥卡门限 {box.Threshold}/{box.Cards.Count} 不合理（应为 2 ≤ t ≤ n ≤ 9）");
+            foreach (var (card, i) in box.Cards.Select((c, i) => (c, i)))
+                if (FromHex(card.CardKey) is not { Length: 65 }) problems.Add($"第 {i + 1} 张密钥卡的公钥无法读取");
+        }
+        else problems.Add($"不认识的保管方式“{box.Custody}”");
+        return problems.Count == 0
+            ? new Check("投票箱", true, box.Custody == BoxCommitment.ServerCustody
+                ? "服务器保管（较弱：服务器自己能开箱）"
+                : $"监票人密钥卡 {box.Threshold}/{box.Cards.Count}（{string.Join("、", box.Cards.Select(c => c.Holder))}）")
+            : new Check("投票箱", false, string.Join("；", problems));
+    }
 
     private static Check Signatures(IReadOnlyList<BundleGroup> groups)
     {
@@ -189,7 +388,7 @@ public static class BundleVerifier
         for (var g = 0; g < groups.Count; g++)
         {
             keys[g] = [];
-            foreach (var spki in groups[g].PublicKeys)
+            foreach (var spki in groups[g].PublicKeys ?? [])
             {
                 try { keys[g].Add(BlindRsaPublicKey.ImportSpki(Convert.FromBase64String(spki))); }
                 catch (Exception e) when (e is FormatException or System.Security.Cryptography.CryptographicException or ArgumentException)
@@ -222,7 +421,7 @@ public static class BundleVerifier
             : new Check("一票一签", false, $"{repeated.Count} 个消息重复（同一凭证投了多张票）：{string.Join("；", repeated.Take(5))}");
     }
 
-    private static Check Counts(IReadOnlyList<BundleGroup> groups)
+    private static Check Counts(IReadOnlyList<BundleGroup> groups, IReadOnlyDictionary<string, int> rejected)
     {
         var problems = new List<string>();
         foreach (var g in groups)
@@ -234,11 +433,17 @@ public static class BundleVerifier
             if (g.SlipsVoided > g.SlipsIssued || g.SlipsVoided < 0 || g.CheckedIn < 0)
                 problems.Add($"“{g.Name}”的票签数目不合理（发放 {g.SlipsIssued}，作废 {g.SlipsVoided}，签到 {g.CheckedIn}）");
         }
-        var ballots = groups.Sum(g => g.Ballots.Count);
+        var opened = groups.Sum(g => g.Ballots.Count);
+        // Rejections are not attributed to a group (an undecryptable ballot has none to show), so they count in the total only.
+        var refused = rejected.Values.Sum();
         var checkedIn = groups.Sum(g => g.CheckedIn);
         var valid = groups.Sum(g => g.SlipsIssued - g.SlipsVoided);
+        if (rejected.Values.Any(n => n < 0)) problems.Add("拒收数目为负");
+        else if (opened + refused > checkedIn)
+            problems.Add($"开出 {opened} 张加拒收 {refused} 张，多于签到 {checkedIn} 人");
+        var received = refused == 0 ? $"收回 {opened}" : $"开出 {opened} + 拒收 {refused}";
         return problems.Count == 0
-            ? new Check("票数", true, $"收回 {ballots} ≤ 签到 {checkedIn} ≤ 有效票签 {valid}（每个类别分组也如此）")
+            ? new Check("票数", true, $"{received} ≤ 签到 {checkedIn} ≤ 有效票签 {valid}（每个分组也如此）")
             : new Check("票数", false, string.Join("；", problems));
     }
 
@@ -258,16 +463,22 @@ public static class BundleVerifier
         else if (entries.Opened.Count > 1) problems.Add($"开始投票记录了 {entries.Opened.Count} 次（第 {string.Join("、", entries.Opened.Select(o => o.Entry.Seq))} 条），一次评议只开始一次");
         else
         {
-            var (_, formHash, keyHashes) = entries.Opened[0];
+            var (_, formHash, keyHashes, box) = entries.Opened[0];
             if (formHash != bundle.FormHash)
                 problems.Add($"开始投票时记录的问卷哈希与包内 {bundle.FormHash} 不符");
+            var sealedBox = bundle.Format == AuditBundle.CurrentFormat;
+            var stated = sealedBox
+                ? bundle.Groups.SelectMany(g => new[] { (g.Name, Kind: "门禁公钥", Hash: TryKeyHash(g.DoorKey)), (g.Name, Kind: "选票公钥", Hash: TryKeyHash(g.BallotKey)) }).ToList()
+                : bundle.Groups.SelectMany(g => (g.PublicKeys ?? []).Select(k => (g.Name, Kind: "签名公钥", Hash: TryKeyHash(k)))).ToList();
             var logged = keyHashes.ToHashSet();
-            var stated = bundle.Groups.SelectMany(g => g.PublicKeys.Select(k => (g.Name, Hash: TryKeyHash(k)))).ToList();
-            foreach (var (group, _) in stated.Where(k => !logged.Contains(k.Hash)))
-                problems.Add($"“{group}”的签名公钥不是开始投票时记录的公钥");
-            if (logged.Count != stated.Count)
-                problems.Add($"开始投票时记录了 {logged.Count} 把签名公钥，包内有 {stated.Count} 把");
+            foreach (var (group, kind, _) in stated.Where(k => !logged.Contains(k.Hash)))
+                problems.Add($"“{group}”的{kind}不是开始投票时记录的公钥（公钥被换过）");
+            if (keyHashes.Count != stated.Count)
+                problems.Add($"开始投票时记录了 {keyHashes.Count} 把签名公钥，包内有 {stated.Count} 把");
+            if (sealedBox) problems.AddRange(BoxAgainstLog(bundle.Box, box));
+            else if (box is not null) problems.Add("开始投票时用的是密封投票箱，包却是旧格式（没有开箱记录与答卷签名）");
         }
+        if (bundle.Format == AuditBundle.CurrentFormat) problems.AddRange(UnsealAgainstLog(bundle, entries.Unsealed));
         if (entries.Closed.Count == 0) problems.Add("没有结束投票的记录");
         else if (entries.Closed.Count > 1) problems.Add($"结束投票记录了 {entries.Closed.Count} 次（第 {string.Join("、", entries.Closed.Select(e => e.Seq))} 条）");
         else if (LockedRules(entries.Closed[0].Detail, Subject(bundle.Evaluation.Name, bundle.Evaluation.Id)) is { Length: > 0 } locked
@@ -276,9 +487,73 @@ public static class BundleVerifier
         if (!entries.Exported.Any(e => e.Detail.EndsWith($"指纹 {bundle.Fingerprint}", StringComparison.Ordinal)))
             problems.Add($"没有导出本审计包（指纹 {BallotSet.Grouped(bundle.Fingerprint)}）的记录");
         return problems.Count == 0
-            ? new Check("日志记录", true, "开始投票时记录的问卷哈希和签名公钥与包内相符，结束投票和本包的导出均有记录")
+            ? new Check("日志记录", true, bundle.Format == AuditBundle.CurrentFormat
+                ? "开始投票时记录的问卷哈希、各密钥组公钥、投票箱公钥和密钥卡与包内相符，开箱记录的票数与包内相符，结束投票和本包的导出均有记录"
+                : "开始投票时记录的问卷哈希和签名公钥与包内相符，结束投票和本包的导出均有记录")
             : new Check("日志记录", false, string.Join("；", problems));
     }
+
+    /// <summary>The box the bundle states against the one the opening committed: key, custody, threshold, each card's holder and key.</summary>
+    private static IEnumerable<string> BoxAgainstLog(BundleBox? box, LoggedBox? logged)
+    {
+        if (logged is null)
+        {
+            yield return "开始投票的记录里没有投票箱公钥（旧格式的记录），与密封投票箱的审计包不符";
+            yield break;
+        }
+        if (box is null) yield break;   // 投票箱 check already fails
+        if (TryKeyHash(FromHex(box.PublicKey)) != logged.PublicKeyHash)
+            yield return "投票箱公钥不是开始投票时记录的公钥（投票箱公钥被换过）";
+        if (box.Custody != logged.Custody)
+            yield return $"保管方式为“{CustodyName(box.Custody)}”，开始投票时记录的是“{CustodyName(logged.Custody)}”";
+        else if (box.Custody == BoxCommitment.CardsCustody)
+        {
+            if (box.Threshold != logged.Threshold || box.Cards.Count != logged.Count)
+                yield return $"密钥卡为 {box.Threshold}/{box.Cards.Count}，开始投票时记录的是 {logged.Threshold}/{logged.Count}";
+            for (var i = 0; i < Math.Min(box.Cards.Count, logged.Cards.Count); i++)
+            {
+                var (card, (holder, hash)) = (box.Cards[i], logged.Cards[i]);
+                if (card.Holder != holder)
+                    yield return $"第 {i + 1} 张密钥卡的监票人为“{card.Holder}”，开始投票时记录的是“{holder}”";
+                if (TryKeyHash(FromHex(card.CardKey)) != hash)
+                    yield return $"第 {i + 1} 张密钥卡（{holder}）的公钥不是开始投票时记录的（密钥卡被换过）";
+            }
+        }
+    }
+
+    private static string CustodyName(string custody) =>
+        custody == BoxCommitment.ServerCustody ? ServerCustodyText : custody == BoxCommitment.CardsCustody ? CardsText : custody;
+
+    /// <summary>
+    /// One 开箱, after which the bundle's ballots are exactly those opened: sealed = opened + rejected, opened = the bundle's
+    /// ballots, and the rejections by reason as the bundle states them.
+    /// </summary>
+    private static IEnumerable<string> UnsealAgainstLog(AuditBundle bundle, IReadOnlyList<UnsealEntry> unsealed)
+    {
+        if (unsealed.Count == 0)
+        {
+            yield return "没有开箱的记录";
+            yield break;
+        }
+        if (unsealed.Count > 1)
+        {
+            yield return $"开箱记录了 {unsealed.Count} 次（第 {string.Join("、", unsealed.Select(u => u.Entry.Seq))} 条），投票箱只开一次";
+            yield break;
+        }
+        var u = unsealed[0];
+        var opened = bundle.Groups.Sum(g => g.Ballots.Count);
+        var stated = (bundle.Rejected ?? new Dictionary<string, int>()).Where(r => r.Value != 0).ToDictionary(r => r.Key, r => r.Value);
+        if (u.Sealed != u.Opened + u.RejectedTotal || u.RejectedTotal != u.Rejected.Values.Sum())
+            yield return $"开箱记录（第 {u.Entry.Seq} 条）自相矛盾：密封 {u.Sealed} 张，开出 {u.Opened} 张，拒收 {u.RejectedTotal} 张";
+        if (u.Opened != opened)
+            yield return $"开箱时开出 {u.Opened} 张（第 {u.Entry.Seq} 条），包内有 {opened} 张：选票在开箱之后被删或加过";
+        var logged = u.Rejected.Where(r => r.Value != 0).ToDictionary(r => r.Key, r => r.Value);
+        if (logged.Count != stated.Count || logged.Any(r => stated.GetValueOrDefault(r.Key) != r.Value))
+            yield return $"开箱时记录的拒收（{RejectedText(logged)}）与包内（{RejectedText(stated)}）不符";
+    }
+
+    private static string RejectedText(IReadOnlyDictionary<string, int> rejected) =>
+        rejected.Count == 0 ? "无" : string.Join("、", rejected.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{BoxOpener.ReasonName(r.Key)} {r.Value}"));
 
     /// <summary>
     /// The bundle states category weights per group (a merged group weighs the sum of its categories), so the weights'
@@ -316,11 +591,21 @@ public static class BundleVerifier
             var closed = entries.Closed[0];
             foreach (var e in entries.Exported.Where(e => e.Seq < closed.Seq))
                 problems.Add($"导出审计包（第 {e.Seq} 条）在结束投票（第 {closed.Seq} 条）之前，投票结束前不能导出");
+            foreach (var u in entries.Unsealed.Where(u => u.Entry.Seq < closed.Seq))
+                problems.Add($"开箱（第 {u.Entry.Seq} 条）在结束投票（第 {closed.Seq} 条）之前，投票结束前不能开箱");
+        }
+        if (entries.Unsealed.Count > 0)
+        {
+            var unsealed = entries.Unsealed[0].Entry;
+            foreach (var e in entries.Exported.Where(e => e.Seq < unsealed.Seq))
+                problems.Add($"导出审计包（第 {e.Seq} 条）在开箱（第 {unsealed.Seq} 条）之前，开箱前不能导出");
         }
         if (bundle.Evaluation is { OpenedAt: { } openedAt, ClosedAt: { } closedAt } && closedAt < openedAt)
             problems.Add($"包内所记结束投票时间 {Time(closedAt)} 早于开始投票时间 {Time(openedAt)}");
         return problems.Count == 0
-            ? new Check("日志顺序", true, "记录时间依次向后，本评议先开始投票、再结束投票、后导出")
+            ? new Check("日志顺序", true, entries.Unsealed.Count > 0
+                ? "记录时间依次向后，本评议先开始投票、再结束投票、再开箱、后导出"
+                : "记录时间依次向后，本评议先开始投票、再结束投票、后导出")
             : new Check("日志顺序", false, $"{string.Join("；", problems.Take(5))}{(problems.Count > 5 ? $"……（共 {problems.Count} 处）" : "")}：记录的时间或先后被改过");
     }
 
@@ -344,11 +629,14 @@ public static class BundleVerifier
     private static string Time(DateTimeOffset at) =>
         at.ToUniversalTime().ToString("yyyy-MM-dd HH:mm:ss.ffffff 'UTC'", System.Globalization.CultureInfo.InvariantCulture);
 
-    private static string TryKeyHash(string base64)
+    private static string TryKeyHash(string? base64)
     {
+        if (base64 is null) return "（缺失）";
         try { return KeyHash(Convert.FromBase64String(base64)); }
         catch (FormatException) { return "（无法读取）"; }
     }
+
+    private static string TryKeyHash(byte[]? bytes) => bytes is null ? "（无法读取）" : KeyHash(bytes);
 
     private static byte[]? FromHex(string hex)
     {

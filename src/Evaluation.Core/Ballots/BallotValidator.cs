@@ -100,6 +100,20 @@ public static class BallotValidator
 
     private static bool IsUnanswered(Answer? answer) => answer is null || answer.IsEmpty;
 
+    /// <summary>
+    /// Whether one answer breaks its question's rules, by the very checks <see cref="Validate"/> makes: a wrong shape,
+    /// an option or grade the question does not offer, a blank or repeated option, over-selection, 未发现 with something
+    /// else, a text or 其他 over its limit, or a required question left empty on a ballot that is not blank. The tally
+    /// voids such an item alone (DESIGN.md §4): ballots arrive sealed, so nobody could refuse them before they were stored.
+    /// Builds no message unless the answer breaks a rule.
+    /// </summary>
+    public static bool BreaksRules(Question question, Answer? answer, bool blankBallot)
+    {
+        var errors = new List<string>(0);
+        CheckAnswer(question, null, answer, blankBallot, errors);
+        return errors.Count > 0;
+    }
+
     // Answers that do not fit the form's structure. The phone page cannot produce them, so the voter's only remedy is
     // to reload; they are reported even when the answer itself is empty.
     private static void CheckBelongs(
@@ -137,7 +151,7 @@ public static class BallotValidator
 
     private static void CheckAnswer(Question q, Target? t, Answer? a, bool blankBallot, List<string> errors)
     {
-        var where = Where(q, t);
+        var where = new Place(q, t);
         if (a is null || a.IsEmpty)
         {
             // A blank ballot is 弃权, not a ballot with missing items.
@@ -207,7 +221,7 @@ public static class BallotValidator
         _ => null,
     };
 
-    private static void CheckRating(Question q, string choice, string where, List<string> errors)
+    private static void CheckRating(Question q, string choice, Place where, List<string> errors)
     {
         var grades = Scale.Find(q.Scale)?.Grades ?? [];
         if (choice == Scale.Unknown)
@@ -222,7 +236,7 @@ public static class BallotValidator
         }
     }
 
-    private static void CheckSelections(Question q, Answer a, string where, List<string> errors)
+    private static void CheckSelections(Question q, Answer a, Place where, List<string> errors)
     {
         var choices = a.Choices ?? [];
         var none = q.Kind == QuestionKind.Symptoms ? q.NoneOption : null;
@@ -254,6 +268,12 @@ public static class BallotValidator
         var count = choices.Count + (a.HasOther ? 1 : 0);
         if (q.MaxSelections is { } max && count > max)
             errors.Add($"{where}：最多选择 {max} 项{(a.HasOther ? "（“其他”也算一项）" : "")}，您选了 {count} 项，请减少。");
+    }
+
+    /// <summary>Where an answer is, written out only when a message names it: the tally checks every answer of every ballot.</summary>
+    private readonly record struct Place(Question Question, Target? Target)
+    {
+        public override string ToString() => Where(Question, Target);
     }
 
     private static string Where(Question q, Target? t) => t is null ? $"“{q.Text}”" : $"“{q.Text}”（{t.Name}）";

@@ -103,27 +103,49 @@ public sealed class KeyEncryptionKey
     private static byte[] AssociatedData(ReadOnlySpan<byte> header, ReadOnlySpan<byte> boundTo) => [.. header, .. boundTo];
 }
 
-/// <summary>A category's blind-signing key at rest: its PKCS#8, sealed and bound to its evaluation and category.</summary>
+/// <summary>
+/// A key group's blind-signing key at rest: its PKCS#8, sealed and bound to its evaluation, its key group and its role.
+/// The ballot key keeps the binding of the per-category keys before key groups (a migrated group has its category's id),
+/// the door key's binding is marked apart, so a door key moved into the ballot key's column does not open.
+/// </summary>
 public static class SealedSigningKey
 {
     private const string Purpose = "signing-key";
 
-    public static byte[] Seal(KeyEncryptionKey keyEncryptionKey, Guid evaluationId, Guid categoryId, BlindRsaPrivateKey key) =>
-        Seal(keyEncryptionKey, evaluationId, categoryId, key.ExportPkcs8());
+    public static byte[] Seal(KeyEncryptionKey keyEncryptionKey, Guid evaluationId, Guid keyGroupId, BlindRsaPrivateKey key, bool door = false) =>
+        Seal(keyEncryptionKey, evaluationId, keyGroupId, key.ExportPkcs8(), door);
 
     /// <summary>Seals a PKCS#8 as it is, for keys that were stored before sealing.</summary>
-    public static byte[] Seal(KeyEncryptionKey keyEncryptionKey, Guid evaluationId, Guid categoryId, byte[] pkcs8) =>
-        keyEncryptionKey.Seal(Purpose, pkcs8, Binding(evaluationId, categoryId));
+    public static byte[] Seal(KeyEncryptionKey keyEncryptionKey, Guid evaluationId, Guid keyGroupId, byte[] pkcs8, bool door = false) =>
+        keyEncryptionKey.Seal(Purpose, pkcs8, Binding(evaluationId, keyGroupId, door));
 
-    /// <exception cref="SealedDataException">Sealed under another key, altered, or sealed for another evaluation or category.</exception>
-    public static BlindRsaPrivateKey Unseal(KeyEncryptionKey keyEncryptionKey, Guid evaluationId, Guid categoryId, byte[] sealedKey) =>
-        BlindRsaPrivateKey.ImportPkcs8(keyEncryptionKey.Unseal(Purpose, sealedKey, Binding(evaluationId, categoryId)));
+    /// <exception cref="SealedDataException">Sealed under another key, altered, or sealed for another evaluation, group or role.</exception>
+    public static BlindRsaPrivateKey Unseal(KeyEncryptionKey keyEncryptionKey, Guid evaluationId, Guid keyGroupId, byte[] sealedKey, bool door = false) =>
+        BlindRsaPrivateKey.ImportPkcs8(keyEncryptionKey.Unseal(Purpose, sealedKey, Binding(evaluationId, keyGroupId, door)));
 
-    private static byte[] Binding(Guid evaluationId, Guid categoryId)
+    private static byte[] Binding(Guid evaluationId, Guid keyGroupId, bool door)
     {
-        var binding = new byte[32];
+        var binding = new byte[door ? 33 : 32];
         evaluationId.TryWriteBytes(binding.AsSpan(0, 16), bigEndian: true, out _);
-        categoryId.TryWriteBytes(binding.AsSpan(16, 16), bigEndian: true, out _);
+        keyGroupId.TryWriteBytes(binding.AsSpan(16, 16), bigEndian: true, out _);
+        if (door) binding[32] = (byte)'D';
         return binding;
     }
+}
+
+/// <summary>
+/// The ballot box's private scalar in 服务器保管 mode only, sealed and bound to its evaluation. In key-card mode it is never
+/// stored anywhere: it exists in memory only while the cards are made and while the box is opened.
+/// </summary>
+public static class SealedBoxKey
+{
+    private const string Purpose = "box-key";
+
+    public static byte[] Seal(KeyEncryptionKey keyEncryptionKey, Guid evaluationId, ReadOnlySpan<byte> scalar) =>
+        keyEncryptionKey.Seal(Purpose, scalar, evaluationId.ToByteArray(bigEndian: true));
+
+    /// <summary>The scalar; the caller zeroes it.</summary>
+    /// <exception cref="SealedDataException">Sealed under another key, altered, or sealed for another evaluation.</exception>
+    public static byte[] Unseal(KeyEncryptionKey keyEncryptionKey, Guid evaluationId, byte[] sealedKey) =>
+        keyEncryptionKey.Unseal(Purpose, sealedKey, evaluationId.ToByteArray(bigEndian: true));
 }

@@ -6,15 +6,15 @@ namespace Evaluation.Core.Slips;
 /// <summary>
 /// The voter's receipt: ten symbols that let whoever holds them confirm that a ballot was counted, and nothing more.
 /// <para>
-/// The phone draws a 32-byte secret s. The RFC 9474 message it has blind-signed is SHA-256("ballot:" ‖ s), after the
-/// 32-byte random prefix of <c>Prepare</c>; the receipt is ten symbols of SHA-256("receipt:" ‖ s). The server is shown s
-/// once, with the ballot, checks it against the message, computes the receipt and forgets s.
+/// The phone draws a 32-byte secret s (docs/sealed-ballot-box.md). s makes two things: the door message, SHA-256("door:" ‖ s)
+/// after the 32-byte random prefix of <c>Prepare</c>, whose blind signature lets one sealed ballot into the box per slip;
+/// and the receipt, ten symbols of SHA-256("receipt:" ‖ s). The server is shown s once, with the sealed ballot, checks it
+/// against the door message, computes the receipt and forgets s.
 /// </para>
 /// <para>
-/// Why from a secret and not from the message: the audit bundle publishes every ballot's message, signature and answers.
-/// A receipt derived from the message could be recomputed over the bundle, and then anyone who demanded a voter's
-/// receipt could read that voter's answers. Neither hash of s leads to the other or back to s, so the bundle (or the
-/// database, which keeps receipts apart from ballots) yields no receipt, and a receipt yields no ballot.
+/// Neither the door message nor the receipt is in the opened ballots or the audit bundle: both live only beside the
+/// sealed ballot until 开箱, which deletes the door messages. Neither hash of s leads to the other or back to s, so a
+/// receipt yields no ballot, and whoever demands a voter's receipt learns only that the ballot was counted.
 /// </para>
 /// </summary>
 public static class Receipt
@@ -23,13 +23,13 @@ public static class Receipt
     public const int SecretLength = 32;
     public const int GroupLength = 5;
 
-    /// <summary>The length of a prepared message made from a secret: the random prefix and SHA-256("ballot:" ‖ s).</summary>
+    /// <summary>The length of a door message made from a secret: the random prefix and SHA-256("door:" ‖ s).</summary>
     public const int PreparedMessageLength = BlindRsa.PrefixLength + 32;
 
     public static byte[] NewSecret() => RandomNumberGenerator.GetBytes(SecretLength);
 
-    /// <summary>The message the phone blinds (before RFC 9474's random prefix): SHA-256("ballot:" ‖ s).</summary>
-    public static byte[] MessageFor(ReadOnlySpan<byte> secret) => Hash("ballot:"u8, secret);
+    /// <summary>The door message the phone blinds under the door key (before RFC 9474's random prefix): SHA-256("door:" ‖ s).</summary>
+    public static byte[] MessageFor(ReadOnlySpan<byte> secret) => Hash("door:"u8, secret);
 
     /// <summary>The receipt of the ballot sent with <paramref name="secret"/>: base31 of SHA-256("receipt:" ‖ s).</summary>
     public static string FromSecret(ReadOnlySpan<byte> secret)
@@ -48,8 +48,9 @@ public static class Receipt
     }
 
     /// <summary>
-    /// Whether <paramref name="preparedMessage"/> was made from <paramref name="secret"/>: exactly a 32-byte prefix followed
-    /// by SHA-256("ballot:" ‖ s). Without this a ballot could come with any secret, and so with a receipt of the sender's choosing.
+    /// Whether the door message <paramref name="preparedMessage"/> was made from <paramref name="secret"/>: exactly a 32-byte
+    /// prefix followed by SHA-256("door:" ‖ s). Without this a ballot could come with any secret, and so with a receipt of
+    /// the sender's choosing.
     /// </summary>
     public static bool IsMessageOf(ReadOnlySpan<byte> preparedMessage, ReadOnlySpan<byte> secret) =>
         secret.Length == SecretLength && preparedMessage.Length == PreparedMessageLength

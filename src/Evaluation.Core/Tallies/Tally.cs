@@ -8,12 +8,27 @@ namespace Evaluation.Core.Tallies;
 public sealed record TallyCategory(Guid Id, string Name, int Expected, int Issued, int Voided, int CheckedIn);
 
 /// <summary>
-/// The header of the 测评结果汇总表: 应到, 实到 (checked in), 发出 (slips issued and not voided), 收回 (ballots received),
-/// 有效, 无效 (ballots that do not fit the frozen form) and 弃权 (blank ballots, counted among the valid).
+/// The header of the 测评结果汇总表: 应到, 实到 (checked in), 发出 (slips issued and not voided), 收回 (ballots received,
+/// those rejected at 开箱 included), 有效, 无效 (rejected at 开箱, or not fitting the frozen form) and 弃权 (blank ballots,
+/// counted among the valid).
 /// </summary>
 public sealed record Turnout(int Expected, int CheckedIn, int Issued, int Received, int Valid, int Invalid, int Abstained)
 {
+    /// <summary>The reason the opened ballots that do not fit the form's structure are 无效 for.</summary>
+    public const string Misfit = "misfit";
+
     public int Answering => Valid - Abstained;
+
+    /// <summary>
+    /// 无效 by reason: the rejections at 开箱 (<see cref="Crypto.BoxOpener.Reasons"/>) and <see cref="Misfit"/>, in that
+    /// order, reasons with no ballot left out. The counts add up to <see cref="Invalid"/>.
+    /// </summary>
+    public IReadOnlyList<(string Reason, int Count)> InvalidReasons { get; init; } = [];
+
+    /// <summary>The reasons as the reports print them after 无效, e.g. "无法解密 1、答卷签名无效 2"; empty when there are none.</summary>
+    public string InvalidNote => string.Join("、", InvalidReasons.Select(r => $"{ReasonName(r.Reason)} {r.Count}"));
+
+    public static string ReasonName(string reason) => reason == Misfit ? "与问卷不符" : Crypto.BoxOpener.ReasonName(reason);
 }
 
 /// <summary>
@@ -102,7 +117,12 @@ public sealed record Tally(
     public const string SatisfactionWarning = "满意率低于 60%";
 
     public static Tally Count(FrozenForm form, IReadOnlyList<TallyCategory> categories, IReadOnlyList<TallyBallot> ballots,
-        TallySettings settings, Random? random = null)
+        TallySettings settings, Random? random) => Count(form, categories, ballots, settings, null, random);
+
+    /// <param name="rejected">Sealed ballots rejected at 开箱, by reason (<see cref="Crypto.BoxOpener.Reasons"/>): each was
+    /// someone's ballot, so they count as received and 无效, never silently dropped.</param>
+    public static Tally Count(FrozenForm form, IReadOnlyList<TallyCategory> categories, IReadOnlyList<TallyBallot> ballots,
+        TallySettings settings, IReadOnlyDictionary<string, int>? rejected = null, Random? random = null)
     {
         random ??= Random.Shared;
         var k = Math.Max(settings.SmallCell, TallySettings.MinimumSmallCell);
@@ -153,14 +173,19 @@ public sealed record Tally(
             }
         }
 
+        var reasons = (rejected ?? new Dictionary<string, int>()).Where(r => r.Value > 0)
+            .OrderBy(r => RejectionOrder(r.Key)).ThenBy(r => r.Key, StringComparer.Ordinal)
+            .Select(r => (r.Key, r.Value)).ToList();
+        if (ballots.Count > valid.Count) reasons.Add((Turnout.Misfit, ballots.Count - valid.Count));
+        var rejectedCount = reasons.Where(r => r.Key != Turnout.Misfit).Sum(r => r.Value);
         var turnout = new Turnout(
             Expected: categories.Sum(c => c.Expected),
             CheckedIn: categories.Sum(c => c.CheckedIn),
             Issued: categories.Sum(c => c.Issued - c.Voided),
-            Received: ballots.Count,
+            Received: ballots.Count + rejectedCount,
             Valid: valid.Count,
-            Invalid: ballots.Count - valid.Count,
-            Abstained: valid.Count - answering);
+            Invalid: ballots.Count - valid.Count + rejectedCount,
+            Abstained: valid.Count - answering) { InvalidReasons = reasons };
         var fingerprint = BallotSet.Fingerprint(ballots);
         var suppressed = answering < k;
         var groups = suppressed ? [] : BreakdownGroups(categories, receivedPerCategory, answeringPerCategory, k);
@@ -192,6 +217,16 @@ public sealed record Tally(
 
         return new Tally(form, settings, turnout, categories, fingerprint, suppressed, groups, general, Rank(perTarget), shuffled, anonymous);
     }
+
+    private static int RejectionOrder(string reason) => reason switch
+    {
+        Crypto.BoxOpener.Reasons.Undecryptable => 0,
+        Crypto.BoxOpener.Reasons.Unreadable => 1,
+        Crypto.BoxOpener.Reasons.BadCredential => 2,
+        Crypto.BoxOpener.Reasons.BadSignature => 3,
+        Crypto.BoxOpener.Reasons.Duplicate => 4,
+        _ => 5,
+    };
 
     private static BallotAnswers WithoutHidden(BallotAnswers answers, HashSet<(Guid?, string)> hidden)
     {
@@ -306,6 +341,8 @@ public sealed record Tally(
         private readonly int[][] _categoryCounts = Enumerable.Range(0, question.Kind == QuestionKind.Rating ? categoryCount : 0)
             .Select(_ => new int[(Forms.Scale.Find(question.Scale)?.Grades.Count ?? 0) + 1]).ToArray();
         private int _answered, _void, _unknown, _other;
+        // A required item left empty on a ballot that answers something breaks the rule that requires it.
+        private readonly bool _requiredEmptyVoid = BallotValidator.BreaksRules(question, null, blankBallot: false);
 
         public Question Question => question;
         public Target? Target => target;
@@ -314,48 +351,32 @@ public sealed record Tally(
         public (string Text, bool IsOther)? Add(Answer answer, int category)
         {
             if (answer.IsEmpty) return null;
+            // The phone checks the answers before it seals them, the server cannot: an answer that breaks the item's
+            // rules anyway is void alone (DESIGN.md §4), by the same rules the phone page and the kiosk apply.
+            if (BallotValidator.BreaksRules(question, answer, blankBallot: false)) return Void();
             switch (question.Kind)
             {
                 case QuestionKind.Rating:
-                    var grade = Array.IndexOf(_options, answer.Choice);
-                    var unknown = answer.Choice == Forms.Scale.Unknown && question.AllowUnknown;
-                    if (grade < 0 && !unknown || answer.HasChoices || answer.HasOther || answer.HasText) return Void();
+                    var grade = answer.Choice == Forms.Scale.Unknown ? _counts.Length : Array.IndexOf(_options, answer.Choice);
                     _answered++;
-                    if (unknown) _unknown++;
+                    if (grade == _counts.Length) _unknown++;
                     else _counts[grade]++;
-                    if (category >= 0) _categoryCounts[category][unknown ? _counts.Length : grade]++;
+                    if (category >= 0) _categoryCounts[category][grade]++;
                     return null;
                 case QuestionKind.SingleChoice:
-                    var option = Array.IndexOf(_options, answer.Choice);
-                    if (answer.HasChoice == answer.HasOther || answer.HasChoice && option < 0 || answer.HasOther && !question.AllowOther
-                        || answer.HasChoices || answer.HasText) return Void();
                     _answered++;
                     if (answer.HasOther) { _other++; return (answer.Other!.Trim(), true); }
-                    _counts[option]++;
+                    _counts[Array.IndexOf(_options, answer.Choice)]++;
                     return null;
                 case QuestionKind.MultipleChoice:
                 case QuestionKind.Symptoms:
-                    var choices = answer.Choices ?? [];
-                    var none = question.Kind == QuestionKind.Symptoms && question.NoneOption is not null ? _options.Length - 1 : -1;
-                    var ticks = choices.Count + (answer.HasOther ? 1 : 0);
-                    // A bit per option: forms have at most 30 (QuestionnaireValidator.MaxOptions), and more than 64 would void the item.
-                    ulong chosen = 0;
-                    foreach (var choice in choices)
-                    {
-                        var index = Array.IndexOf(_options, choice);
-                        if (index is < 0 or >= 64 || (chosen & 1UL << index) != 0) return Void();
-                        chosen |= 1UL << index;
-                    }
-                    if (answer.HasOther && !question.AllowOther || none >= 0 && (chosen & 1UL << none) != 0 && ticks > 1
-                        || question.MaxSelections is { } max && ticks > max || answer.HasChoice || answer.HasText) return Void();
                     _answered++;
-                    for (var i = 0; i < _options.Length && i < 64; i++)
-                        if ((chosen & 1UL << i) != 0) _counts[i]++;
+                    foreach (var choice in answer.Choices ?? [])
+                        _counts[Array.IndexOf(_options, choice)]++;
                     if (!answer.HasOther) return null;
                     _other++;
                     return (answer.Other!.Trim(), true);
                 default:
-                    if (!answer.HasText || answer.HasChoice || answer.HasChoices || answer.HasOther) return Void();
                     _answered++;
                     return (answer.Text!.Trim(), false);
             }
@@ -370,13 +391,15 @@ public sealed record Tally(
         public ItemTally Result(int answeringBallots, int k, TallySettings settings, IReadOnlyList<CategoryGroup> groups, IReadOnlyList<int[]> groupMembers)
         {
             var unanswered = answeringBallots - _answered - _void;
+            var @void = _void;
+            if (_requiredEmptyVoid) (@void, unanswered) = (@void + unanswered, 0);
             if (_answered < k)
                 return new ItemTally { Question = question, Target = target, Suppressed = true };
 
             if (question.Kind != QuestionKind.Rating)
                 return new ItemTally
                 {
-                    Question = question, Target = target, Answered = _answered, Unanswered = unanswered, Void = _void, Other = _other,
+                    Question = question, Target = target, Answered = _answered, Unanswered = unanswered, Void = @void, Other = _other,
                     Options = _options.Select((o, i) => new OptionCount(o, _counts[i], Share(_counts[i], _answered))).ToList(),
                 };
 
@@ -386,7 +409,7 @@ public sealed record Tally(
             if (byGroup.Any(g => g.Answered < k)) byGroup = [];
             return new ItemTally
             {
-                Question = question, Target = target, Answered = _answered, Unanswered = unanswered, Void = _void,
+                Question = question, Target = target, Answered = _answered, Unanswered = unanswered, Void = @void,
                 Unknown = _unknown, Denominator = d,
                 Options = _options.Select((o, i) => new OptionCount(o, _counts[i], Share(_counts[i], d))).ToList(),
                 Rates = Rates(scale, _counts, d, settings, byGroup),

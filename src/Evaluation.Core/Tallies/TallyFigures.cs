@@ -30,6 +30,9 @@ public static class TallyFigures
             ("received", "收回", t.Received), ("valid", "有效", t.Valid), ("invalid", "无效", t.Invalid), ("abstained", "弃权", t.Abstained),
         })
             Add($"turnout/{key}", $"投票情况 · {label}", Integer(value));
+        // Rejections at 开箱 by reason; ballots that do not fit the form are 无效 minus these, so need no figure of their own.
+        foreach (var (reason, count) in t.InvalidReasons.Where(r => r.Reason != Turnout.Misfit))
+            Add($"turnout/invalid/{reason}", $"投票情况 · 无效 · {Turnout.ReasonName(reason)}", Integer(count));
         Add("fingerprint", "选票指纹", tally.Fingerprint);
         Add("published", "是否公布结果", tally.Suppressed ? "否（作答不足）" : "是");
         if (tally.Suppressed) return figures;

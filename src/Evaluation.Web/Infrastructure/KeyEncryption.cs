@@ -60,9 +60,12 @@ public static class KeyEncryption
         using var conn = db.OpenConnection();
         var others = conn.Query<byte[]>(
             """
-            select substring(private_key_sealed from 2 for @IdLength) from signing_key where get_byte(private_key_sealed, 0) = @FormatVersion
-            union
-            select substring(xml_sealed from 2 for @IdLength) from data_protection_key
+            select distinct substring(k from 2 for @IdLength)
+            from (select ballot_private_key_sealed as k from key_group
+                  union all select door_private_key_sealed from key_group
+                  union all select private_key_sealed from ballot_box where private_key_sealed is not null
+                  union all select xml_sealed from data_protection_key) sealed
+            where get_byte(k, 0) = @FormatVersion
             """, new { KeyEncryptionKey.IdLength, FormatVersion = (int)KeyEncryptionKey.FormatVersion })
             .Where(id => !id.AsSpan().SequenceEqual(key.Id)).Select(Convert.ToHexStringLower).ToList();
         if (others.Count > 0)
@@ -70,8 +73,9 @@ public static class KeyEncryption
                 $"{Setting}（环境变量 {EnvironmentVariable}）与数据库中已加密数据所用的密钥不一致：配置的密钥编号为 {key.IdHex}，" +
                 $"数据库中的为 {string.Join("、", others)}。请为所有副本设置加密这些数据时所用的同一个值（密钥编号只用于核对，不泄露密钥）。");
 
-        var plain = conn.Query<(Guid EvaluationId, Guid CategoryId, byte[] PrivateKeySealed)>(
-            "select evaluation_id, category_id, private_key_sealed from signing_key where get_byte(private_key_sealed, 0) <> @FormatVersion",
+        // Keys of evaluations opened before 0006 sealing, carried into key groups by 0007: door and ballot key are one key.
+        var plain = conn.Query<(Guid EvaluationId, Guid Id, byte[] BallotPrivateKeySealed)>(
+            "select evaluation_id, id, ballot_private_key_sealed from key_group where get_byte(ballot_private_key_sealed, 0) <> @FormatVersion",
             new { FormatVersion = (int)KeyEncryptionKey.FormatVersion }).ToList();
         if (plain.Count == 0) return;
         using (var tx = conn.BeginTransaction())
@@ -79,16 +83,21 @@ public static class KeyEncryption
             foreach (var row in plain)
                 conn.Execute(
                     """
-                    update signing_key set private_key_sealed = @Sealed
-                    where evaluation_id = @EvaluationId and category_id = @CategoryId and private_key_sealed = @PrivateKeySealed
+                    update key_group set ballot_private_key_sealed = @Ballot, door_private_key_sealed = @Door
+                    where id = @Id and ballot_private_key_sealed = @BallotPrivateKeySealed
                     """,
-                    new { Sealed = SealedSigningKey.Seal(key, row.EvaluationId, row.CategoryId, row.PrivateKeySealed), row.EvaluationId, row.CategoryId, row.PrivateKeySealed },
+                    new
+                    {
+                        Ballot = SealedSigningKey.Seal(key, row.EvaluationId, row.Id, row.BallotPrivateKeySealed),
+                        Door = SealedSigningKey.Seal(key, row.EvaluationId, row.Id, row.BallotPrivateKeySealed, door: true),
+                        row.Id, row.BallotPrivateKeySealed,
+                    },
                     tx);
             tx.Commit();
         }
         // The plain keys' old row versions would stay in the table's pages until reused; a full vacuum writes the (small)
         // table anew and removes the old file. (Earlier WAL and backups still hold them: that is what sealing stops from now on.)
-        conn.Execute("vacuum full signing_key");
+        conn.Execute("vacuum full key_group");
         logger.LogInformation("Sealed {Count} signing key(s) stored before sealing", plain.Count);
     }
 }

@@ -113,9 +113,9 @@ public sealed class StaffWorld : IAsyncDisposable
 public sealed record SeededEvaluation(Guid Id, Guid TeamId, Guid MemberId, Guid CategoryId, string QuestionId)
 {
     /// <summary>Answers to every required item of the mobilisation form, an opinion and two 四风 items.</summary>
-    public object CompleteAnswers(string teamGrade = "较好", string memberGrade = "称职") => new
+    public object CompleteAnswers(string teamGrade = "较好", string memberGrade = "称职", string opinion = "希望多听基层意见。") => new
     {
-        once = new Dictionary<string, object> { ["campaign-opinion"] = new { text = "希望多听基层意见。" } },
+        once = new Dictionary<string, object> { ["campaign-opinion"] = new { text = opinion } },
         targets = new Dictionary<string, object>
         {
             [TeamId.ToString()] = new Dictionary<string, object>

@@ -11,9 +11,12 @@ public static class EvaluationStatus
 {
     public const string Draft = "draft";
     public const string Open = "open";
-    /// <summary>结束投票 done: no more ballots; the box waits for the 监票人's cards, and results stay hidden until 开箱.</summary>
+    /// <summary>结束投票 done, the ballot box not yet opened: no ballots in, no results out.</summary>
     public const string Sealed = "sealed";
     public const string Closed = "closed";
+
+    /// <summary>Voting has ended: sealed or opened.</summary>
+    public static bool HasEnded(string status) => status is Sealed or Closed;
 
     public static string NameOf(string status) => status switch
     {
@@ -99,16 +102,28 @@ public static class EvaluationScope
         return controller.View("~/Features/Evaluations/Show.cshtml", await PageAsync(conn, id, controller.User, errors, tx));
     }
 
-    /// <summary>Every category's counts as stored; pages show them through <see cref="TurnoutTable"/>, which hides small cells.</summary>
+    /// <summary>
+    /// Counts as stored, per key group once voting has opened (a ballot proves its group, never a category inside it; the
+    /// row's CategoryId is then the group's id), per category before. Ballots are those in the sealed box and those opened.
+    /// Pages show them through <see cref="TurnoutTable"/>, which hides small cells.
+    /// </summary>
     public static async Task<IReadOnlyList<TurnoutRow>> TurnoutAsync(NpgsqlConnection conn, Guid evaluationId, NpgsqlTransaction? tx = null) =>
         (await conn.QueryAsync<TurnoutRow>(
             """
-            select c.id as category_id, c.name, c.expected_count as expected,
-                   (select count(*)::int from slip s where s.category_id = c.id) as issued,
-                   (select count(*)::int from slip s where s.category_id = c.id and s.voided) as voided,
-                   (select count(*)::int from slip s where s.category_id = c.id and s.blinded_hash is not null) as checked_in,
-                   (select count(*)::int from ballot b where b.category_id = c.id) as ballots
-            from respondent_category c where c.evaluation_id = @evaluationId order by c.position, c.name
+            with per_category as (
+                select c.id, c.name, c.position, c.key_group_id, c.expected_count,
+                       (select count(*)::int from slip s where s.category_id = c.id) as issued,
+                       (select count(*)::int from slip s where s.category_id = c.id and s.voided) as voided,
+                       (select count(*)::int from slip s where s.category_id = c.id and s.blinded_hash is not null) as checked_in
+                from respondent_category c where c.evaluation_id = @evaluationId
+            )
+            select coalesce(g.id, p.id) as category_id, coalesce(g.name, min(p.name)) as name, sum(p.expected_count)::int as expected,
+                   sum(p.issued)::int as issued, sum(p.voided)::int as voided, sum(p.checked_in)::int as checked_in,
+                   (select count(*)::int from ballot b where b.key_group_id = g.id)
+                   + (select count(*)::int from sealed_ballot sb where sb.key_group_id = g.id) as ballots
+            from per_category p left join key_group g on g.id = p.key_group_id
+            group by coalesce(g.id, p.id), g.id, g.name
+            order by min(coalesce(g.position, p.position)), 2
             """, new { evaluationId }, tx)).ToList();
 
     public static string Url(Guid id) => $"/evaluations/{id}";

@@ -2,6 +2,8 @@ using Dapper;
 using Evaluation.Core.Audit;
 using Evaluation.Core.Crypto;
 using Evaluation.Core.Forms;
+using Evaluation.Core.Tallies;
+using Evaluation.Web.Features.Voting;
 using Evaluation.Web.Features.Reports;
 using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
@@ -14,6 +16,8 @@ public sealed record EvaluationListRow(Guid Id, string UnitName, string Name, st
 public sealed record NewEvaluationForm(Guid? UnitId, string? Name, string? Round, string? Template, bool PresetCategories = true);
 public sealed record NewEvaluationPage(NewEvaluationForm Form, IReadOnlyList<(Guid Id, string Name)> Units, IReadOnlyList<string> Errors);
 public sealed record DetailsForm(string? Name, string? Round);
+/// <summary>开始投票: <c>custody</c> "cards" with every card's 核对码 typed back, or "server" (服务器保管, the default of the API).</summary>
+public sealed record OpenForm(string? Custody, string?[]? CheckCodes);
 public sealed record EvaluationPage(
     EvaluationHeader Evaluation, Questionnaire Questionnaire, IReadOnlyList<Target> Targets, IReadOnlyList<CategoryRow> Categories,
     bool CanEdit, IReadOnlyList<string> Errors, TurnoutTable Turnout, VotingLogEntries LogEntries);
@@ -110,7 +114,7 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
         }, ct);
 
     [Authorize(Roles = Roles.Organizer), HttpPost("{id:guid}/open")]
-    public Task<IActionResult> Open(Guid id, CancellationToken ct) =>
+    public Task<IActionResult> Open(Guid id, [FromForm] OpenForm form, CancellationToken ct) =>
         this.EditDraftAsync(db, id, async (conn, tx, evaluation) =>
         {
             var questionnaire = evaluation.ReadQuestionnaire();
@@ -121,60 +125,68 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
                 errors.Add("请至少添加一个评议人员类别（如机关工作人员），并填写应到人数。");
             else if (categories.Sum(c => c.ExpectedCount) == 0)
                 errors.Add("请填写各评议人员类别的应到人数。");
+            if (form.Custody is not (null or BoxKeys.Cards or BoxKeys.Server))
+                errors.Add("请选择开箱方式：监票人密钥卡，或服务器保管。");
             if (errors.Count > 0) return await this.ShowWithErrorsAsync(conn, tx, id, errors);
 
-            var publicKeys = new List<byte[]>();
-            foreach (var category in categories)
-                publicKeys.Add((await SigningKeys.CreateAsync(conn, tx, keyEncryptionKey, id, category.Id)).PublicKey.ExportSpki());
+            if (form.Custody == BoxKeys.Cards)
+            {
+                var wrongCards = await BoxKeys.ConfirmCardsAsync(conn, tx, id, form.CheckCodes ?? []);
+                if (wrongCards.Count > 0) return await this.ShowWithErrorsAsync(conn, tx, id, wrongCards);
+            }
+            else
+                await BoxKeys.CreateServerCustodyAsync(conn, tx, keyEncryptionKey, id);
 
+            var settings = TallySettings.FromJson(await conn.QuerySingleAsync<string?>("select tally_settings from evaluation where id = @id", new { id }, tx));
+            var groups = await KeyGroups.CreateAsync(conn, tx, keyEncryptionKey, id, categories,
+                Math.Max(settings.SmallCell, TallySettings.MinimumSmallCell));
             var frozen = FormJson.FrozenForm(questionnaire, targets);
             var hash = FormJson.FormHash(questionnaire, targets);
             await conn.ExecuteAsync(
                 "update evaluation set status = 'open', frozen_form = @frozen, form_hash = @hash, opened_at = now() where id = @id",
                 new { id, frozen, hash }, tx);
-            await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.OpenAction, BundleVerifier.OpenDetail(evaluation.Name, id, hash, publicKeys));
+            await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.OpenAction, BundleVerifier.OpenDetail(evaluation.Name, id, hash,
+                groups.SelectMany(g => new[] { g.DoorPublicKey, g.BallotPublicKey }), await BoxKeys.CommitmentAsync(conn, tx, id)));
             TempData["Notice"] = "投票已开始。评议对象和问卷已冻结。";
             return Redirect(EvaluationScope.Url(id));
         }, ct);
 
+    /// <summary>
+    /// 结束投票: the box takes no more ballots. With key cards the results wait for 开箱 (BallotBoxController); in
+    /// 服务器保管 mode the service opens the box at once.
+    /// </summary>
     [Authorize(Roles = Roles.Organizer), HttpPost("{id:guid}/close")]
     public async Task<IActionResult> Close(Guid id, CancellationToken ct)
     {
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
-        var evaluation = await EvaluationScope.FindAsync(conn, id, User, tx);
-        if (evaluation is null) return NotFound();
-        var closed = await conn.ExecuteAsync(
-            "update evaluation set status = 'closed', closed_at = now() where id = @id and status = 'open'", new { id }, tx);
-        if (closed == 0)
-            return this.Refuse(StatusCodes.Status409Conflict,
-                evaluation.IsDraft ? "投票还没有开始，不能结束。" : "投票已经结束。");
-        await RewriteVotingTracesAsync(conn, tx, id);
-        // The counting rules lock here (CountingController), so the log keeps the ones every report is counted by.
-        await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.CloseAction,
-            BundleVerifier.CloseDetail(evaluation.Name, id, await CountingController.DescribeAsync(conn, id, tx)));
-        await tx.CommitAsync(ct);
-        await conn.ExecuteAsync("vacuum slip, ballot, ballot_receipt");
-        TempData["Notice"] = "投票已结束。";
+        string? custody;
+        await using (var conn = await db.OpenConnectionAsync(ct))
+        {
+            await using var tx = await conn.BeginTransactionAsync(ct);
+            var evaluation = await EvaluationScope.FindAsync(conn, id, User, tx);
+            if (evaluation is null) return NotFound();
+            if (!await BoxOpening.SealAsync(conn, tx, id))
+                return this.Refuse(StatusCodes.Status409Conflict,
+                    evaluation.IsDraft ? "投票还没有开始，不能结束。" : "投票已经结束。");
+            // The counting rules lock here (CountingController), so the log keeps the ones every report is counted by.
+            await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.CloseAction,
+                BundleVerifier.CloseDetail(evaluation.Name, id, await CountingController.DescribeAsync(conn, id, tx)));
+            custody = (await BoxKeys.StateAsync(conn, id, tx))?.Custody;
+            await tx.CommitAsync(ct);
+            await BoxOpening.VacuumAfterSealAsync(conn);
+        }
+
+        if (custody != BoxKeys.Server)
+        {
+            TempData["Notice"] = custody == BoxKeys.Cards ? "投票已结束，投票箱已封存。请监票人持开箱密钥卡开箱后查看结果。" : "投票已结束。";
+            return Redirect(EvaluationScope.Url(id));
+        }
+        var opened = await BoxOpening.UnsealWithServerKeyAsync(db, keyEncryptionKey, id, User, ct);
+        TempData["Notice"] = opened.Opened
+            ? $"投票已结束，服务器已自动开箱：收到 {opened.Sealed} 份答卷，{opened.OpenedCount} 份已开启" +
+              (opened.Sealed > opened.OpenedCount ? $"，{opened.Sealed - opened.OpenedCount} 份无效" : "") + "。" + string.Concat(opened.Warnings)
+            : "投票已结束，但自动开箱未完成：" + string.Join("；", opened.Errors);
         return Redirect(EvaluationScope.Url(id));
     }
-
-    /// <summary>
-    /// While voting is open, rows written together share a transaction id (xmin) and follow each other on disk: a batch of
-    /// one ballot pairs its receipt with it, and a slip's check-in and a ballot can be matched by time. At close, the
-    /// evaluation's slips, ballots and receipts are written again in random order in this one transaction, so all share
-    /// its xmin and none keeps the place it was written in; the vacuum after commit frees the old row versions.
-    /// </summary>
-    private static async Task RewriteVotingTracesAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id) =>
-        await conn.ExecuteAsync(
-            """
-            with gone as (delete from slip where evaluation_id = @id returning *)
-            insert into slip select * from gone order by random();
-            with gone as (delete from ballot where evaluation_id = @id returning *)
-            insert into ballot select * from gone order by random();
-            with gone as (delete from ballot_receipt where evaluation_id = @id returning *)
-            insert into ballot_receipt select * from gone order by random();
-            """, new { id }, tx);
 
     private static List<string> DetailsProblems(string? name, string? round)
     {

@@ -5,6 +5,8 @@ using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
 
+using Evaluation.Web.Features.Voting;
+
 namespace Evaluation.Web.Features.Operations;
 
 [AllowAnonymous]
@@ -36,7 +38,7 @@ public sealed class ErrorController(NpgsqlDataSource db, ILogger<ErrorController
             }
             Response.Headers.CacheControl = "no-store";
             var what = failure.Path == "/api/v/ballot" ? "您的答卷还没有保存" : "您的操作还没有完成";
-            return VoterProblem(StatusCodes.Status503ServiceUnavailable, DatabaseFaults.VoterMessage(fault, what), "retry");
+            return VoterProblem(StatusCodes.Status503ServiceUnavailable, DatabaseFaults.VoterMessage(fault, what), VotingProblem.Retry);
         }
         return Render(Response.StatusCode >= 400 ? Response.StatusCode : StatusCodes.Status500InternalServerError);
     }
@@ -44,8 +46,8 @@ public sealed class ErrorController(NpgsqlDataSource db, ILogger<ErrorController
     private static string Reason(Exception error) =>
         error is PostgresException postgres ? $"SQLSTATE {postgres.SqlState}" : error.InnerException?.GetType().Name ?? error.GetType().Name;
 
-    // As VotingProblem writes it: {error, code}, code "retry" for what the page sends again by itself.
-    private static JsonResult VoterProblem(int status, string error, string? code) => new(new { error, code }) { StatusCode = status };
+    // In the voting contract's shape, so the phone page reads it like any refusal: code "retry" it sends again by itself.
+    private static JsonResult VoterProblem(int status, string error, string? code) => new(new VotingError(error, code)) { StatusCode = status };
 
     /// <remarks>
     /// No bound parameters: binding any would make MVC read the original request's form, and a broken multipart body that

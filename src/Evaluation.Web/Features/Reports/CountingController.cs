@@ -14,7 +14,7 @@ public sealed record CountingPage(EvaluationHeader Evaluation, IReadOnlyList<Cat
     IReadOnlyDictionary<string, string> Entered, IReadOnlyList<string> Errors)
 {
     /// <summary>Voting has closed: the rules are shown, not offered for change (see <see cref="CountingController"/>).</summary>
-    public bool Locked => Evaluation.Status == EvaluationStatus.Closed;
+    public bool Locked => EvaluationStatus.HasEnded(Evaluation.Status);
 
     public string Value(string field, string fallback) => Entered.TryGetValue(field, out var v) ? v : fallback;
 
@@ -48,7 +48,7 @@ public sealed class CountingController(NpgsqlDataSource db) : Controller
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
         if (await EvaluationScope.FindAsync(conn, id, User, tx) is not { } evaluation) return NotFound();
-        if (evaluation.Status == EvaluationStatus.Closed) return Locked();
+        if (EvaluationStatus.HasEnded(evaluation.Status)) return Locked();
         var categories = await EvaluationScope.CategoriesAsync(conn, id, tx);
 
         var errors = new List<string>();
@@ -91,7 +91,7 @@ public sealed class CountingController(NpgsqlDataSource db) : Controller
         }
 
         // Not once closed, also when the close commits while this request runs: the update waits for it and then finds none.
-        var saved = await conn.ExecuteAsync("update evaluation set tally_settings = @json where id = @id and status <> 'closed'",
+        var saved = await conn.ExecuteAsync("update evaluation set tally_settings = @json where id = @id and status not in ('sealed', 'closed')",
             new { json = settings.ToJson(), id }, tx);
         if (saved == 0) return Locked();
         await ActionLogWriter.AppendAsync(tx, User, "修改计票规则", $"《{evaluation.Name}》：{Describe(settings, categories)}");

@@ -30,7 +30,7 @@ public sealed class SlipsController(NpgsqlDataSource db, IConfiguration configur
         await using var tx = await conn.BeginTransactionAsync(ct);
         var evaluation = await EvaluationScope.FindAsync(conn, id, User, tx);
         if (evaluation is null) return NotFound();
-        if (evaluation.Status is EvaluationStatus.Sealed or EvaluationStatus.Closed)
+        if (EvaluationStatus.HasEnded(evaluation.Status))
             return this.Refuse(StatusCodes.Status409Conflict, "投票已结束，不能再发放票签。");
         var category = await conn.QuerySingleOrDefaultAsync<string>(
             "select name from respondent_category where id = @CategoryId and evaluation_id = @id", new { form.CategoryId, id }, tx);

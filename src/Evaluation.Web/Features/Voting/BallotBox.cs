@@ -7,26 +7,28 @@ using Npgsql;
 
 namespace Evaluation.Web.Features.Voting;
 
-public sealed record NewBallot(Guid EvaluationId, Guid CategoryId, byte[] Message, byte[] Signature, string Answers, string Receipt);
+/// <summary>A sealed ballot at the box's slot: its door message keeps one check-in to one ballot; nobody here can read it.</summary>
+public sealed record SealedEntry(Guid EvaluationId, Guid KeyGroupId, byte[] DoorMessage, byte[] Ciphertext, string Receipt);
 
 public enum BallotOutcome { Stored, AlreadyStored, CredentialUsed, VotingClosed }
 
 /// <summary>
-/// Group commit (DESIGN.md §2.3): ballots wait here while the previous batch commits, then go to the database
+/// Group commit (DESIGN.md §2.4): sealed ballots wait here while the previous batch commits, then go to the database
 /// together in one transaction, in shuffled order, so neither heap order nor transaction ids tell arrival order.
 /// A submitter is answered only after its batch has committed: an acknowledged ballot, and its receipt, are on disk.
-/// The receipts go to a table of their own (ballot_receipt) that names no ballot, so a receipt shows inclusion only.
+/// The receipts go to a table of their own (ballot_receipt) that names no ballot. What a batch writes, even kept forever in
+/// the WAL, is ciphertexts, door messages and receipts: none of them occurs in the opened ballots or the audit bundle.
 /// </summary>
 public sealed class BallotBox(NpgsqlDataSource db, ILogger<BallotBox> logger) : BackgroundService
 {
     public const int MaxBatch = 500;
 
-    private sealed record Pending(NewBallot Ballot, TaskCompletionSource<BallotOutcome> Done);
+    private sealed record Pending(SealedEntry Ballot, TaskCompletionSource<BallotOutcome> Done);
 
     private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(
         new BoundedChannelOptions(20_000) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
 
-    public async Task<BallotOutcome> SubmitAsync(NewBallot ballot, CancellationToken ct)
+    public async Task<BallotOutcome> SubmitAsync(SealedEntry ballot, CancellationToken ct)
     {
         var pending = new Pending(ballot, new TaskCompletionSource<BallotOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
         await _queue.Writer.WriteAsync(pending, ct);
@@ -72,30 +74,26 @@ public sealed class BallotBox(NpgsqlDataSource db, ILogger<BallotBox> logger) : 
         await using var tx = await conn.BeginTransactionAsync();
         var inserted = (await conn.QueryAsync<byte[]>(
             """
-            insert into ballot (id, evaluation_id, category_id, message, signature, answers)
-            select b.id, b.evaluation_id, b.category_id, b.message, b.signature, b.answers
-            from unnest(@Ids, @Evaluations, @Categories, @Messages, @Signatures, @Answers)
-                 as b(id, evaluation_id, category_id, message, signature, answers)
+            insert into sealed_ballot (door_message, evaluation_id, key_group_id, ciphertext)
+            select b.door_message, b.evaluation_id, b.key_group_id, b.ciphertext
+            from unnest(@Doors, @Evaluations, @Groups, @Ciphertexts) as b(door_message, evaluation_id, key_group_id, ciphertext)
             where exists (select 1 from evaluation e where e.id = b.evaluation_id and e.status = 'open')
             on conflict do nothing
-            returning message
+            returning door_message
             """,
             new
             {
-                Ids = ballots.Select(_ => Guid.NewGuid()).ToArray(),
+                Doors = ballots.Select(b => b.DoorMessage).ToArray(),
                 Evaluations = ballots.Select(b => b.EvaluationId).ToArray(),
-                Categories = ballots.Select(b => b.CategoryId).ToArray(),
-                Messages = ballots.Select(b => b.Message).ToArray(),
-                Signatures = ballots.Select(b => b.Signature).ToArray(),
-                Answers = ballots.Select(b => b.Answers).ToArray(),
+                Groups = ballots.Select(b => b.KeyGroupId).ToArray(),
+                Ciphertexts = ballots.Select(b => b.Ciphertext).ToArray(),
             }, tx)).Select(Convert.ToBase64String).ToHashSet();
 
-        var keys = ballots.Select(b => Convert.ToBase64String(b.Message)).ToArray();
+        var keys = ballots.Select(b => Convert.ToBase64String(b.DoorMessage)).ToArray();
         // In the same transaction, so an acknowledged ballot's receipt checks as counted at once; shuffled on their own,
-        // so the n-th receipt row written is not the n-th ballot row. A message's secret is checked before it gets here,
-        // so the copies of one message in a batch share one receipt.
-        // Not hidden while voting is open: rows written together share the transaction's xmin, so a batch of one pairs its
-        // receipt with its ballot for whoever can query the database then. Closing rewrites both (EvaluationsController).
+        // so the n-th receipt row written is not the n-th ballot row. A door message's secret is checked before it gets
+        // here, so the copies of one door message in a batch share one receipt. (A batch of one pairs its receipt with its
+        // ciphertext by transaction id, in the tables and the WAL alike: harmless without the key cards, see docs.)
         var receipts = ballots.Where((_, i) => inserted.Contains(keys[i]))
             .Select(b => (b.Receipt, b.EvaluationId)).Distinct().ToArray();
         RandomNumberGenerator.Shuffle(receipts.AsSpan());
@@ -111,22 +109,22 @@ public sealed class BallotBox(NpgsqlDataSource db, ILogger<BallotBox> logger) : 
 
         var others = ballots.Where((_, i) => !inserted.Contains(keys[i])).ToList();
         var existing = others.Count == 0
-            ? new Dictionary<string, string>()
-            : (await conn.QueryAsync<(byte[] Message, string Answers)>(
-                "select message, answers from ballot where message = any(@Messages)",
-                new { Messages = others.Select(b => b.Message).ToArray() }, tx))
-            .ToDictionary(r => Convert.ToBase64String(r.Message), r => r.Answers);
+            ? new Dictionary<string, byte[]>()
+            : (await conn.QueryAsync<(byte[] DoorMessage, byte[] Ciphertext)>(
+                "select door_message, ciphertext from sealed_ballot where door_message = any(@Doors)",
+                new { Doors = others.Select(b => b.DoorMessage).ToArray() }, tx))
+            .ToDictionary(r => Convert.ToBase64String(r.DoorMessage), r => r.Ciphertext);
         await tx.CommitAsync();
 
-        // Within one batch the first copy of a message wins; later copies are answered like a retry of it.
+        // Within one batch the first copy of a door message wins; later copies are answered like a retry of it.
         for (var i = 0; i < ballots.Count; i++)
-            if (inserted.Contains(keys[i])) existing.TryAdd(keys[i], ballots[i].Answers);
+            if (inserted.Contains(keys[i])) existing.TryAdd(keys[i], ballots[i].Ciphertext);
         var claimed = new HashSet<string>();
         return ballots.Select((b, i) =>
         {
             if (inserted.Contains(keys[i]) && claimed.Add(keys[i])) return BallotOutcome.Stored;
             return !existing.TryGetValue(keys[i], out var stored) ? BallotOutcome.VotingClosed
-                : stored == b.Answers ? BallotOutcome.AlreadyStored
+                : stored.AsSpan().SequenceEqual(b.Ciphertext) ? BallotOutcome.AlreadyStored
                 : BallotOutcome.CredentialUsed;
         }).ToArray();
     }

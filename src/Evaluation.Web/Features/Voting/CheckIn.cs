@@ -8,29 +8,20 @@ using Npgsql;
 
 namespace Evaluation.Web.Features.Voting;
 
-// ToString left out of requests: nothing that prints them may show a token.
-public sealed record SlipRequest(string? Token)
-{
-    public override string ToString() => nameof(SlipRequest);
-}
-public sealed record CheckInRequest(string? Token, string? BlindedMessage)
-{
-    public override string ToString() => nameof(CheckInRequest);
-}
-
 /// <summary>
-/// The first of the two unlinkable steps (DESIGN.md §2.1): the phone shows its slip token and a blinded message;
-/// the slip is burnt and the blind signature returned. The token never appears in a URL and is never logged.
+/// The first of the two unlinkable steps (DESIGN.md §2.1, docs/sealed-ballot-box.md): the phone shows its slip token and
+/// two blinded messages, the door's and the ballot's; the slip is burnt and both blind signatures returned. The token never
+/// appears in a URL and is never logged.
 /// </summary>
 public static class CheckIn
 {
-    private sealed record SlipState(byte[] TokenHash, Guid EvaluationId, Guid CategoryId, string CategoryName, bool Voided, byte[]? BlindedHash,
-        byte[]? BlindSignature, string Status, string Name, string UnitName, string Round);
+    private sealed record SlipState(byte[] TokenHash, Guid EvaluationId, Guid CategoryId, string CategoryName, Guid? KeyGroupId, bool Voided,
+        byte[]? BlindedHash, byte[]? BlindSignature, byte[]? BallotBlindSignature, string Status, string Name, string UnitName, string Round);
 
     private const string SelectSlip =
         """
-        select s.token_hash, s.evaluation_id, s.category_id, c.name as category_name, s.voided, s.blinded_hash, s.blind_signature,
-               e.status, e.name, u.name as unit_name, e.round
+        select s.token_hash, s.evaluation_id, s.category_id, c.name as category_name, c.key_group_id, s.voided, s.blinded_hash,
+               s.blind_signature, s.ballot_blind_signature, e.status, e.name, u.name as unit_name, e.round
         from slip s
         join evaluation e on e.id = s.evaluation_id
         join unit u on u.id = e.unit_id
@@ -39,32 +30,32 @@ public static class CheckIn
         """;
 
     // Read once per replica and evaluation (OpenEvaluations), not with every slip: the form alone is tens of KB.
-    private const string SelectForm =
+    private const string SelectPhoneView =
         """
-        select e.frozen_form, k.public_key
-        from evaluation e join signing_key k on k.evaluation_id = e.id
-        where e.id = @EvaluationId and k.category_id = @CategoryId
+        select e.frozen_form, g.door_public_key, g.ballot_public_key, b.public_key as box_key
+        from evaluation e
+        join key_group g on g.evaluation_id = e.id
+        join ballot_box b on b.evaluation_id = e.id
+        where e.id = @EvaluationId and g.id = @KeyGroupId
         """;
 
-    /// <summary>What the phone needs before it can blind: the evaluation, the frozen form and the category's public key. Burns nothing.</summary>
+    /// <summary>What the phone needs before it can blind and seal: the evaluation, the frozen form and the keys. Burns nothing.</summary>
     public static async Task<IResult> DescribeAsync(SlipRequest request, NpgsqlDataSource db, FailedLookups failures, HttpContext http,
         OpenEvaluations open, CancellationToken ct)
     {
         var (slip, refusal) = await FindUsableAsync(db, failures, http, request.Token, ct);
         if (refusal is not null) return refusal;
-        var phone = await open.PhoneViewAsync(slip!.EvaluationId, slip.CategoryId, async () =>
+        var keyGroupId = slip!.KeyGroupId!.Value;
+        var phone = await open.PhoneViewAsync(slip.EvaluationId, keyGroupId, async () =>
         {
             await using var conn = await db.OpenConnectionAsync(ct);
-            return await conn.QuerySingleAsync<(string, byte[])>(SelectForm, new { slip.EvaluationId, slip.CategoryId });
+            return await conn.QuerySingleAsync<(string, byte[], byte[], byte[])>(SelectPhoneView, new { slip.EvaluationId, KeyGroupId = keyGroupId });
         });
-        return Results.Json(new
-        {
-            evaluation = new { id = slip.EvaluationId, name = slip.Name, unit = slip.UnitName, round = slip.Round },
-            category = new { id = slip.CategoryId, name = slip.CategoryName },
-            publicKey = phone.PublicKey,
-            form = phone.Form,
-            checkedIn = slip.BlindedHash is not null,
-        });
+        return Results.Json(new SlipDescription(
+            new SlipEvaluation(slip.EvaluationId, slip.Name, slip.UnitName, slip.Round),
+            new SlipCategory(slip.CategoryId, slip.CategoryName),
+            new SlipKeyGroup(keyGroupId, phone.DoorKey, phone.BallotKey), phone.BoxKey, phone.Form,
+            CheckedIn: slip.BlindedHash is not null));
     }
 
     // [FromServices]: a type with a static TryParse would otherwise be bound from the query string.
@@ -73,24 +64,33 @@ public static class CheckIn
     {
         var (slip, refusal) = await FindUsableAsync(db, failures, http, request.Token, ct);
         if (refusal is not null) return refusal;
-        byte[] blinded;
+        byte[] blindedDoor, blindedBallot;
         try
         {
-            blinded = Convert.FromBase64String(request.BlindedMessage ?? "");
+            blindedDoor = Convert.FromBase64String(request.BlindedDoor ?? "");
+            blindedBallot = Convert.FromBase64String(request.BlindedBallot ?? "");
         }
         catch (FormatException)
         {
             return VotingProblem.BadRequest("签到数据格式不正确，请刷新页面重试。");
         }
-        var blindedHash = SHA256.HashData(blinded);
+        // Both blinded messages are exactly a modulus long (BlindSign refuses any other), so the concatenation is unambiguous.
+        var blindedHash = SHA256.HashData([.. blindedDoor, .. blindedBallot]);
+
+        // The answer to a check-in ends its connection, so the ballot later cannot ride the same keep-alive connection and
+        // be paired with this slip by whoever watches connections (HTTP/1.x; HTTP/2 forbids the header).
+        if (HttpProtocol.IsHttp11(http.Request.Protocol) || HttpProtocol.IsHttp10(http.Request.Protocol))
+            http.Response.Headers.Connection = "close";
 
         if (slip!.BlindedHash is not null)
-            return AnswerBurnt(slip.BlindedHash, slip.BlindSignature, blindedHash);
+            return AnswerBurnt(slip.BlindedHash, slip.BlindSignature, slip.BallotBlindSignature, blindedHash);
 
-        byte[] signature;
+        byte[] doorSignature, ballotSignature;
         try
         {
-            signature = BlindRsa.BlindSign(await SigningKeyAsync(slip, db, open, keyEncryptionKey, ct), blinded);
+            var keys = await SigningKeysAsync(slip, db, open, keyEncryptionKey, ct);
+            doorSignature = BlindRsa.BlindSign(keys.Door, blindedDoor);
+            ballotSignature = BlindRsa.BlindSign(keys.Ballot, blindedBallot);
         }
         catch (ArgumentException)
         {
@@ -103,39 +103,44 @@ public static class CheckIn
         // Burns the slip only if nobody burnt it in the meantime: of many simultaneous check-ins, exactly one wins.
         var burnt = await conn.ExecuteAsync(
             """
-            update slip set blinded_hash = @blindedHash, blind_signature = @signature
+            update slip set blinded_hash = @blindedHash, blind_signature = @doorSignature, ballot_blind_signature = @ballotSignature
             where token_hash = @TokenHash and blinded_hash is null and not voided
-            """, new { blindedHash, signature, slip.TokenHash });
+            """, new { blindedHash, doorSignature, ballotSignature, slip.TokenHash });
         if (burnt == 1)
-            return Results.Json(new { blindSignature = Convert.ToBase64String(signature) });
+            return Signed(doorSignature, ballotSignature);
 
-        var winner = await conn.QuerySingleAsync<(byte[]? BlindedHash, byte[]? BlindSignature)>(
-            "select blinded_hash, blind_signature from slip where token_hash = @TokenHash", new { slip.TokenHash });
-        return AnswerBurnt(winner.BlindedHash, winner.BlindSignature, blindedHash);
+        var winner = await conn.QuerySingleAsync<(byte[]? BlindedHash, byte[]? BlindSignature, byte[]? BallotBlindSignature)>(
+            "select blinded_hash, blind_signature, ballot_blind_signature from slip where token_hash = @TokenHash", new { slip.TokenHash });
+        return AnswerBurnt(winner.BlindedHash, winner.BlindSignature, winner.BallotBlindSignature, blindedHash);
     }
 
+    private static IResult Signed(byte[] doorSignature, byte[] ballotSignature) =>
+        Results.Json(new CheckInResponse(Convert.ToBase64String(doorSignature), Convert.ToBase64String(ballotSignature)));
+
     /// <summary>
-    /// The category's signing key, unsealed (bound to its evaluation and category, so a key moved to another row does not
-    /// open) once per replica rather than once per check-in.
+    /// The key group's door and ballot keys, unsealed (bound to their evaluation, group and role, so a key moved to another
+    /// row or column does not open) once per replica rather than once per check-in.
     /// </summary>
-    private static Task<BlindRsaPrivateKey> SigningKeyAsync(SlipState slip, NpgsqlDataSource db, OpenEvaluations open,
+    private static Task<OpenEvaluations.SigningKeys> SigningKeysAsync(SlipState slip, NpgsqlDataSource db, OpenEvaluations open,
         KeyEncryptionKey keyEncryptionKey, CancellationToken ct) =>
-        open.SigningKeyAsync(slip.EvaluationId, slip.CategoryId, async () =>
+        open.SigningKeysAsync(slip.EvaluationId, slip.KeyGroupId!.Value, async () =>
         {
             await using var conn = await db.OpenConnectionAsync(ct);
-            var sealedKey = await conn.QuerySingleAsync<byte[]>(
-                "select private_key_sealed from signing_key where evaluation_id = @EvaluationId and category_id = @CategoryId",
-                new { slip.EvaluationId, slip.CategoryId });
-            return SealedSigningKey.Unseal(keyEncryptionKey, slip.EvaluationId, slip.CategoryId, sealedKey);
+            var group = await conn.QuerySingleAsync<(byte[] Door, byte[] Ballot)>(
+                "select door_private_key_sealed, ballot_private_key_sealed from key_group where id = @KeyGroupId and evaluation_id = @EvaluationId",
+                new { slip.KeyGroupId, slip.EvaluationId });
+            return new OpenEvaluations.SigningKeys(
+                SealedSigningKey.Unseal(keyEncryptionKey, slip.EvaluationId, slip.KeyGroupId.Value, group.Door, door: true),
+                SealedSigningKey.Unseal(keyEncryptionKey, slip.EvaluationId, slip.KeyGroupId.Value, group.Ballot));
         });
 
     /// <summary>
-    /// A slip already burnt: a retry after a lost answer (same blinded message) gets the same signature;
+    /// A slip already burnt: a retry after a lost answer (the same two blinded messages) gets the same signatures;
     /// anything else is another phone.
     /// </summary>
-    private static IResult AnswerBurnt(byte[]? storedBlindedHash, byte[]? storedSignature, byte[] blindedHash) =>
-        storedBlindedHash is not null && storedBlindedHash.AsSpan().SequenceEqual(blindedHash)
-            ? Results.Json(new { blindSignature = Convert.ToBase64String(storedSignature!) })
+    private static IResult AnswerBurnt(byte[]? storedBlindedHash, byte[]? doorSignature, byte[]? ballotSignature, byte[] blindedHash) =>
+        storedBlindedHash is not null && ballotSignature is not null && storedBlindedHash.AsSpan().SequenceEqual(blindedHash)
+            ? Signed(doorSignature!, ballotSignature)
             : VotingProblem.AlreadyUsed();
 
     private static async Task<(SlipState? Slip, IResult? Refusal)> FindUsableAsync(NpgsqlDataSource db, FailedLookups failures, HttpContext http,
@@ -153,26 +158,15 @@ public static class CheckIn
             http.Response.Headers.RetryAfter = seconds;
             return (null, VotingProblem.Status(StatusCodes.Status429TooManyRequests,
                 $"没有这个票签代码。从您所在的网络输错票签代码的次数太多，请 {seconds} 秒后再试，并逐位核对票签上的代码；仍有问题请向工作人员询问。",
-                "too-many"));
+                VotingProblem.TooMany));
         }
         return slip switch
         {
             null => (null, VotingProblem.Status(StatusCodes.Status404NotFound, "没有这个票签代码。请核对票签上的代码后重新输入，或向工作人员询问。")),
             { Voided: true } => (null, VotingProblem.Status(StatusCodes.Status410Gone, "这张票签已作废，请向工作人员领取新的票签。")),
-            { Status: "draft" } => (null, VotingProblem.Status(StatusCodes.Status409Conflict, "投票还没有开始。请等主持人宣布开始后，再打开本页面。", "not-open")),
-            { Status: "closed" } => (null, VotingProblem.Status(StatusCodes.Status409Conflict, "投票已经结束，不能再提交。如有疑问，请向工作人员说明。", "closed")),
+            { Status: "draft" } => (null, VotingProblem.Status(StatusCodes.Status409Conflict, "投票还没有开始。请等主持人宣布开始后，再打开本页面。", VotingProblem.NotOpen)),
+            { Status: not "open" } => (null, VotingProblem.VotingClosed()),
             _ => (slip, null),
         };
     }
-}
-
-public static class VotingProblem
-{
-    public static IResult Status(int status, string message, string? code = null) =>
-        Results.Json(new { error = message, code }, statusCode: status);
-
-    public static IResult BadRequest(string message) => Status(StatusCodes.Status400BadRequest, message);
-
-    public static IResult AlreadyUsed() =>
-        Status(StatusCodes.Status409Conflict, "这张票签已在另一部手机上使用。如果不是您本人使用的，请向工作人员说明。", "used");
 }

@@ -1,71 +1,61 @@
-using System.Text.Json;
 using Dapper;
-using Evaluation.Core.Ballots;
 using Evaluation.Core.Crypto;
-using Evaluation.Core.Forms;
 using Evaluation.Core.Slips;
 using Evaluation.Web.Infrastructure;
 using Npgsql;
 
 namespace Evaluation.Web.Features.Voting;
 
-public sealed record BallotRequest(Guid? EvaluationId, Guid? CategoryId, string? Message, string? Signature, string? Secret, JsonElement? Answers)
-{
-    public override string ToString() => nameof(BallotRequest);
-}
-
 /// <summary>
-/// The second step (DESIGN.md §2.1), a separate request that never sees the slip: a signed message, the secret the
-/// message was made from, and the answers. The receipt is derived here from the secret (see <see cref="Receipt"/>),
-/// and the secret itself is kept nowhere. Answered only once the ballot's batch has committed.
+/// The second step (docs/sealed-ballot-box.md), a separate request that never sees the slip: the door credential, the
+/// secret the door message was made from, and the sealed ballot. The server cannot read the ballot; it checks the door
+/// credential, derives the receipt from the secret (see <see cref="Receipt"/>) and keeps the secret nowhere. Answered only
+/// once the ballot's batch has committed.
 /// </summary>
 public static class Submit
 {
-    private sealed record Context(string Status, string FrozenForm, byte[] PublicKey);
+    /// <summary>enc, and at least AES-GCM's tag.</summary>
+    private const int MinSealedLength = Hpke.EncLength + 16;
+
+    private sealed record Context(string Status, byte[] DoorPublicKey);
 
     public static async Task<IResult> SubmitAsync(BallotRequest request, NpgsqlDataSource db, BallotBox box, OpenEvaluations open, HttpContext http,
         CancellationToken ct)
     {
-        if (request.EvaluationId is not { } evaluationId || request.CategoryId is not { } categoryId
-            || !TryBase64(request.Message, out var message) || !TryBase64(request.Signature, out var signature) || request.Answers is not { } answersJson)
+        if (request.EvaluationId is not { } evaluationId || request.KeyGroupId is not { } keyGroupId
+            || !TryBase64(request.DoorMessage, 1024, out var doorMessage) || !TryBase64(request.DoorSignature, 1024, out var doorSignature)
+            || !TryBase64(request.Sealed, (int)VotingEndpoints.MaxBallotBodyBytes, out var sealedBallot) || sealedBallot.Length < MinSealedLength)
             return VotingProblem.BadRequest("提交的数据不完整，请刷新页面后重新提交（已填写的内容会保留）。");
-        // Checked first: with a secret that did not make this message, the sender could choose the receipt.
-        if (!TryBase64(request.Secret, out var secret) || !Receipt.IsMessageOf(message, secret))
+        // Checked first: with a secret that did not make this door message, the sender could choose the receipt.
+        if (!TryBase64(request.Secret, 1024, out var secret) || !Receipt.IsMessageOf(doorMessage, secret))
             return VotingProblem.BadRequest("投票凭证与回执数据不一致，无法提交。请刷新页面后重试；如果仍然不行，请向工作人员说明。");
 
-        var rules = open.FindBallotRules(evaluationId, categoryId);
-        if (rules is null)
+        var doorKey = open.FindDoorKey(evaluationId, keyGroupId);
+        if (doorKey is null)
         {
             Context? context;
             await using (var conn = await db.OpenConnectionAsync(ct))
                 context = await conn.QuerySingleOrDefaultAsync<Context>(
                     """
-                    select e.status, e.frozen_form, k.public_key
-                    from evaluation e join signing_key k on k.evaluation_id = e.id and k.category_id = @categoryId
+                    select e.status, g.door_public_key
+                    from evaluation e join key_group g on g.evaluation_id = e.id and g.id = @keyGroupId
                     where e.id = @evaluationId
-                    """, new { evaluationId, categoryId });
+                    """, new { evaluationId, keyGroupId });
             if (context is null)
                 return VotingProblem.Status(StatusCodes.Status404NotFound, "找不到这次评议，请重新扫描票签上的二维码。");
             if (context.Status != "open")
-                return VotingProblem.Status(StatusCodes.Status409Conflict, "投票已经结束，不能再提交。如有疑问，请向工作人员说明。", "closed");
-            rules = open.AddBallotRules(evaluationId, categoryId, context.FrozenForm, context.PublicKey);
+                return VotingProblem.VotingClosed();
+            doorKey = open.AddDoorKey(evaluationId, keyGroupId, context.DoorPublicKey);
         }
 
-        if (!BlindRsa.Verify(rules.PublicKey, message, signature))
+        if (!BlindRsa.Verify(doorKey, doorMessage, doorSignature))
             return VotingProblem.BadRequest("投票凭证无效，无法提交。请重新扫描票签；如果票签已经用过，请向工作人员说明。");
 
-        if (!BallotJson.TryRead(answersJson.GetRawText(), out var answers, out var readError))
-            return VotingProblem.BadRequest(readError);
-        var errors = BallotValidator.Validate(rules.Form.Questionnaire, rules.Form.Targets, answers);
-        if (errors.Count > 0)
-            return Results.Json(new { error = "答卷有需要修改的地方，请按下面的提示修改后重新提交：", problems = errors }, statusCode: StatusCodes.Status400BadRequest);
-
         var receipt = Receipt.FromSecret(secret);
-        var ballot = new NewBallot(evaluationId, categoryId, message, signature, BallotJson.Canonical(BallotValidator.Normalise(answers)), receipt);
         BallotOutcome outcome;
         try
         {
-            outcome = await box.SubmitAsync(ballot, ct);
+            outcome = await box.SubmitAsync(new SealedEntry(evaluationId, keyGroupId, doorMessage, sealedBallot, receipt), ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -74,23 +64,21 @@ public static class Submit
             http.Response.Headers.RetryAfter = DatabaseFaults.RetryAfterSeconds(fault).ToString();
             return VotingProblem.Status(StatusCodes.Status503ServiceUnavailable,
                 fault == DatabaseFault.Other ? "服务器繁忙，您的答卷还没有保存。页面会自动重试，请不要关闭。" : DatabaseFaults.VoterMessage(fault, "您的答卷还没有保存"),
-                "retry");
+                VotingProblem.Retry);
         }
 
         return outcome switch
         {
-            BallotOutcome.Stored or BallotOutcome.AlreadyStored =>
-                Results.Json(new { receipt = Receipt.Grouped(receipt), blank = BallotValidator.IsBlank(answers) }),
-            BallotOutcome.CredentialUsed => VotingProblem.Status(StatusCodes.Status409Conflict,
-                "这张票签的答卷已经提交过，不能再提交不同的内容。如果不是您本人提交的，请向工作人员说明。", "used"),
-            _ => VotingProblem.Status(StatusCodes.Status409Conflict, "投票已经结束，不能再提交。如有疑问，请向工作人员说明。", "closed"),
+            BallotOutcome.Stored or BallotOutcome.AlreadyStored => Results.Json(new BallotResponse(Receipt.Grouped(receipt))),
+            BallotOutcome.CredentialUsed => VotingProblem.BallotAlreadyIn(),
+            _ => VotingProblem.VotingClosed(),
         };
     }
 
-    private static bool TryBase64(string? text, out byte[] bytes)
+    private static bool TryBase64(string? text, int maxLength, out byte[] bytes)
     {
         bytes = [];
-        if (string.IsNullOrEmpty(text) || text.Length > 8192) return false;
+        if (string.IsNullOrEmpty(text) || text.Length > maxLength) return false;
         try
         {
             bytes = Convert.FromBase64String(text);

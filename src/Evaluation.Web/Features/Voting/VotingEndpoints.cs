@@ -5,12 +5,14 @@ namespace Evaluation.Web.Features.Voting;
 /// <summary>The attendee's API: no sign-in, no cookies, nothing cached, tokens only in request bodies.</summary>
 public static class VotingEndpoints
 {
-    /// <summary>A slip or check-in body is a 20-symbol code and at most a 4096-bit blinded message in base64: under 1 KB.</summary>
+    /// <summary>A slip or check-in body is a 20-symbol code and two blinded messages of at most 4096 bits each in base64: under 2 KB.</summary>
     public const long MaxCheckInBodyBytes = 16 << 10;
 
     /// <summary>
     /// A ballot is a few KB. It grows only with typed text: the default forms with 30 targets, every opinion box filled to
-    /// its limit (300 characters per target, two of 1,000), come to about 35 KB of UTF-8. Custom forms may allow longer
+    /// its limit (300 characters per target, two of 1,000), come to about 35 KB of UTF-8, some 50 KB once sealed (the
+    /// credentials and signatures, HPKE's 81 bytes, base64 twice over: the answers inside the plaintext, the plaintext in
+    /// the request). Custom forms may allow longer
     /// answers, and refusing a real ballot at a meeting is the worst outcome here, so this leaves room: still a quarter of
     /// the general limit, for the endpoint that 2,000 phones call at once.
     /// </summary>

@@ -11,9 +11,9 @@ public sealed class ReceiptTests
     private static readonly byte[] Secret = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
 
     [Test]
-    public void MessageFor_IsSha256OfBallotPrefixAndSecret()
+    public void MessageFor_IsSha256OfDoorPrefixAndSecret()
     {
-        var expected = SHA256.HashData([.. "ballot:"u8, .. Secret]);
+        var expected = SHA256.HashData([.. "door:"u8, .. Secret]);
 
         Assert.That(Receipt.MessageFor(Secret), Is.EqualTo(expected));
     }

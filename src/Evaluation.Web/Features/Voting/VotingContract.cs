@@ -1,0 +1,60 @@
+using System.Text.Json.Serialization;
+
+namespace Evaluation.Web.Features.Voting;
+
+// The voting API's contract (docs/sealed-ballot-box.md), shared by the endpoints, the error page and the tests.
+// Byte strings are base64. ToString is left out of requests: nothing that prints them may show a token or a secret.
+
+public sealed record SlipRequest(string? Token)
+{
+    public override string ToString() => nameof(SlipRequest);
+}
+
+public sealed record CheckInRequest(string? Token, string? BlindedDoor, string? BlindedBallot)
+{
+    public override string ToString() => nameof(CheckInRequest);
+}
+
+public sealed record BallotRequest(Guid? EvaluationId, Guid? KeyGroupId, string? DoorMessage, string? DoorSignature, string? Secret, string? Sealed)
+{
+    public override string ToString() => nameof(BallotRequest);
+}
+
+public sealed record SlipEvaluation(Guid Id, string Name, string Unit, string Round);
+public sealed record SlipCategory(Guid Id, string Name);
+/// <summary>The key group's two RSA public keys as SubjectPublicKeyInfo DER.</summary>
+public sealed record SlipKeyGroup(Guid Id, string DoorKey, string BallotKey);
+
+/// <summary>What the phone needs before it can blind and seal; <see cref="BoxKey"/> is the 65-byte P-256 point.</summary>
+public sealed record SlipDescription(SlipEvaluation Evaluation, SlipCategory Category, SlipKeyGroup KeyGroup, string BoxKey,
+    System.Text.Json.JsonElement Form, bool CheckedIn);
+
+/// <summary>The two blind signatures, door's and ballot's.</summary>
+public sealed record CheckInResponse(string DoorSignature, string BallotSignature);
+
+/// <summary>The receipt as the phone shows it, ABCDE-FGHJK.</summary>
+public sealed record BallotResponse(string Receipt);
+
+/// <summary>
+/// Every refusal: a sentence the page shows as it is, and a code the page acts on: <c>retry</c> (sent again by itself),
+/// <c>used</c>, <c>closed</c>, <c>not-open</c>, <c>too-many</c>.
+/// </summary>
+public sealed record VotingError(string Error, [property: JsonIgnore(Condition = JsonIgnoreCondition.Never)] string? Code = null);
+
+public static class VotingProblem
+{
+    public const string Retry = "retry", Used = "used", Closed = "closed", NotOpen = "not-open", TooMany = "too-many";
+
+    public static IResult Status(int status, string message, string? code = null) => Results.Json(new VotingError(message, code), statusCode: status);
+
+    public static IResult BadRequest(string message) => Status(StatusCodes.Status400BadRequest, message);
+
+    public static IResult AlreadyUsed() =>
+        Status(StatusCodes.Status409Conflict, "这张票签已在另一部手机上使用。如果不是您本人使用的，请向工作人员说明。", Used);
+
+    public static IResult VotingClosed() =>
+        Status(StatusCodes.Status409Conflict, "投票已经结束，不能再提交。如有疑问，请向工作人员说明。", Closed);
+
+    public static IResult BallotAlreadyIn() =>
+        Status(StatusCodes.Status409Conflict, "这张票签的答卷已经提交过，不能再提交不同的内容。如果不是您本人提交的，请向工作人员说明。", Used);
+}
