@@ -121,12 +121,12 @@ public sealed partial class SealedBallotBoxCardsTests
         using (var one = await PostCardsAsync(evaluation.Id, ["王监票", "", ""], threshold: 2))
         {
             Assert.That(one.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-            Assert.That(await StaffClient.BodyAsync(one), Does.Contain("请填写 2 到 9 位监票人的姓名"));
+            Assert.That(await StaffClient.BodyAsync(one), Does.Contain("请填写 2 至 9 名监票人的姓名"));
         }
         using (var tooHigh = await PostCardsAsync(evaluation.Id, Holders, threshold: 4))
         {
             Assert.That(tooHigh.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-            Assert.That(await StaffClient.BodyAsync(tooHigh), Does.Contain("开箱所需密钥卡张数应在 2 到 3 之间"));
+            Assert.That(await StaffClient.BodyAsync(tooHigh), Does.Contain("开箱所需的密钥卡张数应在 2 至 3 之间"));
         }
         using (var unknown = await PostCardsAsync(Guid.NewGuid(), Holders, threshold: 2))
             Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
