@@ -99,7 +99,7 @@ public sealed class BallotBoxController(NpgsqlDataSource db) : Controller
     public static string UnsealNotice(BoxOpening.UnsealResult result)
     {
         var rejected = result.Rejected.Where(r => r.Value > 0).ToList();
-        var notice = $"开箱完成：投票箱内 {result.Sealed} 份，开出有效凭证的选票 {result.OpenedCount} 份";
+        var notice = $"开箱完成：投票箱内共 {result.Sealed} 份选票，开出 {result.OpenedCount} 份";
         notice += rejected.Count == 0
             ? "，没有无效票。"
             : $"，无效 {rejected.Sum(r => r.Value)} 份（{string.Join("，", rejected.Select(r => $"{BoxOpener.ReasonName(r.Key)} {r.Value} 份"))}）。";

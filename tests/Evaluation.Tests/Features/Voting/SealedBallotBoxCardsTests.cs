@@ -181,6 +181,13 @@ public sealed partial class SealedBallotBoxCardsTests
                 Assert.That(pages[i], Does.Contain("核对码"));
                 Assert.That(pages[i], Does.Not.Contain("开始投票"));
             });
+
+        // Back on the evaluation page, the cards wait for their 核对码.
+        await page.EmulateMediaAsync(new() { Media = Media.Screen });
+        await page.SetViewportSizeAsync(1366, 768);
+        await page.GotoAsync($"{_server.Origin}/evaluations/{evaluation.Id}");
+        await Expect(page.Locator(".pending-cards")).ToContainTextAsync("王监票、李监票、赵监票");
+        await page.Locator("#open-voting").ScreenshotAsync(new() { Path = ShotPath("open-voting-pending-1366") });
         Assert.That(console, Has.None.Contains("Content Security Policy"), "nothing on the page trips its policy");
     }
 
