@@ -28,6 +28,7 @@ public sealed record BenchReport(
     public const double CheckInTarget = 0.70;
     public const double BallotTarget = 2.0;
     public const double P99TargetMs = 300;
+    public const int SignaturesPerCheckIn = 2;
 
     /// <summary>Every check held (a missed performance target is reported, not a failure of the run).</summary>
     public bool Passed => Checks.All(c => c.Outcome != CheckOutcome.Fail);
@@ -36,13 +37,14 @@ public sealed record BenchReport(
     {
         var checkIns = saturation.CheckIns.PerSecond;
         var ballots = saturation.Ballots.PerSecond;
-        var checkInRatio = checkIns / signing.AllCoresPerSecond;
+        // A check-in signs twice (door and ballot credentials): its ceiling is half the signing rate.
+        var checkInRatio = SignaturesPerCheckIn * checkIns / signing.AllCoresPerSecond;
         double? ballotRatio = commit is null ? null : ballots / commit.PerSecond;
         var p99 = meeting.WorstP99Ms;
         return
         [
             new($"签到吞吐 ≥ {CheckInTarget:P0} 签名上限",
-                $"{checkIns:0} / {signing.AllCoresPerSecond:0} 次/s = {checkInRatio:P0}", checkInRatio, checkInRatio >= CheckInTarget),
+                $"{checkIns:0} × {SignaturesPerCheckIn} / {signing.AllCoresPerSecond:0} 次/s = {checkInRatio:P0}", checkInRatio, checkInRatio >= CheckInTarget),
             new($"提交吞吐 ≥ {BallotTarget:0} × 单行提交上限",
                 commit is null ? $"{ballots:0} 次/s，单行提交上限未测（没有 --connection）" : $"{ballots:0} / {commit.PerSecond:0} 次/s = {ballotRatio:0.00} ×",
                 ballotRatio, ballotRatio is { } r ? r >= BallotTarget : null),
@@ -62,7 +64,7 @@ public sealed record BenchReport(
             return new CpuEstimate(request, server, benchMs, exclusive, compare(server, exclusive));
         }
         if (One("签到", saturation.CheckInCpu, saturation.CheckIns.Completed, (server, _) =>
-                $"其中盲签名 {signing.CpuMsPerSignature:0.00} ms，占 {signing.CpuMsPerSignature / server:P0}（CPU 口径的签到/签名比）") is { } checkIn)
+                $"其中盲签名 {SignaturesPerCheckIn} × {signing.CpuMsPerSignature:0.00} ms，占 {SignaturesPerCheckIn * signing.CpuMsPerSignature / server:P0}（CPU 口径的签到/签名比）") is { } checkIn)
             estimates.Add(checkIn);
         if (One("提交", saturation.BallotCpu, saturation.Ballots.Completed, (_, exclusive) => commit is null ? "单行提交上限未测"
                 : $"为单行提交上限的 {exclusive / commit.PerSecond:0.00} ×") is { } ballot)

@@ -25,7 +25,7 @@ public sealed record CostItem(string Step, string Request, double Microseconds);
 /// </summary>
 public static class Ceilings
 {
-    private static readonly string[] PhonePageFiles = ["wwwroot/vote/index.html", "wwwroot/vote/vote.css", "wwwroot/js/blindrsa.js", "wwwroot/vote/vote.js"];
+    private static readonly string[] PhonePageFiles = ["wwwroot/vote/index.html", "wwwroot/vote/vote.css", "wwwroot/js/blindrsa.js", "wwwroot/js/hpke.js", "wwwroot/vote/vote.js"];
 
     /// <summary>BlindRsa.BlindSign with <paramref name="key"/> (2048 bits, as the service makes at opening); one core, then all in parallel.</summary>
     public static SigningCeiling MeasureSigning(BlindRsaPrivateKey key, TimeSpan each)
@@ -103,8 +103,8 @@ public static class Ceilings
 
     /// <summary>
     /// What the service computes per request besides signing, each step timed alone on one core: where a check-in's and
-    /// a ballot's CPU goes (CheckIn.cs imports the private key on every check-in; Submit.cs imports the public key and
-    /// parses the frozen form on every ballot).
+    /// a ballot's CPU goes (CheckIn.cs imports the private key and signs twice, door and ballot; Submit.cs checks the door
+    /// credential and the secret and derives the receipt; reading the answers against the form waits for 开箱).
     /// </summary>
     public static IReadOnlyList<CostItem> MeasureServerSteps(BlindRsaPrivateKey key, string frozenFormJson, string answersJson, TimeSpan each)
     {
@@ -128,7 +128,7 @@ public static class Ceilings
 
         return
         [
-            new("Brotli 压缩页面及 3 个文件", "打开页面", Micro(_ =>
+            new($"Brotli 压缩页面及 {page.Count - 1} 个文件", "打开页面", Micro(_ =>
             {
                 foreach (var file in page)
                 {
@@ -137,11 +137,20 @@ public static class Ceilings
                 }
             })),
             new("私钥导入（ImportPkcs8）", "签到", Micro(_ => BlindRsaPrivateKey.ImportPkcs8(pkcs8))),
-            new("盲签名（BlindSign）", "签到", Micro(_ => BlindRsa.BlindSign(key, blinding.BlindedMessage))),
+            new("盲签名 ×2（门凭证、选票凭证）", "签到", Micro(_ =>
+            {
+                BlindRsa.BlindSign(key, blinding.BlindedMessage);
+                BlindRsa.BlindSign(key, blinding.BlindedMessage);
+            })),
             new("公钥导入（ImportSpki）", "提交", Micro(_ => BlindRsaPublicKey.ImportSpki(spki))),
-            new("签名验证（Verify）", "提交", Micro(_ => BlindRsa.Verify(key.PublicKey, message, signature))),
-            new("问卷解析（ReadFrozenForm）", "提交", Micro(_ => FormJson.ReadFrozenForm(frozenFormJson))),
-            new("答卷读取、校验、规范化", "提交", Micro(i =>
+            new("门凭证验证（Verify）", "提交", Micro(_ => BlindRsa.Verify(key.PublicKey, message, signature))),
+            new("秘密与回执（IsMessageOf、FromSecret）", "提交", Micro(_ =>
+            {
+                Receipt.IsMessageOf(message, secret);
+                Receipt.FromSecret(secret);
+            })),
+            new("问卷解析（ReadFrozenForm）", "开箱", Micro(_ => FormJson.ReadFrozenForm(frozenFormJson))),
+            new("答卷读取、校验、规范化", "开箱", Micro(i =>
             {
                 BallotJson.TryRead(answersJson, out var answers, out _);
                 BallotValidator.Validate(form.Questionnaire, form.Targets, answers!);

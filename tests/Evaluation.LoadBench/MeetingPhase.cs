@@ -26,7 +26,7 @@ public static class MeetingPhase
     public const string Submit = "提交";
 
     /// <summary>The phone page's own files, which vote/index.html loads.</summary>
-    private static readonly string[] Assets = ["/vote/vote.css", "/js/blindrsa.js", "/vote/vote.js"];
+    private static readonly string[] Assets = ["/vote/vote.css", "/js/blindrsa.js", "/js/hpke.js", "/vote/vote.js"];
 
     public static async Task<MeetingResult> RunAsync(BenchTarget target, PreparedEvaluation evaluation, BenchOptions options, int seed,
         TextWriter log, CancellationToken ct)
@@ -134,12 +134,15 @@ public static class MeetingPhase
         }
         checkedIn();
 
-        var answers = BallotJson.Canonical(RandomBallot.Create(slip.Form, random));
+        var ballot = RandomBallot.Create(slip.Form, random);
+        var answers = BallotJson.Canonical(ballot);
         // Uniform over a quarter to one and three quarters of the mean: people differ, nobody takes no time.
         if (meanFill > TimeSpan.Zero) await Task.Delay(meanFill * (0.25 + 1.5 * random.NextDouble()), ct);
 
-        if (await api.PostAsync("/api/v/ballot", PhoneSteps.BallotBody(credential, answers), submit, ct) is not { } ballotAnswer) return null;
-        var acknowledged = PhoneSteps.Receipted(credential, ballotAnswer);
+        // Signed and sealed once, when the person presses submit; a retry resends these bytes.
+        var body = PhoneSteps.BallotBody(credential, answers);
+        if (await api.PostAsync("/api/v/ballot", body, submit, ct) is not { } ballotAnswer) return null;
+        var acknowledged = PhoneSteps.Receipted(credential, ballotAnswer, BallotValidator.IsBlank(ballot));
         if (acknowledged is null) errors.Add(submit.Name, "回执不符");
         return acknowledged;
     }

@@ -7,29 +7,40 @@ using Evaluation.Core.Slips;
 
 namespace Evaluation.LoadBench;
 
-/// <summary>What POST /api/v/slip tells a phone: where its ballot goes, the key to blind with, and the frozen form.</summary>
-public sealed record SlipInfo(Guid EvaluationId, Guid CategoryId, BlindRsaPublicKey Key, FrozenForm Form, string FormJson);
+/// <summary>
+/// What POST /api/v/slip tells a phone: where its ballot goes (evaluation, key group), the keys to blind with, the box
+/// key to seal to, and the frozen form.
+/// </summary>
+public sealed record SlipInfo(Guid EvaluationId, Guid CategoryId, Guid KeyGroupId, BlindRsaPublicKey DoorKey, BlindRsaPublicKey BallotKey,
+    byte[] BoxKey, FrozenForm Form, string FormJson);
 
 /// <summary>The phone's state between blinding and the answer to check-in; the token is dropped once checked in.</summary>
-public sealed record PendingCheckIn(string Token, SlipInfo Slip, byte[] Secret, byte[] Message, BlindRsa.BlindingResult Blinding);
+public sealed record PendingCheckIn(string Token, SlipInfo Slip, byte[] Secret, ECDsa PhoneKey, byte[] PhonePublicKey,
+    byte[] DoorMessage, BlindRsa.BlindingResult DoorBlinding, byte[] BallotMessage, BlindRsa.BlindingResult BallotBlinding);
 
-/// <summary>An anonymous credential: a message made from the secret, and the server's signature on it.</summary>
-public sealed record Credential(SlipInfo Slip, byte[] Message, byte[] Signature, byte[] Secret)
+/// <summary>
+/// The phone's two credentials: the door message (made from the secret) with its signature, the ballot message (bound
+/// to the phone key) with its signature, and the phone key that will sign the answers.
+/// </summary>
+public sealed record Credential(SlipInfo Slip, byte[] DoorMessage, byte[] DoorSignature, byte[] BallotMessage, byte[] BallotSignature,
+    ECDsa PhoneKey, byte[] PhonePublicKey, byte[] Secret)
 {
     /// <summary>The receipt the server must answer with, as the phone shows it.</summary>
     public string ExpectedReceipt => Receipt.Grouped(Receipt.FromSecret(Secret));
 }
 
-/// <summary>A ballot the service acknowledged: the receipt it gave (ten symbols, no dash), and whether it was blank.</summary>
+/// <summary>A ballot the service acknowledged: the receipt it gave (ten symbols, no dash), and whether it was blank (the phone knows).</summary>
 public sealed record Acknowledged(Guid EvaluationId, string Receipt, bool Blank);
 
 /// <summary>
-/// The phone's side of the two unlinkable steps, as tests/Evaluation.Tests/Features/Voting/VotingClient.cs and the
-/// page's vote.js do them: describe, blind, check in, finalise; later submit with the secret the receipt comes from.
+/// The phone's side of the sealed ballot box protocol (docs/sealed-ballot-box.md), as
+/// tests/Evaluation.Tests/Features/Voting/VotingClient.cs and the page's vote.js do it: describe; draw a secret and an
+/// ECDSA key; blind the door and ballot messages; check in; finalise both; later sign the answers, seal them to the box
+/// key and submit with the door credential and the secret the receipt comes from.
 /// </summary>
 public sealed class PhoneSteps
 {
-    // Every phone of an evaluation receives the same frozen form and, per category, the same key: a real page parses
+    // Every phone of an evaluation receives the same frozen form and, per key group, the same keys: a real page parses
     // them once per phone, but here they would cost the shared CPU thousands of times for nothing the server does.
     private readonly ConcurrentDictionary<string, FrozenForm> _forms = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, BlindRsaPublicKey> _keys = new(StringComparer.Ordinal);
@@ -40,33 +51,48 @@ public sealed class PhoneSteps
     {
         var formJson = answer.GetProperty("form").GetRawText();
         var form = _forms.GetOrAdd(formJson, Core.Forms.FormJson.ReadFrozenForm);
-        var key = _keys.GetOrAdd(answer.GetProperty("publicKey").GetString()!, k => BlindRsaPublicKey.ImportSpki(Convert.FromBase64String(k)));
+        var group = answer.GetProperty("keyGroup");
+        BlindRsaPublicKey Key(string name) =>
+            _keys.GetOrAdd(group.GetProperty(name).GetString()!, k => BlindRsaPublicKey.ImportSpki(Convert.FromBase64String(k)));
         return new SlipInfo(answer.GetProperty("evaluation").GetProperty("id").GetGuid(), answer.GetProperty("category").GetProperty("id").GetGuid(),
-            key, form, formJson);
+            group.GetProperty("id").GetGuid(), Key("doorKey"), Key("ballotKey"), Convert.FromBase64String(answer.GetProperty("boxKey").GetString()!),
+            form, formJson);
     }
 
-    /// <summary>RFC 9474 on the phone: the message is SHA-256("ballot:" ‖ secret) after a random prefix, then blinded.</summary>
+    /// <summary>
+    /// RFC 9474 on the phone, twice: prefix ‖ SHA-256("door:" ‖ s) under the door key and prefix ‖ SHA-256("ballot-key:" ‖ pk)
+    /// under the ballot key, pk from a fresh ECDSA P-256 key (one per phone).
+    /// </summary>
     public static PendingCheckIn Blind(string token, SlipInfo slip)
     {
         var secret = Receipt.NewSecret();
-        var message = BlindRsa.Prepare(Receipt.MessageFor(secret));
-        return new PendingCheckIn(token, slip, secret, message, BlindRsa.Blind(slip.Key, message));
+        var phoneKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var q = phoneKey.ExportParameters(false).Q;
+        byte[] phonePublicKey = [0x04, .. q.X!, .. q.Y!];
+        var door = BlindRsa.Prepare(Receipt.MessageFor(secret));
+        var ballot = BlindRsa.Prepare(SealedBallot.MessageFor(phonePublicKey));
+        return new PendingCheckIn(token, slip, secret, phoneKey, phonePublicKey,
+            door, BlindRsa.Blind(slip.DoorKey, door), ballot, BlindRsa.Blind(slip.BallotKey, ballot));
     }
 
     public static byte[] CheckInBody(PendingCheckIn pending) => VotingApi.Json(w =>
     {
         w.WriteString("token", pending.Token);
-        w.WriteString("blindedMessage", Convert.ToBase64String(pending.Blinding.BlindedMessage));
+        w.WriteString("blindedDoor", Convert.ToBase64String(pending.DoorBlinding.BlindedMessage));
+        w.WriteString("blindedBallot", Convert.ToBase64String(pending.BallotBlinding.BlindedMessage));
     });
 
-    /// <summary>Unblinds the answer to check-in; null when the signature does not verify (the phone would refuse it too).</summary>
+    /// <summary>Unblinds the answer to check-in; null when a signature does not verify (the phone would refuse it too).</summary>
     public static Credential? Finish(PendingCheckIn pending, JsonElement answer)
     {
         try
         {
-            var blindSignature = Convert.FromBase64String(answer.GetProperty("blindSignature").GetString()!);
-            var signature = BlindRsa.Finalize(pending.Slip.Key, pending.Message, blindSignature, pending.Blinding.Inverse);
-            return new Credential(pending.Slip, pending.Message, signature, pending.Secret);
+            var door = BlindRsa.Finalize(pending.Slip.DoorKey, pending.DoorMessage,
+                Convert.FromBase64String(answer.GetProperty("doorSignature").GetString()!), pending.DoorBlinding.Inverse);
+            var ballot = BlindRsa.Finalize(pending.Slip.BallotKey, pending.BallotMessage,
+                Convert.FromBase64String(answer.GetProperty("ballotSignature").GetString()!), pending.BallotBlinding.Inverse);
+            return new Credential(pending.Slip, pending.DoorMessage, door, pending.BallotMessage, ballot, pending.PhoneKey, pending.PhonePublicKey,
+                pending.Secret);
         }
         catch (Exception e) when (e is CryptographicException or ArgumentException or FormatException or KeyNotFoundException)
         {
@@ -74,23 +100,37 @@ public sealed class PhoneSteps
         }
     }
 
-    /// <param name="answers">Canonical answers JSON (<see cref="Core.Ballots.BallotJson.Canonical"/>), sent as it is.</param>
-    public static byte[] BallotBody(Credential credential, string answers) => VotingApi.Json(w =>
+    /// <summary>
+    /// The answers signed with the phone key and sealed (HPKE) to the box key, with the door credential and the secret
+    /// around them; built once, so a retry sends the very same bytes.
+    /// </summary>
+    /// <param name="answers">Canonical answers JSON (<see cref="Core.Ballots.BallotJson.Canonical"/>): A, sealed as it is.</param>
+    public static byte[] BallotBody(Credential credential, string answers)
     {
-        w.WriteString("evaluationId", credential.Slip.EvaluationId);
-        w.WriteString("categoryId", credential.Slip.CategoryId);
-        w.WriteString("message", Convert.ToBase64String(credential.Message));
-        w.WriteString("signature", Convert.ToBase64String(credential.Signature));
-        w.WriteString("secret", Convert.ToBase64String(credential.Secret));
-        w.WritePropertyName("answers");
-        w.WriteRawValue(answers);
-    });
+        var slip = credential.Slip;
+        var signature = credential.PhoneKey.SignData(SealedBallot.SignedBytes(slip.EvaluationId, slip.KeyGroupId, answers),
+            HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        var sealedBallot = SealedBallot.Seal(slip.BoxKey, slip.EvaluationId, slip.KeyGroupId, credential.DoorMessage,
+            new SealedBallot.Contents(credential.BallotMessage, credential.BallotSignature, credential.PhonePublicKey, answers, signature));
+        return VotingApi.Json(w =>
+        {
+            w.WriteString("evaluationId", slip.EvaluationId);
+            w.WriteString("keyGroupId", slip.KeyGroupId);
+            w.WriteString("doorMessage", Convert.ToBase64String(credential.DoorMessage));
+            w.WriteString("doorSignature", Convert.ToBase64String(credential.DoorSignature));
+            w.WriteString("secret", Convert.ToBase64String(credential.Secret));
+            w.WriteString("sealed", Convert.ToBase64String(sealedBallot));
+        });
+    }
 
-    /// <summary>The service's answer to a ballot, held against the receipt the phone expects; null when they differ.</summary>
-    public static Acknowledged? Receipted(Credential credential, JsonElement answer)
+    /// <summary>
+    /// The service's answer to a ballot, held against the receipt the phone computes itself; null when they differ.
+    /// <paramref name="blank"/>: the server no longer reads the answers, so the phone says whether it sent a blank ballot.
+    /// </summary>
+    public static Acknowledged? Receipted(Credential credential, JsonElement answer, bool blank)
     {
         var receipt = answer.TryGetProperty("receipt", out var r) ? r.GetString() : null;
         if (receipt != credential.ExpectedReceipt) return null;
-        return new Acknowledged(credential.Slip.EvaluationId, receipt.Replace("-", ""), answer.TryGetProperty("blank", out var b) && b.GetBoolean());
+        return new Acknowledged(credential.Slip.EvaluationId, receipt.Replace("-", ""), blank);
     }
 }

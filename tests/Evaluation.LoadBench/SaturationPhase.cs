@@ -60,9 +60,9 @@ public static class SaturationPhase
             if (PhoneSteps.Finish(pending[i], answer) is { } credential) credentials.Add(credential);
             else errors.Add(CheckIn, "签名无效");
         }
-        var ballotBodies = credentials
-            .Select(c => PhoneSteps.BallotBody(c, BallotJson.Canonical(RandomBallot.Create(c.Slip.Form, random))))
-            .ToArray();
+        // Signed and sealed here, before the burst: the phones' work, not the service's.
+        var ballotsMade = credentials.Select(c => RandomBallot.Create(c.Slip.Form, random)).ToArray();
+        var ballotBodies = credentials.Select((c, i) => PhoneSteps.BallotBody(c, BallotJson.Canonical(ballotsMade[i]))).ToArray();
 
         await beforeBallots();
         log.WriteLine($"  {credentials.Count} 张选票提交，并发 {concurrency}……");
@@ -71,7 +71,7 @@ public static class SaturationPhase
         var ballotCpu = await BurstAsync(target, concurrency, credentials.Count, async (i, token) =>
         {
             if (await api.PostAsync("/api/v/ballot", ballotBodies[i], ballots, token) is not { } answer) return;
-            acknowledged[i] = PhoneSteps.Receipted(credentials[i], answer);
+            acknowledged[i] = PhoneSteps.Receipted(credentials[i], answer, BallotValidator.IsBlank(ballotsMade[i]));
             if (acknowledged[i] is null) errors.Add(Submit, "回执不符");
         }, ct);
 

@@ -41,7 +41,8 @@ public static partial class Verification
                          ("饱和", saturationEvaluation, saturation.Acknowledged.Count, saturation.CheckIns.Completed),
                      })
             {
-                var stored = await conn.ExecuteScalarAsync<long>("select count(*) from ballot where evaluation_id = @Id", new { evaluation.Id });
+                // Voting is still open: the ballots are in the box, sealed, one row per door credential.
+                var stored = await conn.ExecuteScalarAsync<long>("select count(*) from sealed_ballot where evaluation_id = @Id", new { evaluation.Id });
                 checks.Add(Expect($"{label}：库中选票数 = 已确认的选票数", stored == ballots, $"{stored} = {ballots}"));
                 var burnt = await conn.ExecuteScalarAsync<long>(
                     "select count(*) from slip where evaluation_id = @Id and blinded_hash is not null", new { evaluation.Id });

@@ -83,12 +83,7 @@ public static class BundleVerifier
             + (reasons.Count == 0 ? "" : $"（{string.Join("、", reasons.Select(r => $"{BoxOpener.ReasonName(r.Key)} {r.Value}"))}）");
     }
 
-    private static readonly string[] KnownReasons =
-    [
-        BoxOpener.Reasons.Undecryptable, BoxOpener.Reasons.Unreadable, BoxOpener.Reasons.BadCredential,
-        BoxOpener.Reasons.BadSignature, BoxOpener.Reasons.Duplicate,
-    ];
-
+    private static readonly string[] KnownReasons = [.. BoxOpener.Reasons.All];
     public static string KeyHash(byte[] spki) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(spki));
 
     private const string RulesPrefix = "，计票规则：";

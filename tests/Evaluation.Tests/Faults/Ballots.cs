@@ -1,6 +1,4 @@
-using System.Text.Json;
 using Dapper;
-using Evaluation.Core.Ballots;
 using Evaluation.Tests.Features;
 using Npgsql;
 
@@ -23,22 +21,20 @@ public static class Ballots
             await phone.CheckInAsync(crowd, token);
         });
 
-    /// <summary>The answers as the server stores them (normalised, canonical JSON), to compare with what it did store.</summary>
-    public static string Stored(object answers)
-    {
-        Assert.That(BallotJson.TryRead(JsonSerializer.Serialize(answers), out var read, out var error), Is.True, error);
-        return BallotJson.Canonical(BallotValidator.Normalise(read!));
-    }
+    /// <summary>What the box stores of a phone's ballot while voting is open: its sealed bytes, base64.</summary>
+    public static string Stored(Phone phone) => Convert.ToBase64String(phone.Sealed);
 
+    /// <param name="AnswersByMessage">Each sealed ballot (base64) by its door message (base64): the answers, as the box holds them.</param>
     public sealed record Contents(Dictionary<string, string> AnswersByMessage, List<string> Messages, List<string> Receipts);
 
-    /// <summary>The evaluation's ballots (by base64 message) and receipts, as they are on disk now.</summary>
+    /// <summary>The evaluation's sealed ballots (by base64 door message) and receipts, as they are on disk now.</summary>
     public static async Task<Contents> ReadAsync(string connectionString, Guid evaluationId)
     {
         await using var conn = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false }.ConnectionString);
         await conn.OpenAsync();
-        var ballots = (await conn.QueryAsync<(byte[] Message, string Answers)>(
-            "select message, answers from ballot where evaluation_id = @evaluationId", new { evaluationId })).ToList();
+        var ballots = (await conn.QueryAsync<(byte[] Message, byte[] Ciphertext)>(
+            "select door_message, ciphertext from sealed_ballot where evaluation_id = @evaluationId", new { evaluationId }))
+            .Select(b => (b.Message, Answers: Convert.ToBase64String(b.Ciphertext))).ToList();
         var receipts = (await conn.QueryAsync<string>(
             "select receipt from ballot_receipt where evaluation_id = @evaluationId", new { evaluationId })).ToList();
         var messages = ballots.Select(b => Convert.ToBase64String(b.Message)).ToList();
@@ -55,7 +51,7 @@ public static class Ballots
             {
                 Assert.That(phone.ReceiptShown, Is.EqualTo(phone.ExpectedReceipt), "the receipt is the one of the phone's secret");
                 Assert.That(stored.Receipts, Does.Contain(phone.ReceiptShown!.Replace("-", "")), $"{when}: a receipt shown is stored");
-                Assert.That(stored.AnswersByMessage.GetValueOrDefault(Convert.ToBase64String(phone.Message)), Is.EqualTo(Stored(phone.Answers)),
+                Assert.That(stored.AnswersByMessage.GetValueOrDefault(Convert.ToBase64String(phone.Message)), Is.EqualTo(Stored(phone)),
                     $"{when}: an acknowledged ballot is stored, with its answers");
             }
         });

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
+using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Evaluation.Core.Crypto;
@@ -116,31 +117,57 @@ public sealed class Crowd(HttpClient http)
 }
 
 /// <summary>
-/// One attendee's phone, in C#: the page's steps (RFC 9474 blinding, a message made from a secret that the receipt is
-/// derived from), with what it keeps between retries: the blinded message of its check-in and the bytes of its ballot.
+/// One attendee's phone, in C#: the page's steps (docs/sealed-ballot-box.md: a door message made from a secret that the
+/// receipt is derived from, a ballot message bound to a phone key, both blinded; the answers signed and sealed), with what
+/// it keeps between retries: the blinded pair of its check-in and the bytes of its ballot.
 /// </summary>
 public sealed class Phone
 {
     private readonly string _token;
     private readonly byte[] _secret = Receipt.NewSecret();
-    private BlindRsaPublicKey? _key;
-    private BlindRsa.BlindingResult? _blinding;
+    private readonly ECDsa _phoneKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+    private BlindRsaPublicKey? _doorKey, _ballotKey;
+    private BlindRsa.BlindingResult? _doorBlinding, _ballotBlinding;
+    private byte[]? _boxKey, _sealed;
 
     public Phone(string token, object answers)
     {
         _token = token;
         Answers = answers;
         Message = BlindRsa.Prepare(Receipt.MessageFor(_secret));
+        var q = _phoneKey.ExportParameters(false).Q;
+        PhoneKey = [0x04, .. q.X!, .. q.Y!];
+        BallotMessage = BlindRsa.Prepare(SealedBallot.MessageFor(PhoneKey));
     }
 
     public string Token => _token;
     public object Answers { get; }
     public Guid EvaluationId { get; private set; }
-    public Guid CategoryId { get; private set; }
+    public Guid KeyGroupId { get; private set; }
+
+    /// <summary>The door message: what the box keeps a ballot under while voting is open.</summary>
     public byte[] Message { get; }
-    public byte[] BlindedMessage => _blinding!.BlindedMessage;
+    public byte[] BallotMessage { get; }
+    public byte[] PhoneKey { get; }
+
+    /// <summary>blindedDoor ‖ blindedBallot, as the server hashes them into the burnt slip.</summary>
+    public byte[] BlindedMessage => [.. _doorBlinding!.BlindedMessage, .. _ballotBlinding!.BlindedMessage];
+
+    /// <summary>The two blind signatures of check-in, door ‖ ballot.</summary>
     public byte[]? BlindSignature { get; private set; }
+
+    /// <summary>The door signature, once unblinded (and so checked).</summary>
     public byte[]? Signature { get; private set; }
+    public byte[]? BallotSignature { get; private set; }
+
+    /// <summary>The sealed ballot, made once at the first submit: every retry sends these same bytes.</summary>
+    public byte[] Sealed => _sealed ??= SealedBallot.Seal(_boxKey!, EvaluationId, KeyGroupId, Message, new SealedBallot.Contents(
+        BallotMessage, BallotSignature!, PhoneKey, AnswersText,
+        _phoneKey.SignData(SealedBallot.SignedBytes(EvaluationId, KeyGroupId, AnswersText), HashAlgorithmName.SHA256,
+            DSASignatureFormat.IeeeP1363FixedFieldConcatenation)));
+
+    /// <summary>A: the answers, serialised once.</summary>
+    public string AnswersText => JsonSerializer.Serialize(Answers);
 
     /// <summary>The receipt the server answered with, once it did.</summary>
     public string? ReceiptShown { get; private set; }
@@ -148,38 +175,56 @@ public sealed class Phone
     /// <summary>The receipt of this phone's secret: what the server must answer.</summary>
     public string ExpectedReceipt => Receipt.Grouped(Receipt.FromSecret(_secret));
 
-    /// <summary>Reads the slip (burns nothing) and blinds the message once: every check-in retry sends these same bytes.</summary>
+    /// <summary>Reads the slip (burns nothing) and blinds the messages once: every check-in retry sends these same bytes.</summary>
     public async Task OpenAsync(Crowd crowd, CancellationToken ct)
     {
         var (status, body) = await crowd.PostAsync("/api/v/slip", new { token = _token }, ct);
         Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body);
         using var slip = JsonDocument.Parse(body);
-        EvaluationId = slip.RootElement.GetProperty("evaluation").GetProperty("id").GetGuid();
-        CategoryId = slip.RootElement.GetProperty("category").GetProperty("id").GetGuid();
-        _key = BlindRsaPublicKey.ImportSpki(Convert.FromBase64String(slip.RootElement.GetProperty("publicKey").GetString()!));
-        _blinding = BlindRsa.Blind(_key, Message);
+        var root = slip.RootElement;
+        EvaluationId = root.GetProperty("evaluation").GetProperty("id").GetGuid();
+        var group = root.GetProperty("keyGroup");
+        KeyGroupId = group.GetProperty("id").GetGuid();
+        _doorKey = BlindRsaPublicKey.ImportSpki(Convert.FromBase64String(group.GetProperty("doorKey").GetString()!));
+        _ballotKey = BlindRsaPublicKey.ImportSpki(Convert.FromBase64String(group.GetProperty("ballotKey").GetString()!));
+        _boxKey = Convert.FromBase64String(root.GetProperty("boxKey").GetString()!);
+        _doorBlinding = BlindRsa.Blind(_doorKey, Message);
+        _ballotBlinding = BlindRsa.Blind(_ballotKey, BallotMessage);
     }
 
     public async Task CheckInAsync(Crowd crowd, CancellationToken ct)
     {
         var (status, body) = await SendCheckInAsync(crowd, ct);
         Assert.That(status, Is.EqualTo(HttpStatusCode.OK), body);
-        BlindSignature = BlindSignatureIn(body);
+        using var json = JsonDocument.Parse(body);
+        var door = Convert.FromBase64String(json.RootElement.GetProperty("doorSignature").GetString()!);
+        var ballot = Convert.FromBase64String(json.RootElement.GetProperty("ballotSignature").GetString()!);
+        BlindSignature = [.. door, .. ballot];
         // Finalize verifies: a signature that does not unblind to a valid one throws here.
-        Signature = BlindRsa.Finalize(_key!, Message, BlindSignature, _blinding!.Inverse);
+        BallotSignature = BlindRsa.Finalize(_ballotKey!, BallotMessage, ballot, _ballotBlinding!.Inverse);
+        Signature = BlindRsa.Finalize(_doorKey!, Message, door, _doorBlinding!.Inverse);
     }
 
-    /// <summary>The check-in (same slip, same blinded message every time), answered however the server answers.</summary>
+    /// <summary>The check-in (same slip, same blinded pair every time), answered however the server answers.</summary>
     public Task<(HttpStatusCode Status, string Body)> SendCheckInAsync(Crowd crowd, CancellationToken ct, bool once = false)
     {
-        var request = new { token = _token, blindedMessage = Convert.ToBase64String(_blinding!.BlindedMessage) };
+        var request = new
+        {
+            token = _token, blindedDoor = Convert.ToBase64String(_doorBlinding!.BlindedMessage),
+            blindedBallot = Convert.ToBase64String(_ballotBlinding!.BlindedMessage),
+        };
         return once ? crowd.PostOnceAsync("/api/v/checkin", request, ct) : crowd.PostAsync("/api/v/checkin", request, ct);
     }
 
+    /// <summary>The two blind signatures of a check-in's answer, door ‖ ballot.</summary>
     public static byte[] BlindSignatureIn(string body)
     {
         using var json = JsonDocument.Parse(body);
-        return Convert.FromBase64String(json.RootElement.GetProperty("blindSignature").GetString()!);
+        return
+        [
+            .. Convert.FromBase64String(json.RootElement.GetProperty("doorSignature").GetString()!),
+            .. Convert.FromBase64String(json.RootElement.GetProperty("ballotSignature").GetString()!),
+        ];
     }
 
     /// <summary>Submits (with retries, unless <paramref name="once"/>) and keeps the receipt of a 200.</summary>
@@ -187,8 +232,9 @@ public sealed class Phone
     {
         var ballot = new
         {
-            evaluationId = EvaluationId, categoryId = CategoryId,
-            message = Convert.ToBase64String(Message), signature = Convert.ToBase64String(Signature!), secret = Convert.ToBase64String(_secret), answers = Answers,
+            evaluationId = EvaluationId, keyGroupId = KeyGroupId,
+            doorMessage = Convert.ToBase64String(Message), doorSignature = Convert.ToBase64String(Signature!), secret = Convert.ToBase64String(_secret),
+            @sealed = Convert.ToBase64String(Sealed),
         };
         var (status, body) = once ? await crowd.PostOnceAsync("/api/v/ballot", ballot, ct) : await crowd.PostAsync("/api/v/ballot", ballot, ct);
         if (status == HttpStatusCode.OK)

@@ -69,7 +69,7 @@ public sealed class PostgresRestartTests
             Assert.That(readyTook, Is.LessThan(TimeSpan.FromSeconds(10)), "/readyz does not hang");
             foreach (var path in new[] { "/api/v/slip", "/api/v/checkin" })
             {
-                var (status, body) = await crowd.PostOnceAsync(path, new { token = spare, blindedMessage = "AAAA" }, ct);
+                var (status, body) = await crowd.PostOnceAsync(path, new { token = spare, blindedDoor = "AAAA", blindedBallot = "AAAA" }, ct);
                 Assert.That(status, Is.EqualTo(HttpStatusCode.ServiceUnavailable), $"{path}: {body}");
                 Assert.That(Crowd.VoterError(body), Does.Contain("连接不上数据库").And.Contain("页面会自动重试，请不要关闭"), path);
             }

@@ -92,10 +92,10 @@ public sealed class ForgedCredentialTests : HostileSession
     public async Task Slip_ThatCannotVote_IsRefused_AndNothingIsBurnt(SlipCase c)
     {
         using var phone = Phone();
-        // A blinded message of the right size; whether it blinds anything does not matter once the slip is refused.
-        var blinded = Convert.ToBase64String(RandomNumberGenerator.GetBytes(256));
+        // Blinded messages of the right size; whether they blind anything does not matter once the slip is refused.
+        var body = VotingClient.CheckInBody(_slips[c.Slip], RandomNumberGenerator.GetBytes(256), RandomNumberGenerator.GetBytes(256));
 
-        using var response = await UnchangedAsync(() => phone.PostAsJsonAsync($"/api/v/{c.Endpoint}", new { token = _slips[c.Slip], blindedMessage = blinded }));
+        using var response = await UnchangedAsync(() => phone.PostAsJsonAsync($"/api/v/{c.Endpoint}", body));
 
         await AssertApiRefusalAsync(response, c.Status, c.Says);
     }
@@ -113,27 +113,28 @@ public sealed class ForgedCredentialTests : HostileSession
     {
         var token = (await IssueSlipsAsync(_open, 1)).Single();
         using var phone = new VotingClient(Phone());
-        var n = await ModulusAsync(phone.Http, token);
-        var m = value switch { "0" => 0, "1" => 1, "n − 1" => n - 1, "n" => n, _ => n + 1 };
-        var blinded = m.ToByteArray(isUnsigned: true, isBigEndian: true);
-        blinded = [.. new byte[Math.Max(0, 256 - blinded.Length)], .. blinded];
+        var slip = await phone.DescribeAsync(token);
+        byte[] Trivial(BlindRsaPublicKey key)
+        {
+            using var rsa = RSA.Create();
+            rsa.ImportSubjectPublicKeyInfo(key.ExportSpki(), out _);
+            var n = new System.Numerics.BigInteger(rsa.ExportParameters(false).Modulus, isUnsigned: true, isBigEndian: true);
+            var m = value switch { "0" => 0, "1" => 1, "n − 1" => n - 1, "n" => n, _ => n + 1 };
+            var bytes = m.ToByteArray(isUnsigned: true, isBigEndian: true);
+            return [.. new byte[Math.Max(0, 256 - bytes.Length)], .. bytes];
+        }
+        byte[] Proper(BlindRsaPublicKey key) => BlindRsa.Blind(key, BlindRsa.Prepare("proper"u8)).BlindedMessage;
+        var (doorKey, ballotKey) = (VotingClient.DoorKey(slip), VotingClient.BallotKey(slip));
 
-        using var response = await UnchangedAsync(() => phone.Http.PostAsJsonAsync("/api/v/checkin", new { token, blindedMessage = Convert.ToBase64String(blinded) }));
+        // Trivial under either key, the other half proper: refused all the same.
+        using var badDoor = await UnchangedAsync(() => phone.Http.PostAsJsonAsync("/api/v/checkin", VotingClient.CheckInBody(token, Trivial(doorKey), Proper(ballotKey))));
+        using var badBallot = await UnchangedAsync(() => phone.Http.PostAsJsonAsync("/api/v/checkin", VotingClient.CheckInBody(token, Proper(doorKey), Trivial(ballotKey))));
 
-        await AssertApiRefusalAsync(response, HttpStatusCode.BadRequest, "这张票签还没有使用");
+        await AssertApiRefusalAsync(badDoor, HttpStatusCode.BadRequest, "这张票签还没有使用");
+        await AssertApiRefusalAsync(badBallot, HttpStatusCode.BadRequest, "这张票签还没有使用");
         var credential = await phone.CheckInAsync(token);
         using var ballot = await phone.SubmitAsync(credential, _open.CompleteAnswers());
         Assert.That(ballot.StatusCode, Is.EqualTo(HttpStatusCode.OK), await ballot.Content.ReadAsStringAsync());
-    }
-
-    /// <summary>The modulus of the key the slip's category is signed with, as the phone reads it from the slip's description.</summary>
-    private static async Task<System.Numerics.BigInteger> ModulusAsync(HttpClient phone, string token)
-    {
-        using var describe = await phone.PostAsJsonAsync("/api/v/slip", new { token });
-        var spki = Convert.FromBase64String((await JsonAsync(describe)).GetProperty("publicKey").GetString()!);
-        using var rsa = RSA.Create();
-        rsa.ImportSubjectPublicKeyInfo(spki, out _);
-        return new System.Numerics.BigInteger(rsa.ExportParameters(false).Modulus, isUnsigned: true, isBigEndian: true);
     }
 
     /// <param name="Forge">The ballot sent, made from the fixture's credentials.</param>
@@ -147,25 +148,27 @@ public sealed class ForgedCredentialTests : HostileSession
 
     private static IEnumerable<BallotCase> BallotCases() =>
     [
-        new("random bytes for a signature", (c, _) => c["staff"] with { Signature = RandomNumberGenerator.GetBytes(256) },
+        new("random bytes for a door signature", (c, _) => c["staff"] with { DoorSignature = RandomNumberGenerator.GetBytes(256) },
             HttpStatusCode.BadRequest, Invalid),
-        new("a signature with one bit flipped", (c, _) => c["staff"] with { Signature = Flip(c["staff"].Signature) }, HttpStatusCode.BadRequest, Invalid),
-        new("another ballot's valid signature", (c, _) => c["staff"] with { Signature = c["staff2"].Signature }, HttpStatusCode.BadRequest, Invalid),
-        new("another ballot's message and secret under this signature", (c, _) => c["staff"] with { Message = c["staff2"].Message, Secret = c["staff2"].Secret },
+        new("a door signature with one bit flipped", (c, _) => WithForgedDoor(c["staff"]), HttpStatusCode.BadRequest, Invalid),
+        new("another ballot's valid door signature", (c, _) => c["staff"] with { DoorSignature = c["staff2"].DoorSignature }, HttpStatusCode.BadRequest, Invalid),
+        new("another ballot's door message and secret under this door signature",
+            (c, _) => c["staff"] with { DoorMessage = c["staff2"].DoorMessage, Secret = c["staff2"].Secret }, HttpStatusCode.BadRequest, Invalid),
+        new("the ballot credential's signature at the door",
+            (c, _) => c["staff"] with { DoorSignature = c["staff"].BallotSignature }, HttpStatusCode.BadRequest, Invalid),
+        new("a door signature one byte short", (c, _) => c["staff"] with { DoorSignature = c["staff"].DoorSignature[..^1] }, HttpStatusCode.BadRequest, Invalid),
+        new("a door signature twice as long", (c, _) => c["staff"] with { DoorSignature = [.. c["staff"].DoorSignature, .. c["staff"].DoorSignature] },
             HttpStatusCode.BadRequest, Invalid),
-        new("a signature one byte short", (c, _) => c["staff"] with { Signature = c["staff"].Signature[..^1] }, HttpStatusCode.BadRequest, Invalid),
-        new("a signature twice as long", (c, _) => c["staff"] with { Signature = [.. c["staff"].Signature, .. c["staff"].Signature] },
+        new("a door signature above the modulus", (c, _) => c["staff"] with { DoorSignature = Enumerable.Repeat((byte)0xFF, 256).ToArray() },
             HttpStatusCode.BadRequest, Invalid),
-        new("a signature above the modulus", (c, _) => c["staff"] with { Signature = Enumerable.Repeat((byte)0xFF, 256).ToArray() },
-            HttpStatusCode.BadRequest, Invalid),
-        new("an empty signature", (c, _) => c["staff"] with { Signature = [] }, HttpStatusCode.BadRequest, "提交的数据不完整"),
-        new("a message not made from the secret", (c, _) => c["staff"] with { Message = BlindRsa.Prepare(RandomNumberGenerator.GetBytes(32)) },
+        new("an empty door signature", (c, _) => c["staff"] with { DoorSignature = [] }, HttpStatusCode.BadRequest, "提交的数据不完整"),
+        new("a door message not made from the secret", (c, _) => c["staff"] with { DoorMessage = BlindRsa.Prepare(RandomNumberGenerator.GetBytes(32)) },
             HttpStatusCode.BadRequest, "回执数据不一致"),
-        new("a retiree's credential claiming the staff category", (c, e) => c["retired"] with { CategoryId = e.CategoryId },
+        new("a retiree's credential claiming the staff key group", (c, _) => c["retired"] with { KeyGroupId = c["staff"].KeyGroupId },
             HttpStatusCode.BadRequest, Invalid),
-        new("another evaluation's credential claiming this evaluation and category", (c, e) => c["other evaluation"] with { EvaluationId = e.Id, CategoryId = e.CategoryId },
-            HttpStatusCode.BadRequest, Invalid),
-        new("another evaluation's category under this evaluation", (c, e) => c["other evaluation"] with { EvaluationId = e.Id },
+        new("another evaluation's credential claiming this evaluation and key group",
+            (c, e) => c["other evaluation"] with { EvaluationId = e.Id, KeyGroupId = c["staff"].KeyGroupId }, HttpStatusCode.BadRequest, Invalid),
+        new("another evaluation's key group under this evaluation", (c, e) => c["other evaluation"] with { EvaluationId = e.Id },
             HttpStatusCode.NotFound, "找不到这次评议"),
         new("an evaluation that does not exist", (c, _) => c["staff"] with { EvaluationId = Guid.NewGuid() }, HttpStatusCode.NotFound, "找不到这次评议"),
         new("a credential of an evaluation closed since", (c, _) => c["closed"], HttpStatusCode.Conflict, "投票已经结束"),
@@ -200,18 +203,11 @@ public sealed class ForgedCredentialTests : HostileSession
     {
         using var phone = new VotingClient(Phone());
         var credential = await phone.CheckInAsync(_tokens.Dequeue());
-        using (var forged = await phone.SubmitAsync(credential with { Signature = Flip(credential.Signature) }, _open.CompleteAnswers()))
+        using (var forged = await phone.SubmitAsync(WithForgedDoor(credential), _open.CompleteAnswers()))
             Assert.That(forged.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
 
         using var real = await phone.SubmitAsync(credential, _open.CompleteAnswers());
 
         Assert.That(real.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-    }
-
-    private static byte[] Flip(byte[] bytes)
-    {
-        var copy = bytes.ToArray();
-        copy[copy.Length / 2] ^= 0x01;
-        return copy;
     }
 }

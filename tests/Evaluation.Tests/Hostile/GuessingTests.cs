@@ -86,7 +86,7 @@ public sealed partial class GuessingTests : HostileSession
             Assert.That(miss.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), $"guess {i + 1} is within the budget");
         }
         using var slip = await DescribeAsync(guesser, UnknownCode());
-        using var checkIn = await guesser.PostAsJsonAsync("/api/v/checkin", new { token = UnknownCode(), blindedMessage = "AAAA" });
+        using var checkIn = await guesser.PostAsJsonAsync("/api/v/checkin", new { token = UnknownCode(), blindedDoor = "AAAA", blindedBallot = "AAAA" });
 
         await AssertUnchangedAsync(before);
         foreach (var response in new[] { slip, checkIn })

@@ -145,7 +145,8 @@ public sealed partial class TwoReplicasTests
 
         await using (var conn = await OpenAsync())
         {
-            Assert.That(await conn.ExecuteScalarAsync<long>("select count(*) from ballot where evaluation_id = @Id", new { evaluation.Id }), Is.EqualTo(40));
+            // Voting is open: the ballots are sealed in the box until 结束投票 (server custody opens it at once).
+            Assert.That(await conn.ExecuteScalarAsync<long>("select count(*) from sealed_ballot where evaluation_id = @Id", new { evaluation.Id }), Is.EqualTo(40));
             Assert.That(await conn.ExecuteScalarAsync<long>("select count(*) from slip where evaluation_id = @Id and blinded_hash is not null", new { evaluation.Id }), Is.EqualTo(40));
             var stored = await conn.QueryAsync<string>("select receipt from ballot_receipt where evaluation_id = @Id", new { evaluation.Id });
             Assert.That(stored, Is.EquivalentTo(receipts));

@@ -29,16 +29,30 @@ public sealed class AuditBundleController(NpgsqlDataSource db) : Controller
         var tally = input.Count();
         await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.ExportAction,
             BundleVerifier.ExportDetail(evaluation.Name, id, tally.Turnout.Received, tally.Fingerprint));
-        var keys = (await conn.QueryAsync<(Guid CategoryId, byte[] PublicKey)>(new CommandDefinition(
-            "select category_id, public_key from signing_key where evaluation_id = @id", new { id }, tx, cancellationToken: ct)))
-            .ToDictionary(k => k.CategoryId, k => k.PublicKey);
+        var keys = (await conn.QueryAsync<(Guid Id, byte[] DoorKey, byte[] BallotKey)>(new CommandDefinition(
+            "select id, door_public_key, ballot_public_key from key_group where evaluation_id = @id", new { id }, tx, cancellationToken: ct)))
+            .ToDictionary(k => k.Id);
+        var members = (await conn.QueryAsync<(Guid KeyGroupId, string Name)>(new CommandDefinition(
+            """
+            select key_group_id, name from respondent_category
+            where evaluation_id = @id and key_group_id is not null order by position, name
+            """, new { id }, tx, cancellationToken: ct))).ToLookup(c => c.KeyGroupId, c => c.Name);
+        var boxes = (await conn.QueryAsync<(string Custody, byte[] PublicKey, int Threshold, string[] Holders, byte[][] CardKeys)>(new CommandDefinition(
+            "select custody, public_key, threshold, holders, card_keys from ballot_box where evaluation_id = @id",
+            new { id }, tx, cancellationToken: ct))).ToList();
         var log = await ActionLogWriter.ReadAllAsync(conn, tx, ct);
         await tx.CommitAsync(ct);
 
-        var bundle = AuditBundleBuilder.Build(
-            new BundleEvaluation(evaluation.Id, evaluation.UnitName, evaluation.Name, evaluation.Round, Utc(evaluation.OpenedAt), Utc(evaluation.ClosedAt)),
-            input.FrozenForm, evaluation.FormHash!, input.Settings,
-            input.Categories.Select(c => new BundleCategory(c, keys[c.Id])).ToList(), input.Ballots, tally, log);
+        var about = new BundleEvaluation(evaluation.Id, evaluation.UnitName, evaluation.Name, evaluation.Round, Utc(evaluation.OpenedAt), Utc(evaluation.ClosedAt));
+        // Evaluations voted before the sealed box have no box: their key groups are their categories, one key each
+        // (door key = ballot key), and they keep the bundle format their log entries were written for.
+        var bundle = boxes is [var b]
+            ? AuditBundleBuilder.Build(about, input.FrozenForm, evaluation.FormHash!, input.Settings,
+                input.Categories.Select(c => new BundleKeyGroup(c, [.. members[c.Id]], keys[c.Id].DoorKey, keys[c.Id].BallotKey)).ToList(),
+                new BoxCommitment(b.Custody, b.PublicKey, b.Threshold, b.Holders.Zip(b.CardKeys).ToList()),
+                input.Ballots, input.Rejected ?? new Dictionary<string, int>(), tally, log)
+            : AuditBundleBuilder.Build(about, input.FrozenForm, evaluation.FormHash!, input.Settings,
+                input.Categories.Select(c => new BundleCategory(c, keys[c.Id].BallotKey)).ToList(), input.Ballots, tally, log);
         var file = new MemoryStream();
         bundle.WriteTo(file);
         file.Position = 0;

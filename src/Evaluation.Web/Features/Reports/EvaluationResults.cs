@@ -9,9 +9,14 @@ using Npgsql;
 
 namespace Evaluation.Web.Features.Reports;
 
-public sealed record CountingInput(string FrozenForm, TallySettings Settings, IReadOnlyList<TallyCategory> Categories, IReadOnlyList<TallyBallot> Ballots)
+/// <summary>
+/// What a tally is counted from: the key groups as its categories (a ballot proves its group, never a category inside it),
+/// the settings with category weights summed per group, the opened ballots, and the ballots rejected at 开箱 by reason.
+/// </summary>
+public sealed record CountingInput(string FrozenForm, TallySettings Settings, IReadOnlyList<TallyCategory> Categories, IReadOnlyList<TallyBallot> Ballots,
+    IReadOnlyDictionary<string, int>? Rejected = null)
 {
-    public Tally Count() => Tally.Count(FormJson.ReadFrozenForm(FrozenForm), Categories, Ballots, Settings);
+    public Tally Count() => Tally.Count(FormJson.ReadFrozenForm(FrozenForm), Categories, Ballots, Settings, Rejected);
 }
 
 /// <summary>
@@ -50,12 +55,36 @@ public static class EvaluationResults
     {
         var (frozen, settings) = await conn.QuerySingleAsync<(string, string?)>(new CommandDefinition(
             "select frozen_form, tally_settings from evaluation where id = @evaluationId", new { evaluationId }, tx, cancellationToken: ct));
+        // Once voting has opened, TurnoutAsync sums the member categories' counts per key group, the row's id being the group's.
         var categories = (await EvaluationScope.TurnoutAsync(conn, evaluationId, tx))
             .Select(t => new TallyCategory(t.CategoryId, t.Name, t.Expected, t.Issued, t.Voided, t.CheckedIn)).ToList();
         var ballots = (await conn.QueryAsync<TallyBallot>(new CommandDefinition(
-            "select category_id, message, signature, answers from ballot where evaluation_id = @evaluationId",
-            new { evaluationId }, tx, cancellationToken: ct))).ToList();
-        return new CountingInput(frozen, TallySettings.FromJson(settings), categories, ballots);
+            """
+            select key_group_id as category_id, message, signature, answers, phone_key, answer_signature
+            from ballot where evaluation_id = @evaluationId
+            """, new { evaluationId }, tx, cancellationToken: ct))).ToList();
+        var rejected = (await conn.QueryAsync<(string Reason, int Count)>(new CommandDefinition(
+            "select reason, count from box_rejection where evaluation_id = @evaluationId", new { evaluationId }, tx, cancellationToken: ct)))
+            .ToDictionary(r => r.Reason, r => r.Count);
+        var groupOf = (await conn.QueryAsync<(Guid Id, Guid? KeyGroupId)>(new CommandDefinition(
+            "select id, key_group_id from respondent_category where evaluation_id = @evaluationId", new { evaluationId }, tx, cancellationToken: ct)))
+            .ToDictionary(c => c.Id, c => c.KeyGroupId ?? c.Id);
+        return new CountingInput(frozen, PerKeyGroup(TallySettings.FromJson(settings), groupOf), categories, ballots, rejected);
+    }
+
+    /// <summary>
+    /// Weights are set per category (keyed by its id) and counted per key group, the group weighing the sum of its
+    /// categories' weights, as the audit bundle states them.
+    /// </summary>
+    private static TallySettings PerKeyGroup(TallySettings settings, IReadOnlyDictionary<Guid, Guid> groupOf)
+    {
+        if (settings.CategoryWeights.Count == 0) return settings;
+        var weights = settings.CategoryWeights
+            .GroupBy(w => groupOf.GetValueOrDefault(w.Key, w.Key))
+            .Select(g => (Group: g.Key, Weight: g.Sum(w => w.Value)))
+            .Where(w => w.Weight > 0)
+            .ToDictionary(w => w.Group, w => w.Weight);
+        return settings with { CategoryWeights = weights };
     }
 
     /// <summary>The stored triage; migration 0004's tables. Empty until the 督导组 has consolidated anything.</summary>

@@ -1,14 +1,17 @@
 // The attendee's page (DESIGN.md §2): open a slip, take an anonymous credential, fill the form, submit, keep a receipt.
 //
 // - The slip token arrives after '#' (never sent to a server) and is dropped from the address bar at once.
-// - Check-in and submit are separate requests; the ballot carries the blind-signed credential, never the token.
-// - The signed message is made from a random secret that goes only with the ballot; the server derives the receipt from
-//   it, so the receipt cannot be computed from anything the audit bundle publishes (see Receipt.cs).
+// - Check-in and submit are separate requests; the ballot carries blind-signed credentials, never the token.
+// - The sealed ballot box (docs/sealed-ballot-box.md): at check-in two messages are blinded, a door message made from a
+//   random secret s and a ballot message that binds a key pair made here. At submit the answers are signed with that key
+//   and sealed (HPKE) to the box key with the ballot credential; only the door credential and s travel in the clear.
+//   The receipt comes from s (Receipt.cs): the page computes it itself and checks the server's.
 // - Phone (/v): the draft and the credential live in localStorage under a hash of the token, so a reload, a dropped
 //   connection or a closed tab loses nothing. The raw token is kept only in sessionStorage, and only until check-in.
 // - Kiosk (/kiosk): a shared tablet. Everything stays in memory and is wiped after each voter or when left idle.
 // - Nothing is logged, nothing goes to another host.
 import { importPublicKey, prepare, blind, finalize } from '/js/blindrsa.js';
+import { seal } from '/js/hpke.js';
 
 const KIOSK = location.pathname === '/kiosk';
 const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
@@ -32,7 +35,8 @@ const KIOSK_IDLE_WIPE_MS = 180_000;
 const KEPT = KIOSK ? '已填写的内容还在，请稍候。' : '已填写的内容保存在本机，请不要关闭页面。';
 const STORED_NOTE = '您的答卷已匿名保存。服务器只保存了答卷内容和一个无法追溯到票签的凭证；没有保存您的票签代码、手机信息、IP 地址或提交时间。';
 const CHECK_PAGE = '/receipt';
-const BALLOT_DOMAIN = new TextEncoder().encode('ballot:');
+const utf8 = (text) => new TextEncoder().encode(text);
+const ECDSA = { name: 'ECDSA', namedCurve: 'P-256' };
 
 const app = document.getElementById('app');
 const statusBar = document.getElementById('status');
@@ -81,7 +85,7 @@ const pendingToken = {
 let session = 0;      // bumped by a kiosk wipe: anything still in flight for the previous voter is dropped
 let token = null;     // the slip, in memory, until check-in
 let key = null;       // storage key of the current slip
-let rec = null;       // the current slip: {evaluation, category, publicKey, form, pending?, credential?, answers, step, sending?} or {receipt, title}
+let rec = null;       // the current slip: {evaluation, category, keyGroup, boxKey, form, pending?, credential?, answers, step, sending?, blank?} or {receipt, title}
 let steps = [];       // [{target|null, questions}]
 let fromReview = false;
 let checkingIn = null;
@@ -144,6 +148,21 @@ function notice(text) {
 
 const b64 = (bytes) => btoa(String.fromCharCode(...bytes));
 const unb64 = (s) => Uint8Array.from(atob(s), (c) => c.charCodeAt(0));
+const concat = (...parts) => {
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
+  parts.reduce((at, p) => { out.set(p, at); return at + p.length; }, 0);
+  return out;
+};
+const sha256 = async (...parts) => new Uint8Array(await crypto.subtle.digest('SHA-256', concat(...parts)));
+
+/** Receipt.FromSecret: ten base31 symbols of the first 8 bytes (little-endian) of SHA-256("receipt:" ‖ s), grouped 5-5. */
+async function receiptOf(secret) {
+  const digest = await sha256(utf8('receipt:'), secret);
+  let v = new DataView(digest.buffer).getBigUint64(0, true);
+  let out = '';
+  for (let i = 0; i < 10; i++) { out += ALPHABET[Number(v % 31n)]; v /= 31n; }
+  return out.slice(0, 5) + '-' + out.slice(5);
+}
 
 async function slipHash(t) {
   // Domain-separated, so the key on the phone is not the slip's hash in the server's database.
@@ -314,7 +333,7 @@ async function openSlip(t, typed) {
   const d = r.data;
   key = `${RECORD}${d.evaluation.id}:${hash}`;
   rec = saved?.pending ? saved : { answers: { once: {}, targets: {} }, step: -1 };
-  Object.assign(rec, { evaluation: d.evaluation, category: d.category, publicKey: d.publicKey, form: d.form });
+  Object.assign(rec, { evaluation: d.evaluation, category: d.category, keyGroup: d.keyGroup, boxKey: d.boxKey, form: d.form });
   save();
   store.set(ACTIVE, key);
   steps = buildSteps(rec.form);
@@ -323,31 +342,43 @@ async function openSlip(t, typed) {
 }
 
 /**
- * RFC 9474: a random message, blinded; the server burns the slip and signs blind; unblinded here into the credential.
- * The blinding state is saved before the request, so a retry after a lost answer resends the same blinded message
- * and gets the same signature instead of being refused as a second phone.
+ * RFC 9474, twice: the door message prefix ‖ SHA-256("door:" ‖ s) and the ballot message prefix ‖ SHA-256("ballot-key:" ‖ pk),
+ * pk the public half of a key pair made here, are blinded; the server burns the slip and signs both blind; unblinded here.
+ * The blinding state (and the phone key, as a JWK) is saved before the request, so a retry after a lost answer resends
+ * the same pair and gets the same signatures instead of being refused as a second phone.
  */
 async function checkIn() {
   try {
-    const pk = await guard(importPublicKey(unb64(rec.publicKey)));
+    const doorKey = await guard(importPublicKey(unb64(rec.keyGroup.doorKey)));
+    const ballotKey = await guard(importPublicKey(unb64(rec.keyGroup.ballotKey)));
     if (!rec.pending) {
-      // The message is SHA-256("ballot:" ‖ secret); the secret goes to the server only with the ballot, for the receipt.
       const secret = crypto.getRandomValues(new Uint8Array(32));
-      const msg = new Uint8Array(await guard(crypto.subtle.digest('SHA-256', new Uint8Array([...BALLOT_DOMAIN, ...secret]))));
-      const prepared = prepare(msg);
-      const { blindedMsg, inv } = await guard(blind(pk, prepared));
-      rec.pending = { secret: b64(secret), prepared: b64(prepared), inv: b64(inv), blinded: b64(blindedMsg) };
+      const pair = await guard(crypto.subtle.generateKey(ECDSA, true, ['sign', 'verify']));
+      const phoneKey = new Uint8Array(await guard(crypto.subtle.exportKey('raw', pair.publicKey)));
+      const door = prepare(await sha256(utf8('door:'), secret));
+      const ballot = prepare(await sha256(utf8('ballot-key:'), phoneKey));
+      const bd = await guard(blind(doorKey, door));
+      const bb = await guard(blind(ballotKey, ballot));
+      rec.pending = {
+        secret: b64(secret), phoneKey: b64(phoneKey), phoneJwk: await guard(crypto.subtle.exportKey('jwk', pair.privateKey)),
+        door: b64(door), doorInv: b64(bd.inv), blindedDoor: b64(bd.blindedMsg),
+        ballot: b64(ballot), ballotInv: b64(bb.inv), blindedBallot: b64(bb.blindedMsg),
+      };
       save();
     }
-    const r = await guard(api('checkin', JSON.stringify({ token, blindedMessage: rec.pending.blinded })));
+    const p = rec.pending;
+    const r = await guard(api('checkin', JSON.stringify({ token, blindedDoor: p.blindedDoor, blindedBallot: p.blindedBallot })));
     if (!r.ok) {
       if (r.data.code === 'used') forgetSlip();
       refuse(r);
       return false;
     }
-    const p = rec.pending;
-    const signature = await guard(finalize(pk, unb64(p.prepared), unb64(r.data.blindSignature), unb64(p.inv)));
-    rec.credential = { message: p.prepared, signature: b64(signature), secret: p.secret };
+    const doorSignature = await guard(finalize(doorKey, unb64(p.door), unb64(r.data.doorSignature), unb64(p.doorInv)));
+    const ballotSignature = await guard(finalize(ballotKey, unb64(p.ballot), unb64(r.data.ballotSignature), unb64(p.ballotInv)));
+    rec.credential = {
+      secret: p.secret, phoneKey: p.phoneKey, phoneJwk: p.phoneJwk,
+      doorMessage: p.door, doorSignature: b64(doorSignature), ballotMessage: p.ballot, ballotSignature: b64(ballotSignature),
+    };
     delete rec.pending;
     save();
     forgetToken();
@@ -744,12 +775,30 @@ function ballotAnswers() {
   return { once, targets };
 }
 
-function submit(answers) {
-  // Fixed before the first attempt: a retry, even after a reload, sends these very bytes and gets the same receipt.
+/**
+ * Signs and seals the answers, then sends them. Everything sent is fixed and saved before the first attempt: a retry,
+ * even after a reload, sends these very bytes (the same ciphertext) and gets the same receipt; another ciphertext for
+ * the same door credential would be refused as a second ballot.
+ */
+async function submit(answers) {
+  if (rec.sending) return send();
+  render('sending', title('正在提交……'), h('p', {}, '请稍候，不要关闭页面。'));
+  const c = rec.credential;
+  const e = rec.evaluation.id;
+  const g = rec.keyGroup.id;
+  const text = JSON.stringify(answers);
+  const phone = await guard(crypto.subtle.importKey('jwk', c.phoneJwk, ECDSA, false, ['sign']));
+  const tau = new Uint8Array(await guard(crypto.subtle.sign({ name: 'ECDSA', hash: 'SHA-256' }, phone,
+    utf8(`minzhu-pingyi/ballot/2\n${e}\n${g}\n${text}`))));
+  const plaintext = utf8(JSON.stringify({
+    message: c.ballotMessage, signature: c.ballotSignature, phoneKey: c.phoneKey, answers: text, answerSignature: b64(tau),
+  }));
+  const sealed = await guard(seal(unb64(rec.boxKey), utf8(`minzhu-pingyi/box/2\n${e}\n${g}`), unb64(c.doorMessage), plaintext));
   rec.sending = JSON.stringify({
-    evaluationId: rec.evaluation.id, categoryId: rec.category.id,
-    message: rec.credential.message, signature: rec.credential.signature, secret: rec.credential.secret, answers,
+    evaluationId: e, keyGroupId: g, doorMessage: c.doorMessage, doorSignature: c.doorSignature, secret: c.secret, sealed: b64(sealed),
   });
+  // The server no longer reads the answers, so it cannot say whether the ballot was blank: the page knows.
+  rec.blank = Object.keys(answers.once).length === 0 && Object.keys(answers.targets).length === 0;
   save();
   send();
 }
@@ -760,20 +809,31 @@ async function send() {
   if (r.ok) return finish(r.data);
   delete rec.sending;
   save();
-  // Refused content, or too long to send: back to the answers, with the reason, to change them.
+  // Refused, nothing stored (malformed, or too long to send): back to the answers, with the reason. A new ciphertext
+  // for the same door is then a first ballot, not a second one.
   if (r.status === 400 || r.status === 413) return showReview(r.data);
   refuse(r);
 }
 
-function finish({ receipt, blank }) {
-  // Only the receipt stays: the draft and the credential are of no more use, and a phone may be looked at by others.
-  rec = { receipt, title: rec.evaluation.name };
+async function finish({ receipt }) {
+  const mine = await guard(receiptOf(unb64(rec.credential.secret)));
+  const blank = rec.blank;
+  const name = rec.evaluation.name;
+  // Only the receipt stays: the secret, the phone key, the credentials and the draft are of no more use, and a phone
+  // may be looked at by others.
+  rec = { receipt: mine, title: name, mismatch: String(receipt ?? '').replace(/-/g, '') !== mine.replace('-', '') || null };
   save();
   if (!KIOSK) history.replaceState(null, '');
   showReceipt(blank);
 }
 
+function showMismatch() {
+  showProblem('回执码不一致', '服务器回复的回执码与本机算出的不一致，您的答卷可能没有被正确收到。'
+    + `请截屏本页并向工作人员说明。本机算出的回执码：${rec.receipt}`, false);
+}
+
 function showReceipt(blank) {
+  if (rec.mismatch) return showMismatch();
   const fresh = blank !== null;
   let countdown = null;
   if (KIOSK) {

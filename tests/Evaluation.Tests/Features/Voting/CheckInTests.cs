@@ -26,13 +26,26 @@ public sealed class CheckInTests : OrganizerSession
     private static async Task<JsonElement> JsonAsync(HttpResponseMessage response) =>
         JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement;
 
-    private async Task<BlindRsaPublicKey> PublicKeyAsync(HttpClient phone, string token)
+    /// <summary>The slip's key group's door and ballot keys, as the phone reads them.</summary>
+    private async Task<(BlindRsaPublicKey Door, BlindRsaPublicKey Ballot)> KeysAsync(HttpClient phone, string token)
     {
         using var response = await phone.PostAsJsonAsync("/api/v/slip", new { token });
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
         var body = await JsonAsync(response);
-        return BlindRsaPublicKey.ImportSpki(Convert.FromBase64String(body.GetProperty("publicKey").GetString()!));
+        return (VotingClient.DoorKey(body), VotingClient.BallotKey(body));
     }
+
+    /// <summary>A door and a ballot message, blinded under the group's keys: what a phone sends at check-in.</summary>
+    private static (byte[] Door, byte[] Ballot, BlindRsa.BlindingResult DoorBlinding, BlindRsa.BlindingResult BallotBlinding) Blinded(
+        (BlindRsaPublicKey Door, BlindRsaPublicKey Ballot) keys, ReadOnlySpan<byte> seed)
+    {
+        var door = BlindRsa.Prepare([.. "door"u8, .. seed]);
+        var ballot = BlindRsa.Prepare([.. "ballot"u8, .. seed]);
+        return (door, ballot, BlindRsa.Blind(keys.Door, door), BlindRsa.Blind(keys.Ballot, ballot));
+    }
+
+    private static object Body(string token, (byte[], byte[], BlindRsa.BlindingResult DoorBlinding, BlindRsa.BlindingResult BallotBlinding) blinded) =>
+        VotingClient.CheckInBody(token, blinded.DoorBlinding.BlindedMessage, blinded.BallotBlinding.BlindedMessage);
 
     [Test]
     public async Task Issue_GivesDistinctTwentySymbolTokens_AndCountsThemAsIssued()
@@ -78,6 +91,9 @@ public sealed class CheckInTests : OrganizerSession
         Assert.That(body.GetProperty("category").GetProperty("name").GetString(), Is.EqualTo("机关工作人员"));
         Assert.That(body.GetProperty("form").GetProperty("targets").GetArrayLength(), Is.EqualTo(2));
         Assert.That(body.GetProperty("checkedIn").GetBoolean(), Is.False);
+        Assert.That(body.GetProperty("keyGroup").GetProperty("id").GetGuid(), Is.Not.EqualTo(Guid.Empty));
+        Assert.That(VotingClient.DoorKey(body).ExportSpki(), Is.Not.EqualTo(VotingClient.BallotKey(body).ExportSpki()));
+        Assert.That(Convert.FromBase64String(body.GetProperty("boxKey").GetString()!), Has.Length.EqualTo(65));
         Assert.That(await World.ScalarAsync<bool>("select blinded_hash is null from slip where token_hash = @Hash",
             new { Hash = Evaluation.Core.Slips.SlipToken.Hash(token) }), Is.True);
     }
@@ -108,23 +124,27 @@ public sealed class CheckInTests : OrganizerSession
     }
 
     [Test]
-    public async Task CheckIn_ReturnsABlindSignatureThatFinalizesUnderTheCategoryKey_AndARetryGetsTheSameOne()
+    public async Task CheckIn_ReturnsDoorAndBallotSignaturesThatFinalizeUnderTheGroupKeys_AndARetryGetsTheSameOnes()
     {
         var token = _tokens.Dequeue();
         using var phone = Phone();
-        var key = await PublicKeyAsync(phone, token);
-        var message = BlindRsa.Prepare("ballot"u8);
-        var blinding = BlindRsa.Blind(key, message);
+        var keys = await KeysAsync(phone, token);
+        var blinded = Blinded(keys, "1"u8);
 
-        using var first = await phone.PostAsJsonAsync("/api/v/checkin", new { token, blindedMessage = Convert.ToBase64String(blinding.BlindedMessage) });
-        using var retry = await phone.PostAsJsonAsync("/api/v/checkin", new { token, blindedMessage = Convert.ToBase64String(blinding.BlindedMessage) });
-        var blindSignature = Convert.FromBase64String((await JsonAsync(first)).GetProperty("blindSignature").GetString()!);
+        using var first = await phone.PostAsJsonAsync("/api/v/checkin", Body(token, blinded));
+        using var retry = await phone.PostAsJsonAsync("/api/v/checkin", Body(token, blinded));
+        var answer = await JsonAsync(first);
+        var doorBlind = Convert.FromBase64String(answer.GetProperty("doorSignature").GetString()!);
+        var ballotBlind = Convert.FromBase64String(answer.GetProperty("ballotSignature").GetString()!);
 
         Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+        Assert.That(first.Headers.ConnectionClose, Is.True, "the ballot must not ride the check-in's connection");
         Assert.That(retry.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        Assert.That((await JsonAsync(retry)).GetProperty("blindSignature").GetString(), Is.EqualTo(Convert.ToBase64String(blindSignature)));
-        var signature = BlindRsa.Finalize(key, message, blindSignature, blinding.Inverse);
-        Assert.That(BlindRsa.Verify(key, message, signature), Is.True);
+        Assert.That((await JsonAsync(retry)).GetProperty("doorSignature").GetString(), Is.EqualTo(Convert.ToBase64String(doorBlind)));
+        Assert.That((await JsonAsync(retry)).GetProperty("ballotSignature").GetString(), Is.EqualTo(Convert.ToBase64String(ballotBlind)));
+        Assert.That(BlindRsa.Verify(keys.Door, blinded.Door, BlindRsa.Finalize(keys.Door, blinded.Door, doorBlind, blinded.DoorBlinding.Inverse)), Is.True);
+        Assert.That(BlindRsa.Verify(keys.Ballot, blinded.Ballot, BlindRsa.Finalize(keys.Ballot, blinded.Ballot, ballotBlind, blinded.BallotBlinding.Inverse)),
+            Is.True);
     }
 
     [Test]
@@ -133,16 +153,20 @@ public sealed class CheckInTests : OrganizerSession
         var token = _tokens.Dequeue();
         using var phone = Phone();
         using var secondPhone = Phone();
-        var key = await PublicKeyAsync(phone, token);
-        var mine = BlindRsa.Blind(key, BlindRsa.Prepare("mine"u8));
-        var theirs = BlindRsa.Blind(key, BlindRsa.Prepare("theirs"u8));
+        var keys = await KeysAsync(phone, token);
+        var mine = Blinded(keys, "mine"u8);
+        var theirs = Blinded(keys, "theirs"u8);
 
-        using var first = await phone.PostAsJsonAsync("/api/v/checkin", new { token, blindedMessage = Convert.ToBase64String(mine.BlindedMessage) });
-        using var second = await secondPhone.PostAsJsonAsync("/api/v/checkin", new { token, blindedMessage = Convert.ToBase64String(theirs.BlindedMessage) });
+        using var first = await phone.PostAsJsonAsync("/api/v/checkin", Body(token, mine));
+        using var second = await secondPhone.PostAsJsonAsync("/api/v/checkin", Body(token, theirs));
+        // Half of the same pair is another phone too.
+        using var mixed = await phone.PostAsJsonAsync("/api/v/checkin",
+            VotingClient.CheckInBody(token, mine.DoorBlinding.BlindedMessage, theirs.BallotBlinding.BlindedMessage));
 
         Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
         Assert.That((await JsonAsync(second)).GetProperty("error").GetString(), Does.Contain("已在另一部手机上使用"));
+        Assert.That(mixed.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
     }
 
     [Test]
@@ -150,15 +174,15 @@ public sealed class CheckInTests : OrganizerSession
     {
         var token = _tokens.Dequeue();
         using var probe = Phone();
-        var key = await PublicKeyAsync(probe, token);
-        var blindings = Enumerable.Range(0, 50).Select(i => BlindRsa.Blind(key, BlindRsa.Prepare([(byte)i]))).ToList();
+        var keys = await KeysAsync(probe, token);
+        var blindings = Enumerable.Range(0, 50).Select(i => Blinded(keys, [(byte)i])).ToList();
         var phones = blindings.Select(_ => Phone()).ToList();
         using var start = new ManualResetEventSlim();
 
         var responses = await Task.WhenAll(blindings.Select((b, i) => Task.Run(async () =>
         {
             start.Wait();
-            return await phones[i].PostAsJsonAsync("/api/v/checkin", new { token, blindedMessage = Convert.ToBase64String(b.BlindedMessage) });
+            return await phones[i].PostAsJsonAsync("/api/v/checkin", Body(token, b));
         })).Append(Task.Run(() => { start.Set(); return (HttpResponseMessage)null!; })));
 
         var answered = responses.Where(r => r is not null).ToList();
@@ -173,13 +197,16 @@ public sealed class CheckInTests : OrganizerSession
     {
         var token = _tokens.Dequeue();
         using var phone = Phone();
+        var good = Convert.ToBase64String(Blinded(await KeysAsync(phone, token), "good"u8).DoorBlinding.BlindedMessage);
 
-        using var notBase64 = await phone.PostAsJsonAsync("/api/v/checkin", new { token, blindedMessage = "not base64!" });
-        using var tooShort = await phone.PostAsJsonAsync("/api/v/checkin", new { token, blindedMessage = Convert.ToBase64String(new byte[10]) });
+        using var notBase64 = await phone.PostAsJsonAsync("/api/v/checkin", new { token, blindedDoor = "not base64!", blindedBallot = good });
+        using var tooShort = await phone.PostAsJsonAsync("/api/v/checkin", new { token, blindedDoor = good, blindedBallot = Convert.ToBase64String(new byte[10]) });
+        using var onlyOne = await phone.PostAsJsonAsync("/api/v/checkin", new { token, blindedDoor = good });
         using var describe = await phone.PostAsJsonAsync("/api/v/slip", new { token });
 
         Assert.That(notBase64.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That(tooShort.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(onlyOne.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
         Assert.That((await JsonAsync(describe)).GetProperty("checkedIn").GetBoolean(), Is.False);
     }
 
@@ -189,9 +216,8 @@ public sealed class CheckInTests : OrganizerSession
         var lost = _tokens.Dequeue();
         var used = _tokens.Dequeue();
         using var phone = Phone();
-        var key = await PublicKeyAsync(phone, used);
-        (await phone.PostAsJsonAsync("/api/v/checkin",
-            new { token = used, blindedMessage = Convert.ToBase64String(BlindRsa.Blind(key, BlindRsa.Prepare("x"u8)).BlindedMessage) })).Dispose();
+        var keys = await KeysAsync(phone, used);
+        (await phone.PostAsJsonAsync("/api/v/checkin", Body(used, Blinded(keys, "x"u8)))).Dispose();
 
         using var voidLost = await PostAsync($"{_open.Url}/slips/void", ("code", SlipGrouped(lost)));
         using var voidUsed = await PostAsync($"{_open.Url}/slips/void", ("code", used));

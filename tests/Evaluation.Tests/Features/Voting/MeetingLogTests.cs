@@ -46,15 +46,13 @@ public sealed class MeetingLogTests
             using var ballot = await phone.SubmitAsync(credential, Answers(evaluation, opinion));
             Assert.That(ballot.StatusCode, Is.EqualTo(HttpStatusCode.OK), await ballot.Content.ReadAsStringAsync());
             receipts.Add(credential.ExpectedReceipt);
-            secrets.AddRange([opinion, Convert.ToBase64String(credential.Message), Convert.ToBase64String(credential.Signature),
-                Convert.ToHexString(credential.Message), Convert.ToBase64String(credential.Secret!), credential.ExpectedReceipt,
-                credential.ExpectedReceipt.Replace("-", "")]);
+            secrets.AddRange([opinion, .. VotingClient.Secrets(credential), credential.ExpectedReceipt, credential.ExpectedReceipt.Replace("-", "")]);
         }
         // And refusals a venue sees: a mistyped code, a slip used twice.
         using (var refusals = server.Client())
         {
             (await refusals.PostAsJsonAsync("/api/v/slip", new { token = tokens[^1][..19] + "X" })).Dispose();
-            (await refusals.PostAsJsonAsync("/api/v/checkin", new { token = tokens[0], blindedMessage = Convert.ToBase64String(new byte[256]) })).Dispose();
+            (await refusals.PostAsJsonAsync("/api/v/checkin", VotingClient.CheckInBody(tokens[0], new byte[256], new byte[256]))).Dispose();
         }
         var afterVoting = await SettledLinesAsync(server);
 

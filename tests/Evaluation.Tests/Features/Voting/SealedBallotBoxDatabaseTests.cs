@@ -7,6 +7,7 @@ using Evaluation.Core.Crypto;
 using Evaluation.Tests.Infrastructure;
 using Evaluation.Web.Features.Voting;
 using Evaluation.Web.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 using Npgsql;
 
 namespace Evaluation.Tests.Features.Voting;
@@ -45,7 +46,7 @@ public sealed class SealedBallotBoxDatabaseTests
         _organizer = await _world.SignInAsync("organizer-a");
         _evaluation = await _world.SeedDraftAsync(_world.UnitA, expectedCount: 60);
 
-        PrintedCards printed;
+        BoxKeys.PrintedCards printed;
         await using (var conn = await _world.OpenAsync())
         await using (var tx = await conn.BeginTransactionAsync())
         {
@@ -103,8 +104,12 @@ public sealed class SealedBallotBoxDatabaseTests
     {
         Assert.That(_votes.Select(v => v.Marker).Where(m => _tablesBeforeOpening.Contains(m, StringComparison.Ordinal)), Is.Empty, "in the tables");
         Assert.That(_votes.Select(v => v.Marker).Where(m => Contains(_walBeforeOpening, Encoding.UTF8.GetBytes(m))), Is.Empty, "in pg_wal");
-        // The opened ballots do hold them: the search would have found them.
+        // The searches can find what is there: the opened ballots hold the texts; the WAL holds every receipt and door message.
         Assert.That(_votes.Select(v => v.Marker).All(m => _openedBallots.Contains(m, StringComparison.Ordinal)), Is.True);
+        Assert.That(_votes.All(v => Contains(_walBeforeOpening, Encoding.ASCII.GetBytes(v.Receipt.Replace("-", "")))), Is.True, "receipts in pg_wal");
+        Assert.That(_votes.All(v => Contains(_walBeforeOpening, v.Credential.DoorMessage)), Is.True, "door messages in pg_wal");
+        Assert.That(_votes.All(v => _tablesBeforeOpening.Contains(Convert.ToHexStringLower(v.Credential.DoorMessage), StringComparison.Ordinal)), Is.True,
+            "door messages in the tables");
     }
 
     [Test]

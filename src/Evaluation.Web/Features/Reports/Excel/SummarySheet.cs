@@ -41,6 +41,8 @@ public static class SummarySheet
         var turnout = L.TurnoutValues(tally.Turnout);
         for (var i = 0; i < turnout.Length; i++)
             s.Count(row, i + 1, turnout[i]);
+        if (tally.Turnout.InvalidNote is { Length: > 0 } why)
+            s.Note(++row, $"无效 {tally.Turnout.Invalid}（{why}）");
         row += 2;
 
         if (tally.Suppressed)
