@@ -163,7 +163,8 @@ public sealed class SealedBallotTests
     [Test]
     public void TryRead_InvalidUtf8_IsFalse()
     {
-        byte[] json = [.. """{"message":"AA==","signature":"AA==","phoneKey":"AA==","answers":" """u8, 0xFF, .. """","answerSignature":"AA=="}"""u8];
+        byte[] json = [.. Encoding.UTF8.GetBytes("{\"message\":\"AA==\",\"signature\":\"AA==\",\"phoneKey\":\"AA==\",\"answers\":\""), 0xFF,
+            .. Encoding.UTF8.GetBytes("\",\"answerSignature\":\"AA==\"}")];
 
         Assert.That(SealedBallot.TryRead(json, out _), Is.False);
     }
