@@ -9,7 +9,7 @@ namespace Evaluation.Web.Features.Demo;
 
 /// <summary>
 /// <c>--demo</c>: a complete draft evaluation shaped like the seed campaign (a 卫生局 班子 of five, one transferred out
-/// eight months ago, the seed's respondent categories), two closed rounds with ballots (<see cref="DemoResults"/>), plus one
+/// eight months ago, the seed's respondent categories), two closed rounds with ballots (<see cref="DemoResults"/>: sealed, then opened with two of three key cards), plus one
 /// account per staff role to look at them with.
 /// </summary>
 public static class DemoEvaluation
@@ -92,12 +92,17 @@ public static class DemoEvaluation
             Categories.Select((c, i) => new { Id = Guid.NewGuid(), evaluationId, c.Name, c.Expected, Position = i + 1 }), tx);
 
         await ActionLogWriter.AppendAsync(tx, "系统", "创建演示数据", $"{UnitName}《{EvaluationName}》，编号 {evaluationId}");
-        await DemoResults.SeedAsync(conn, tx, services.GetRequiredService<KeyEncryptionKey>(), unitId, UnitName,
+        var rounds = await DemoResults.SeedAsync(conn, tx, services.GetRequiredService<KeyEncryptionKey>(), unitId, UnitName,
             Members.Select(m => (m.Name, m.Title, m.TransferredMonthsAgo > 0 ? today.AddMonths(-m.TransferredMonthsAgo) : (DateOnly?)null)).ToList());
         await tx.CommitAsync();
+        // 开箱 runs in transactions of its own, on rounds already sealed and committed, as the 监票人 would open them.
+        foreach (var round in rounds)
+            await DemoResults.OpenAsync(db, round);
 
         Console.WriteLine();
-        Console.WriteLine($"已创建演示评议：{UnitName}《{EvaluationName}》（草稿，可直接开始投票），以及两轮已结束的示例评议（可查看结果、下载 PDF 和 Excel）。演示账号（密码只显示这一次）：");
+        Console.WriteLine($"已创建演示评议：{UnitName}《{EvaluationName}》（草稿，可直接开始投票），以及两轮已结束的示例评议（可查看结果、下载 PDF 和 Excel）。");
+        Console.WriteLine($"示例评议的投票箱由监票人{string.Join("、", DemoResults.Tellers)}各持一张开箱密钥卡（3 张中任意 2 张可开箱），已用其中 2 张开箱。");
+        Console.WriteLine("演示账号（密码只显示这一次）：");
         foreach (var (userName, role, password) in passwords)
             Console.WriteLine($"  {Roles.NameOf(role),-4} {userName,-16} 密码 {password}");
         Console.WriteLine();

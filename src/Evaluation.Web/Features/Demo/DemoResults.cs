@@ -5,8 +5,10 @@ using Evaluation.Core.Ballots;
 using Evaluation.Core.Crypto;
 using Evaluation.Core.Forms;
 using Evaluation.Core.Slips;
+using Evaluation.Core.Tallies;
 using Evaluation.Web.Features.Evaluations;
 using Evaluation.Web.Features.Reports;
+using Evaluation.Web.Features.Voting;
 using Evaluation.Web.Infrastructure;
 using Npgsql;
 
@@ -14,8 +16,9 @@ namespace Evaluation.Web.Features.Demo;
 
 /// <summary>
 /// <c>--demo</c>, continued: two closed rounds of the same 班子 (动员大会后 and 总结大会后) with ballots cast the real way
-/// (burnt slips, blind signatures under per-category keys), so results, reports, comparison and triage have something to show.
-/// The smallest category stays under k, to show how small groups are merged.
+/// (key cards for three 监票人, key groups, burnt slips, door and ballot credentials, answers signed by a phone key and
+/// sealed to the box), then 结束投票 and 开箱 with two of the three cards, so results, reports, comparison and triage
+/// have something to show. The smallest category stays under k and shares a key group, to show how small groups are merged.
 /// </summary>
 public static class DemoResults
 {
@@ -50,8 +53,28 @@ public static class DemoResults
         "公车私用🚗", "节日👨‍👩‍👧收礼", "𠮷祥物采购", "\u202E倒置的说明", "<script>alert(2)</script>", "=SUM(A1:A9)",
     ];
 
-    public static async Task SeedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, KeyEncryptionKey keyEncryptionKey, Guid unitId, string unitName,
-        IReadOnlyList<(string Name, string Title, DateOnly? TransferredOutOn)> members)
+    /// <summary>The 监票人 of every demo round: each holds one of three key cards, and any two open the box.</summary>
+    public static readonly IReadOnlyList<string> Tellers = ["赵立新", "孙丽华", "周国强"];
+
+    private const int Threshold = 2;
+
+    /// <summary>
+    /// A round sealed by <see cref="SeedAsync"/>, waiting for 开箱 once the seed has committed. It holds the cards'
+    /// codes as the 监票人 would: in memory only, never printed, and dropped once the box is open.
+    /// </summary>
+    public sealed class SealedRound(Guid evaluationId, string name, IReadOnlyList<string> cardCodes)
+    {
+        public Guid EvaluationId { get; } = evaluationId;
+        public string Name { get; } = name;
+        internal IReadOnlyList<string> CardCodes { get; } = cardCodes;
+    }
+
+    /// <summary>
+    /// Writes both rounds up to 结束投票 (status sealed) in the caller's transaction; <see cref="OpenAsync"/> opens them once it
+    /// has committed, as the 监票人 would (开箱 needs the sealed rounds committed, and logs in a transaction of its own).
+    /// </summary>
+    public static async Task<IReadOnlyList<SealedRound>> SeedAsync(NpgsqlConnection conn, NpgsqlTransaction tx, KeyEncryptionKey keyEncryptionKey,
+        Guid unitId, string unitName, IReadOnlyList<(string Name, string Title, DateOnly? TransferredOutOn)> members)
     {
         var random = new Random(2026);
         var targets = members.Select((m, i) => new Target
@@ -59,96 +82,165 @@ public static class DemoResults
                 Id = Guid.NewGuid(), Kind = TargetKind.Member, Name = m.Name, Title = m.Title, TransferredOutOn = m.TransferredOutOn, Position = i + 2,
             })
             .Prepend(new Target { Id = Guid.NewGuid(), Kind = TargetKind.Team, Name = $"{unitName}领导班子", Position = 1 }).ToList();
-        await SeedRoundAsync(conn, tx, keyEncryptionKey, unitId, "2026年第一季度民主评议（示例）", "动员大会后民主评议",
-            FormTemplates.MobilisationEvaluation.Questionnaire, targets, random, daysAgo: 90);
-        await SeedRoundAsync(conn, tx, keyEncryptionKey, unitId, "2026年第一季度满意度测评（示例）", "总结大会后满意度测评",
-            FormTemplates.ClosingSatisfaction.Questionnaire, targets.Select(t => t with { Id = Guid.NewGuid() }).ToList(), random, daysAgo: 30);
+        return
+        [
+            await SeedRoundAsync(conn, tx, keyEncryptionKey, unitId, "2026年第一季度民主评议（示例）", "动员大会后民主评议",
+                FormTemplates.MobilisationEvaluation.Questionnaire, targets, random, daysAgo: 90),
+            await SeedRoundAsync(conn, tx, keyEncryptionKey, unitId, "2026年第一季度满意度测评（示例）", "总结大会后满意度测评",
+                FormTemplates.ClosingSatisfaction.Questionnaire, targets.Select(t => t with { Id = Guid.NewGuid() }).ToList(), random, daysAgo: 30),
+        ];
     }
 
-    private static async Task SeedRoundAsync(NpgsqlConnection conn, NpgsqlTransaction tx, KeyEncryptionKey keyEncryptionKey, Guid unitId, string name, string round,
-        Questionnaire questionnaire, IReadOnlyList<Target> targets, Random random, int daysAgo)
+    /// <summary>开箱 with the first and the third card (the second 监票人 is absent: two of three suffice).</summary>
+    public static async Task OpenAsync(NpgsqlDataSource db, SealedRound round, CancellationToken ct = default)
+    {
+        await using (var conn = await db.OpenConnectionAsync(ct))
+            await BoxOpening.VacuumAfterSealAsync(conn);
+        var opened = await BoxOpening.UnsealWithCardsAsync(db, round.EvaluationId, [round.CardCodes[0], null, round.CardCodes[2]], "系统", ct);
+        if (!opened.Opened)
+            throw new InvalidOperationException($"示例评议《{round.Name}》开箱失败：{string.Join("；", opened.Errors)}");
+        // Every demo ballot was made honestly: one the box refuses means the demo no longer votes as a phone does.
+        if (opened.OpenedCount != opened.Sealed)
+            throw new InvalidOperationException($"示例评议《{round.Name}》开箱时有 {opened.Sealed - opened.OpenedCount} 张选票被拒收（" +
+                string.Join("、", opened.Rejected.Select(r => $"{BoxOpener.ReasonName(r.Key)} {r.Value}")) + "）。");
+    }
+
+    /// <summary>
+    /// One round made as the service makes it: a draft with targets and categories, key cards made and confirmed, key groups,
+    /// 开始投票 (EvaluationsController.Open), every voter's phone steps against the group's keys (CheckIn, BallotBox), and
+    /// 结束投票 (EvaluationsController.Close). Its times are moved <paramref name="daysAgo"/> into the past.
+    /// </summary>
+    private static async Task<SealedRound> SeedRoundAsync(NpgsqlConnection conn, NpgsqlTransaction tx, KeyEncryptionKey keyEncryptionKey, Guid unitId,
+        string name, string round, Questionnaire questionnaire, IReadOnlyList<Target> draftTargets, Random random, int daysAgo)
     {
         var id = Guid.NewGuid();
         await conn.ExecuteAsync(
             """
-            insert into evaluation (id, unit_id, name, round, status, questionnaire, frozen_form, form_hash, created_at, opened_at, closed_at)
-            values (@id, @unitId, @name, @round, 'closed', @Questionnaire, @Frozen, @Hash,
-                    now() - make_interval(days => @daysAgo + 1), now() - make_interval(days => @daysAgo), now() - make_interval(days => @daysAgo) + interval '40 minutes')
-            """,
-            new
-            {
-                id, unitId, name, round, daysAgo, Questionnaire = FormJson.Canonical(questionnaire),
-                Frozen = FormJson.FrozenForm(questionnaire, targets), Hash = FormJson.FormHash(questionnaire, targets),
-            }, tx);
+            insert into evaluation (id, unit_id, name, round, questionnaire, created_at)
+            values (@id, @unitId, @name, @round, @Questionnaire, now() - make_interval(days => @daysAgo + 1))
+            """, new { id, unitId, name, round, daysAgo, Questionnaire = FormJson.Canonical(questionnaire) }, tx);
         await conn.ExecuteAsync(
             """
             insert into target (id, evaluation_id, kind, name, title, transferred_out_on, position)
             values (@Id, @evaluationId, @Kind, @Name, @Title, @TransferredOutOn, @Position)
             """,
-            targets.Select(t => new { t.Id, evaluationId = id, Kind = t.Kind == TargetKind.Team ? "team" : "member", t.Name, t.Title, t.TransferredOutOn, t.Position }), tx);
+            draftTargets.Select(t => new { t.Id, evaluationId = id, Kind = t.Kind == TargetKind.Team ? "team" : "member", t.Name, t.Title, t.TransferredOutOn, t.Position }), tx);
+        await conn.ExecuteAsync(
+            "insert into respondent_category (id, evaluation_id, name, expected_count, position) values (@CategoryId, @evaluationId, @Name, @Expected, @Position)",
+            Categories.Select((c, i) => new { CategoryId = Guid.NewGuid(), evaluationId = id, c.Name, c.Expected, Position = i + 1 }), tx);
 
-        var ballots = new List<object>();
+        // The organiser's steps: cards printed, every 核对码 typed back, then 开始投票 (EvaluationsController.Open).
+        var cards = await BoxKeys.MakeCardsAsync(conn, tx, id, Tellers, Threshold);
+        var wrongCards = await BoxKeys.ConfirmCardsAsync(conn, tx, id, cards.Cards.Select(c => (string?)c.CheckCode).ToList());
+        if (wrongCards.Count > 0) throw new InvalidOperationException(string.Join("；", wrongCards));
+
+        var targets = await EvaluationScope.TargetsAsync(conn, id, tx);
+        var categories = await EvaluationScope.CategoriesAsync(conn, id, tx);
+        var settings = TallySettings.FromJson(await conn.QuerySingleAsync<string?>("select tally_settings from evaluation where id = @id", new { id }, tx));
+        var groups = await KeyGroups.CreateAsync(conn, tx, keyEncryptionKey, id, categories,
+            Math.Max(settings.SmallCell, TallySettings.MinimumSmallCell));
+        var frozen = FormJson.FrozenForm(questionnaire, targets);
+        var hash = FormJson.FormHash(questionnaire, targets);
+        await conn.ExecuteAsync(
+            "update evaluation set status = 'open', frozen_form = @frozen, form_hash = @hash, opened_at = now() - make_interval(days => @daysAgo) where id = @id",
+            new { id, frozen, hash, daysAgo }, tx);
+        var box = await BoxKeys.CommitmentAsync(conn, tx, id);
+        await ActionLogWriter.AppendAsync(tx, "系统", "创建演示数据", $"已结束的示例评议《{name}》，{Categories.Sum(c => c.Voters)} 票，编号 {id}");
+        await ActionLogWriter.AppendAsync(tx, "系统", BundleVerifier.OpenAction, BundleVerifier.OpenDetail(name, id, hash,
+            groups.SelectMany(g => new[] { g.DoorPublicKey, g.BallotPublicKey }), box));
+
+        var slips = new List<Slip>();
+        var sealedBallots = new List<object>();
         var receipts = new List<string>();
-        var slips = new List<object>();
-        var publicKeys = new List<byte[]>();
-        for (var c = 0; c < Categories.Length; c++)
+        foreach (var group in groups)
         {
-            var (categoryName, expected, voters) = Categories[c];
-            var categoryId = Guid.NewGuid();
-            await conn.ExecuteAsync(
-                "insert into respondent_category (id, evaluation_id, name, expected_count, position) values (@categoryId, @id, @categoryName, @expected, @Position)",
-                new { categoryId, id, categoryName, expected, Position = c + 1 }, tx);
-            var key = await SigningKeys.CreateAsync(conn, tx, keyEncryptionKey, id, categoryId);
-            publicKeys.Add(key.PublicKey.ExportSpki());
-
-            for (var v = 0; v < expected; v++)
+            // The keys as CheckIn has them: sealed in key_group, bound to the evaluation, the group and their role.
+            var sealedKeys = await conn.QuerySingleAsync<(byte[] Door, byte[] Ballot)>(
+                "select door_private_key_sealed, ballot_private_key_sealed from key_group where id = @Id", new { group.Id }, tx);
+            var doorKey = SealedSigningKey.Unseal(keyEncryptionKey, id, group.Id, sealedKeys.Door, door: true);
+            var ballotKey = SealedSigningKey.Unseal(keyEncryptionKey, id, group.Id, sealedKeys.Ballot);
+            foreach (var category in group.Members)
             {
-                if (v >= voters)
+                var c = category.Position - 1;
+                var voters = Categories[c].Voters;
+                for (var v = 0; v < category.ExpectedCount; v++)
                 {
-                    slips.Add(new { TokenHash = RandomNumberGenerator.GetBytes(32), id, categoryId, BlindedHash = (byte[]?)null, BlindSignature = (byte[]?)null });
-                    continue;
+                    if (v >= voters)
+                    {
+                        slips.Add(new Slip(RandomNumberGenerator.GetBytes(32), id, category.Id, null, null, null));
+                        continue;
+                    }
+                    // The first category's first voter abstains; the next ones write the real texts, on items every voter
+                    // answers or that many voters answer, so the small-cell rule publishes them.
+                    var answers = v == 0 && c == 0 ? new BallotAnswers() : Answers(questionnaire, targets, random, c == 0 ? v - 1 : -1);
+                    var (slip, door, ciphertext, receipt) = Vote(id, group.Id, doorKey, ballotKey, box.PublicKey,
+                        BallotJson.Canonical(BallotValidator.Normalise(answers)));
+                    slips.Add(slip with { CategoryId = category.Id });
+                    sealedBallots.Add(new { DoorMessage = door, EvaluationId = id, KeyGroupId = group.Id, Ciphertext = ciphertext });
+                    receipts.Add(receipt);
                 }
-                // The same two steps as a phone: check-in signs a blinded message made from the ballot's secret; the ballot
-                // carries the unblinded signature, and only the receipt, not the secret, is kept.
-                var secret = Receipt.NewSecret();
-                var message = BlindRsa.Prepare(Receipt.MessageFor(secret));
-                var blinding = BlindRsa.Blind(key.PublicKey, message);
-                var blindSignature = BlindRsa.BlindSign(key, blinding.BlindedMessage);
-                var signature = BlindRsa.Finalize(key.PublicKey, message, blindSignature, blinding.Inverse);
-                slips.Add(new { TokenHash = RandomNumberGenerator.GetBytes(32), id, categoryId, BlindedHash = SHA256.HashData(blinding.BlindedMessage), BlindSignature = blindSignature });
-                // The first category's first voter abstains; the next ones write the real texts, on items every voter
-                // answers or that many voters answer, so the small-cell rule publishes them.
-                var answers = v == 0 && c == 0 ? new BallotAnswers() : Answers(questionnaire, targets, random, c == 0 ? v - 1 : -1);
-                ballots.Add(new
-                {
-                    Id = Guid.NewGuid(), EvaluationId = id, categoryId, Message = message, Signature = signature,
-                    Answers = BallotJson.Canonical(BallotValidator.Normalise(answers)),
-                });
-                receipts.Add(Receipt.FromSecret(secret));
             }
         }
         await conn.ExecuteAsync(
             """
-            insert into slip (token_hash, evaluation_id, category_id, blinded_hash, blind_signature)
-            values (@TokenHash, @id, @categoryId, @BlindedHash, @BlindSignature)
+            insert into slip (token_hash, evaluation_id, category_id, blinded_hash, blind_signature, ballot_blind_signature)
+            values (@TokenHash, @EvaluationId, @CategoryId, @BlindedHash, @BlindSignature, @BallotBlindSignature)
             """, slips, tx);
+        // As the ballot box writes them: the ciphertexts shuffled, the receipts shuffled apart, so the n-th receipt row is
+        // not the n-th ciphertext's.
         await conn.ExecuteAsync(
             """
-            insert into ballot (id, evaluation_id, category_id, message, signature, answers)
-            values (@Id, @EvaluationId, @categoryId, @Message, @Signature, @Answers)
-            """, ballots.OrderBy(_ => random.Next()), tx);
-        // Shuffled apart from the ballots, as the ballot box writes them: the n-th receipt row is not the n-th ballot's.
+            insert into sealed_ballot (door_message, evaluation_id, key_group_id, ciphertext)
+            values (@DoorMessage, @EvaluationId, @KeyGroupId, @Ciphertext)
+            """, sealedBallots.OrderBy(_ => random.Next()), tx);
         var shuffled = receipts.ToArray();
         RandomNumberGenerator.Shuffle(shuffled.AsSpan());
         await conn.ExecuteAsync(
             "insert into ballot_receipt (receipt, evaluation_id) select receipt, @id from unnest(@shuffled) as r(receipt) on conflict do nothing",
             new { id, shuffled }, tx);
-        await ActionLogWriter.AppendAsync(tx, "系统", "创建演示数据", $"已结束的示例评议《{name}》，{ballots.Count} 票，编号 {id}");
-        // The entries a real vote leaves, so the demo's audit bundles verify like any other.
-        await ActionLogWriter.AppendAsync(tx, "系统", BundleVerifier.OpenAction,
-            BundleVerifier.OpenDetail(name, id, FormJson.FormHash(questionnaire, targets), publicKeys));
+
+        // 结束投票 (EvaluationsController.Close): the box takes no more ballots, and the counting rules are logged.
+        if (!await BoxOpening.SealAsync(conn, tx, id))
+            throw new InvalidOperationException($"示例评议《{name}》未能结束投票。");
+        await conn.ExecuteAsync("update evaluation set closed_at = opened_at + interval '40 minutes' where id = @id", new { id }, tx);
         await ActionLogWriter.AppendAsync(tx, "系统", BundleVerifier.CloseAction,
             BundleVerifier.CloseDetail(name, id, await CountingController.DescribeAsync(conn, id, tx)));
+        return new SealedRound(id, name, cards.Cards.Select(c => c.Code).ToList());
+    }
+
+    private sealed record Slip(byte[] TokenHash, Guid EvaluationId, Guid CategoryId, byte[]? BlindedHash, byte[]? BlindSignature, byte[]? BallotBlindSignature);
+
+    /// <summary>
+    /// What a phone does (docs/sealed-ballot-box.md, steps 2–6), with check-in's signing done here: a door message from a
+    /// secret and a ballot message binding a fresh phone key, both blinded and signed, the answers signed by the phone key,
+    /// all sealed to the box. Returns the burnt slip, the door message, the ciphertext and the receipt; the secret, the phone
+    /// key and the unblinded credentials go no further.
+    /// </summary>
+    private static (Slip Slip, byte[] DoorMessage, byte[] Ciphertext, string Receipt) Vote(Guid evaluationId, Guid keyGroupId,
+        BlindRsaPrivateKey doorKey, BlindRsaPrivateKey ballotKey, byte[] boxPublicKey, string answers)
+    {
+        var secret = Receipt.NewSecret();
+        var doorMessage = BlindRsa.Prepare(Receipt.MessageFor(secret));
+        using var phone = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var point = phone.ExportParameters(false).Q;
+        byte[] phoneKey = [0x04, .. point.X!, .. point.Y!];
+        var ballotMessage = BlindRsa.Prepare(SealedBallot.MessageFor(phoneKey));
+
+        var blindedDoor = BlindRsa.Blind(doorKey.PublicKey, doorMessage);
+        var blindedBallot = BlindRsa.Blind(ballotKey.PublicKey, ballotMessage);
+        var doorBlindSignature = BlindRsa.BlindSign(doorKey, blindedDoor.BlindedMessage);
+        var ballotBlindSignature = BlindRsa.BlindSign(ballotKey, blindedBallot.BlindedMessage);
+        // Finalize checks each signature, as the phone does before it trusts them.
+        BlindRsa.Finalize(doorKey.PublicKey, doorMessage, doorBlindSignature, blindedDoor.Inverse);
+        var ballotSignature = BlindRsa.Finalize(ballotKey.PublicKey, ballotMessage, ballotBlindSignature, blindedBallot.Inverse);
+
+        var answerSignature = phone.SignData(SealedBallot.SignedBytes(evaluationId, keyGroupId, answers), HashAlgorithmName.SHA256,
+            DSASignatureFormat.IeeeP1363FixedFieldConcatenation);
+        var ciphertext = SealedBallot.Seal(boxPublicKey, evaluationId, keyGroupId, doorMessage,
+            new SealedBallot.Contents(ballotMessage, ballotSignature, phoneKey, answers, answerSignature));
+        var slip = new Slip(RandomNumberGenerator.GetBytes(32), evaluationId, Guid.Empty,
+            SHA256.HashData([.. blindedDoor.BlindedMessage, .. blindedBallot.BlindedMessage]), doorBlindSignature, ballotBlindSignature);
+        return (slip, doorMessage, ciphertext, Receipt.FromSecret(secret));
     }
 
     /// <summary>

@@ -62,8 +62,13 @@ public static class BoxOpening
     /// then the key rebuilt from them and checked against the box's public key. Fewer than t good cards, or any wrong
     /// one: nothing changes, and the errors say which card and how many more are needed.
     /// </summary>
+    public static Task<UnsealResult> UnsealWithCardsAsync(NpgsqlDataSource db, Guid evaluationId, IReadOnlyList<string?> typedCards,
+        ClaimsPrincipal user, CancellationToken ct) =>
+        UnsealWithCardsAsync(db, evaluationId, typedCards, user.ActorLabel(), ct);
+
+    /// <param name="actor">Who the 开箱 log entry names: the signed-in 监票人's page, or 系统 for the demo.</param>
     public static async Task<UnsealResult> UnsealWithCardsAsync(NpgsqlDataSource db, Guid evaluationId, IReadOnlyList<string?> typedCards,
-        ClaimsPrincipal user, CancellationToken ct)
+        string actor, CancellationToken ct)
     {
         (string Custody, byte[] PublicKey, int Threshold, string[] Holders, byte[][] CardKeys) box;
         await using (var conn = await db.OpenConnectionAsync(ct))
@@ -97,7 +102,7 @@ public static class BoxOpening
         foreach (var card in cards.Values) CryptographicOperations.ZeroMemory(card.Share);
         if (!key.PublicKey.AsSpan().SequenceEqual(box.PublicKey))
             return UnsealResult.Refused(["这些密钥卡还原出的密钥与投票箱的公钥不符，不能开箱。请确认每张卡都属于这次评议。"]);
-        return await OpenAsync(db, evaluationId, key, user, ct);
+        return await OpenAsync(db, evaluationId, key, actor, ct);
     }
 
     /// <summary>服务器保管: the service opens the box itself with the key sealed under the key encryption key.</summary>
@@ -113,7 +118,7 @@ public static class BoxOpening
         try
         {
             using var key = BoxPrivateKey.FromScalar(scalar);
-            return await OpenAsync(db, evaluationId, key, user, ct);
+            return await OpenAsync(db, evaluationId, key, user.ActorLabel(), ct);
         }
         finally
         {
@@ -121,7 +126,7 @@ public static class BoxOpening
         }
     }
 
-    private static async Task<UnsealResult> OpenAsync(NpgsqlDataSource db, Guid evaluationId, BoxPrivateKey key, ClaimsPrincipal user, CancellationToken ct)
+    private static async Task<UnsealResult> OpenAsync(NpgsqlDataSource db, Guid evaluationId, BoxPrivateKey key, string actor, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
@@ -164,7 +169,7 @@ public static class BoxOpening
             new { evaluationId, Reasons = outcome.Rejected.Keys.ToArray(), Counts = outcome.Rejected.Values.ToArray() }, tx);
         await conn.ExecuteAsync("delete from sealed_ballot where evaluation_id = @evaluationId", new { evaluationId }, tx);
         await conn.ExecuteAsync("update evaluation set status = 'closed' where id = @evaluationId", new { evaluationId }, tx);
-        await ActionLogWriter.AppendAsync(tx, user, BundleVerifier.UnsealAction,
+        await ActionLogWriter.AppendAsync(tx, actor, BundleVerifier.UnsealAction,
             BundleVerifier.UnsealDetail(evaluation.Name, evaluationId, rows.Count, opened.Length, outcome.Rejected));
         await tx.CommitAsync(ct);
         // The ciphertexts' row versions would stay in the table's pages until reused. (Earlier WAL keeps them: sealed.)

@@ -126,7 +126,7 @@ public sealed class AuditBundleTests : OrganizerSession
     {
         var groups = Bundle().Groups;
 
-        Assert.That(groups.Select(g => (g.Name, g.Ballots.Count, g.PublicKeys.Count)), Is.EqualTo(new[]
+        Assert.That(groups.Select(g => (g.Name, g.Ballots.Count, g.PublicKeys!.Count)), Is.EqualTo(new[]
         {
             ("机关工作人员", 12, 1),
             ("其余类别合并（离退休老党员、服务对象代表）", 8, 2),

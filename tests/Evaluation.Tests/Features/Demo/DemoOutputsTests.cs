@@ -78,6 +78,34 @@ public sealed class DemoOutputsTests
     }
 
     [TestCaseSource(nameof(Rounds))]
+    public async Task Round_WasSealedWithThreeCards_AndOpenedWithTwo_EveryBallotCounted_SmallCategorySharingAKeyGroup(string round)
+    {
+        var id = _rounds[round];
+        await using var conn = await _world.OpenAsync();
+        var box = await conn.QuerySingleAsync<(string Custody, int Threshold, string[] Holders)>(
+            "select custody, threshold, holders from ballot_box where evaluation_id = @id", new { id });
+        var ballots = await conn.QuerySingleAsync<(int All, int Signed)>(
+            "select count(*)::int, count(*) filter (where phone_key is not null and answer_signature is not null)::int from ballot where evaluation_id = @id",
+            new { id });
+        var left = await conn.QuerySingleAsync<int>(
+            "select (select count(*) from sealed_ballot where evaluation_id = @id) + (select count(*) from box_rejection where evaluation_id = @id)",
+            new { id });
+        var groups = (await conn.QueryAsync<string>("select name from key_group where evaluation_id = @id order by position", new { id })).ToList();
+        var typed = (await conn.QueryAsync<string>("select answers from ballot where evaluation_id = @id", new { id }))
+            .SelectMany(a => Strings(JsonDocument.Parse(a).RootElement)).ToHashSet(StringComparer.Ordinal);
+        var log = (await conn.QueryAsync<string>("select action from staff_action where detail like '%' || @Id || '%' order by seq", new { Id = id.ToString() })).ToList();
+
+        Assert.That((box.Custody, box.Threshold), Is.EqualTo(("cards", 2)));
+        Assert.That(box.Holders, Is.EqualTo(DemoResults.Tellers));
+        Assert.That(ballots, Is.EqualTo((67, 67)), "every voter's ballot opened, with its phone key and answer signature");
+        Assert.That(left, Is.Zero, "no ciphertext left and none refused");
+        Assert.That(TypedIn(round).Where(t => !typed.Contains(t)), Is.Empty, "every typed text came out of the box exactly");
+        Assert.That(groups, Is.EqualTo(new[] { "机关工作人员", "直属单位领导班子成员", "离退休老党员、服务对象代表" }));
+        Assert.That(log.Where(a => a is BundleVerifier.OpenAction or BundleVerifier.CloseAction or BundleVerifier.UnsealAction),
+            Is.EqualTo(new[] { BundleVerifier.OpenAction, BundleVerifier.CloseAction, BundleVerifier.UnsealAction }));
+    }
+
+    [TestCaseSource(nameof(Rounds))]
     public async Task ResultsPage_ShowsEveryTypedTextVerbatim(string round)
     {
         var raw = Encoding.UTF8.GetString(await DownloadAsync(_supervisor, round, "results"));
