@@ -22,7 +22,7 @@ public sealed record UnsealPage(EvaluationHeader Evaluation, BoxKeys.BoxState Bo
 [Route("evaluations/{id:guid}")]
 public sealed class BallotBoxController(NpgsqlDataSource db) : Controller
 {
-    public const int MinHolders = 2, MaxHolders = 9, MaxHolderNameLength = 50;
+    public const int MinHolders = 2, MaxHolders = BoxKeys.MaxCards, MaxHolderNameLength = 50;
 
     /// <summary>
     /// These two pages run one script file of their own (print, scan); the staff policy allows none, so they send it with
@@ -83,8 +83,9 @@ public sealed class BallotBoxController(NpgsqlDataSource db) : Controller
         if (!result.Opened)
         {
             var errors = result.Errors.ToList();
-            if (result.MoreCardsNeeded > 0)
-                errors.Add($"还需要 {result.MoreCardsNeeded} 张正确的密钥卡才能开箱。请请其他监票人输入或扫描各自的密钥卡后再提交；投票箱没有任何改动。");
+            if (result.MoreCardsNeeded > 0 && !errors.Any(m => m.Contains("还需要")))
+                errors.Add($"还需要 {result.MoreCardsNeeded} 张正确的密钥卡才能开箱。");
+            errors.Add("投票箱没有任何改动。请改正后重新提交。");
             Response.StatusCode = StatusCodes.Status400BadRequest;
             // Typed back so that one mistyped card does not make everyone type theirs again; the page is never stored (no-store).
             var shown = typed.Concat(Enumerable.Repeat<string?>(null, Math.Max(0, box!.Threshold - typed.Count))).ToList();
@@ -98,7 +99,7 @@ public sealed class BallotBoxController(NpgsqlDataSource db) : Controller
     public static string UnsealNotice(BoxOpening.UnsealResult result)
     {
         var rejected = result.Rejected.Where(r => r.Value > 0).ToList();
-        var notice = $"开箱完成：投票箱内 {result.Sealed} 份，开出有效凭证的选票 {result.OpenedCount} 份";
+        var notice = $"开箱完成：投票箱内共 {result.Sealed} 份选票，开出 {result.OpenedCount} 份";
         notice += rejected.Count == 0
             ? "，没有无效票。"
             : $"，无效 {rejected.Sum(r => r.Value)} 份（{string.Join("，", rejected.Select(r => $"{BoxOpener.ReasonName(r.Key)} {r.Value} 份"))}）。";
@@ -123,25 +124,17 @@ public sealed class BallotBoxController(NpgsqlDataSource db) : Controller
                 ? "投票箱已经开箱，结果请在评议页面查看。"
                 : "投票还没有结束，不能开箱。请组织者先在评议页面结束投票。"));
         var box = await BoxKeys.StateAsync(conn, id);
-        if (box is null || box.Custody != "cards")
+        if (box is null || box.Custody != BoxKeys.Cards)
             return (evaluation, null, this.Refuse(StatusCodes.Status409Conflict, "本评议的投票箱由服务器保管，结束投票后自动开箱，不需要密钥卡。"));
         return (evaluation, box, null);
     }
 
+    /// <summary>BoxKeys' rules, and one name once: two cards for one person would let them open the box alone.</summary>
     public static List<string> HolderProblems(IReadOnlyList<string> holders, int? threshold)
     {
-        var errors = new List<string>();
-        if (holders.Count is < MinHolders or > MaxHolders)
-            errors.Add($"请填写 {MinHolders} 到 {MaxHolders} 位监票人的姓名，每位监票人保管一张开箱密钥卡。");
-        if (holders.Any(h => TypedText.IsLongerThan(h, MaxHolderNameLength)))
-            errors.Add($"监票人姓名不超过 {MaxHolderNameLength} 个字。");
-        if (holders.Any(TypedText.HasControlCharacters))
-            errors.Add(TypedText.ControlCharacterProblem("监票人姓名"));
+        var errors = BoxKeys.Problems(holders, threshold ?? 0).ToList();
         foreach (var twice in holders.GroupBy(h => h).Where(g => g.Count() > 1))
             errors.Add($"监票人“{twice.Key}”填写了两次；每位监票人只保管一张卡，请改为其他监票人。");
-        var most = Math.Clamp(holders.Count, MinHolders, MaxHolders);
-        if (threshold is not { } t || t < MinHolders || t > most)
-            errors.Add($"开箱所需密钥卡张数应在 {MinHolders} 到 {most} 之间（不超过监票人人数）。");
         return errors;
     }
 

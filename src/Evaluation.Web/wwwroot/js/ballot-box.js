@@ -51,12 +51,17 @@
             });
         }
 
-        buttons.forEach(function (button) {
-            button.hidden = false;
-            button.addEventListener("click", function () {
-                var field = document.getElementById(button.getAttribute("data-scan-into"));
-                if (field) scanInto(field);
+        // Some browsers have the API but no QR reader behind it (desktop Linux): offer 扫码 only where it can work.
+        var formats = window.BarcodeDetector.getSupportedFormats ? window.BarcodeDetector.getSupportedFormats() : Promise.resolve([]);
+        formats.then(function (supported) {
+            if (supported.indexOf("qr_code") < 0) return;
+            buttons.forEach(function (button) {
+                button.hidden = false;
+                button.addEventListener("click", function () {
+                    var field = document.getElementById(button.getAttribute("data-scan-into"));
+                    if (field) scanInto(field);
+                });
             });
-        });
+        }, function () { });
     });
 }());

@@ -121,12 +121,12 @@ public sealed partial class SealedBallotBoxCardsTests
         using (var one = await PostCardsAsync(evaluation.Id, ["王监票", "", ""], threshold: 2))
         {
             Assert.That(one.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-            Assert.That(await StaffClient.BodyAsync(one), Does.Contain("请填写 2 到 9 位监票人的姓名"));
+            Assert.That(await StaffClient.BodyAsync(one), Does.Contain("请填写 2 至 9 名监票人的姓名"));
         }
         using (var tooHigh = await PostCardsAsync(evaluation.Id, Holders, threshold: 4))
         {
             Assert.That(tooHigh.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-            Assert.That(await StaffClient.BodyAsync(tooHigh), Does.Contain("开箱所需密钥卡张数应在 2 到 3 之间"));
+            Assert.That(await StaffClient.BodyAsync(tooHigh), Does.Contain("开箱所需的密钥卡张数应在 2 至 3 之间"));
         }
         using (var unknown = await PostCardsAsync(Guid.NewGuid(), Holders, threshold: 2))
             Assert.That(unknown.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
@@ -181,6 +181,13 @@ public sealed partial class SealedBallotBoxCardsTests
                 Assert.That(pages[i], Does.Contain("核对码"));
                 Assert.That(pages[i], Does.Not.Contain("开始投票"));
             });
+
+        // Back on the evaluation page, the cards wait for their 核对码.
+        await page.EmulateMediaAsync(new() { Media = Media.Screen });
+        await page.SetViewportSizeAsync(1366, 768);
+        await page.GotoAsync($"{_server.Origin}/evaluations/{evaluation.Id}");
+        await Expect(page.Locator(".pending-cards")).ToContainTextAsync("王监票、李监票、赵监票");
+        await page.Locator("#open-voting").ScreenshotAsync(new() { Path = ShotPath("open-voting-pending-1366") });
         Assert.That(console, Has.None.Contains("Content Security Policy"), "nothing on the page trips its policy");
     }
 
