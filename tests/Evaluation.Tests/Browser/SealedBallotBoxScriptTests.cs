@@ -105,7 +105,7 @@ public sealed class SealedBallotBoxScriptTests
             """, new
         {
             skEm = V.Hex("skEm"), pkEm = V.Hex("pkEm"), pkRm = V.Hex("pkRm"), info = V.Hex("info"),
-            encryptions = V.Encryptions.Select(e => new { seq = e.Sequence, aad = Convert.ToHexStringLower(e.Aad), pt = Convert.ToHexStringLower(e.Plaintext) }).ToArray(),
+            encryptions = V.Encryptions.Select(e => new { seq = (int)e.Sequence, aad = Convert.ToHexStringLower(e.Aad), pt = Convert.ToHexStringLower(e.Plaintext) }).ToArray(),
         });
 
         Assert.That(results, Is.EqualTo(V.Encryptions.Select(e => V.Hex("enc") + Convert.ToHexStringLower(e.Ciphertext))));
@@ -160,13 +160,19 @@ public sealed class SealedBallotBoxScriptTests
         var notAPoint = BoxPrivateKey.Generate().PublicKey;
         notAPoint[64] ^= 1;
 
-        var error = Assert.ThrowsAsync<PlaywrightException>(() => _page.EvaluateAsync($$"""
+        var outcome = await _page.EvaluateAsync<string>($$"""
             async (a) => {
               {{Prelude}}
-              await hpke.seal(hex(a.pk), new Uint8Array(0), new Uint8Array(0), new Uint8Array(1));
+              try {
+                await hpke.seal(hex(a.pk), new Uint8Array(0), new Uint8Array(0), new Uint8Array(1));
+                return 'sealed';
+              } catch (e) {
+                return 'refused: ' + e.name;
+              }
             }
-            """, new { pk = Convert.ToHexStringLower(notAPoint) }));
-        Assert.That(error, Is.Not.Null);
+            """, new { pk = Convert.ToHexStringLower(notAPoint) });
+
+        Assert.That(outcome, Does.StartWith("refused"));
     }
 
     [Test]
