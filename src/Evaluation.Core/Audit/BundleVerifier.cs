@@ -80,7 +80,7 @@ public static class BundleVerifier
             .ThenBy(r => r.Key, StringComparer.Ordinal).ToList();
         var total = reasons.Sum(r => r.Value);
         return $"{Subject(evaluationName, evaluationId)}，密封选票 {sealedCount} 张，开出 {openedCount} 张，拒收 {total} 张"
-            + (reasons.Count == 0 ? "" : $"（{string.Join("、", reasons.Select(r => $"{BoxOpener.ReasonName(r.Key)} {r.Value}"))}）");
+            + (reasons.Count == 0 ? "" : $"（{string.Join("、", reasons.Select(r => $"{Turnout.ReasonName(r.Key)} {r.Value}"))}）");
     }
 
     private static readonly string[] KnownReasons = [.. BoxOpener.Reasons.All];
@@ -186,7 +186,7 @@ public static class BundleVerifier
     {
         var reasons = new Dictionary<string, int>();
         if (!group.Success) return reasons;
-        var byName = KnownReasons.ToDictionary(BoxOpener.ReasonName, r => r);
+        var byName = KnownReasons.ToDictionary(Turnout.ReasonName, r => r);
         foreach (var part in group.Value.Split('、'))
         {
             var space = part.LastIndexOf(' ');
@@ -433,6 +433,8 @@ public static class BundleVerifier
         var refused = rejected.Values.Sum();
         var checkedIn = groups.Sum(g => g.CheckedIn);
         var valid = groups.Sum(g => g.SlipsIssued - g.SlipsVoided);
+        foreach (var reason in rejected.Keys.Where(r => !BoxOpener.Reasons.All.Contains(r)))
+            problems.Add($"不认识的拒收原因“{reason}”");
         if (rejected.Values.Any(n => n < 0)) problems.Add("拒收数目为负");
         else if (opened + refused > checkedIn)
             problems.Add($"开出 {opened} 张加拒收 {refused} 张，多于签到 {checkedIn} 人");
@@ -548,7 +550,7 @@ public static class BundleVerifier
     }
 
     private static string RejectedText(IReadOnlyDictionary<string, int> rejected) =>
-        rejected.Count == 0 ? "无" : string.Join("、", rejected.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{BoxOpener.ReasonName(r.Key)} {r.Value}"));
+        rejected.Count == 0 ? "无" : string.Join("、", rejected.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{Turnout.ReasonName(r.Key)} {r.Value}"));
 
     /// <summary>
     /// The bundle states category weights per group (a merged group weighs the sum of its categories), so the weights'
