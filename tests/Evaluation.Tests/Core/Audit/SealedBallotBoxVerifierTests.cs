@@ -307,6 +307,22 @@ public sealed class SealedBallotBoxVerifierTests
     }
 
     [Test]
+    public void Cards_that_are_not_shares_of_the_box_key_fail_even_when_the_log_committed_them()
+    {
+        // Cards of another key, committed at opening as if they were the box's: t of them could never open this box.
+        using var other = BoxPrivateKey.Generate();
+        var foreign = Commitment(Honest) with
+        {
+            Cards = KeyCards.Split(other, 2, 3).Select((c, i) => (Honest.Holders[i], KeyCards.CardPublicKey(c))).ToList(),
+        };
+        var keys = Groups.Value.SelectMany(g => new[] { g.DoorKey.PublicKey.ExportSpki(), g.BallotKey.PublicKey.ExportSpki() });
+
+        var check = Failed(BundleVerifier.Verify(Bundle(Honest, bundleBox: foreign, openDetail: BundleVerifier.OpenDetail(Name, Honest.Id, FormHash, keys, foreign))), "投票箱");
+
+        Assert.That(check.Detail, Does.Contain("第 1、2 张密钥卡合起来不是投票箱的密钥"));
+    }
+
+    [Test]
     public void Box_key_swapped_in_the_bundle_fails()
     {
         using var other = BoxPrivateKey.Generate();
