@@ -80,7 +80,7 @@ public static class BundleVerifier
             .ThenBy(r => r.Key, StringComparer.Ordinal).ToList();
         var total = reasons.Sum(r => r.Value);
         return $"{Subject(evaluationName, evaluationId)}，密封选票 {sealedCount} 张，开出 {openedCount} 张，拒收 {total} 张"
-            + (reasons.Count == 0 ? "" : $"（{string.Join("、", reasons.Select(r => $"{BoxOpener.ReasonName(r.Key)} {r.Value}"))}）");
+            + (reasons.Count == 0 ? "" : $"（{string.Join("、", reasons.Select(r => $"{Turnout.ReasonName(r.Key)} {r.Value}"))}）");
     }
 
     private static readonly string[] KnownReasons = [.. BoxOpener.Reasons.All];
@@ -186,7 +186,7 @@ public static class BundleVerifier
     {
         var reasons = new Dictionary<string, int>();
         if (!group.Success) return reasons;
-        var byName = KnownReasons.ToDictionary(BoxOpener.ReasonName, r => r);
+        var byName = KnownReasons.ToDictionary(Turnout.ReasonName, r => r);
         foreach (var part in group.Value.Split('、'))
         {
             var space = part.LastIndexOf(' ');
@@ -367,6 +367,7 @@ public static class BundleVerifier
                 problems.Add($"密钥卡门限 {box.Threshold}/{box.Cards.Count} 不合理（应为 2 ≤ t ≤ n ≤ 9）");
             foreach (var (card, i) in box.Cards.Select((c, i) => (c, i)))
                 if (FromHex(card.CardKey) is not { Length: 65 }) problems.Add($"第 {i + 1} 张密钥卡的公钥无法读取");
+            if (problems.Count == 0 && CardsBreakingTheBox(box) is { } broken) problems.Add(broken);
         }
         else problems.Add($"不认识的保管方式“{box.Custody}”");
         return problems.Count == 0
@@ -433,6 +434,8 @@ public static class BundleVerifier
         var refused = rejected.Values.Sum();
         var checkedIn = groups.Sum(g => g.CheckedIn);
         var valid = groups.Sum(g => g.SlipsIssued - g.SlipsVoided);
+        foreach (var reason in rejected.Keys.Where(r => !BoxOpener.Reasons.All.Contains(r)))
+            problems.Add($"不认识的拒收原因“{reason}”");
         if (rejected.Values.Any(n => n < 0)) problems.Add("拒收数目为负");
         else if (opened + refused > checkedIn)
             problems.Add($"开出 {opened} 张加拒收 {refused} 张，多于签到 {checkedIn} 人");
@@ -516,6 +519,55 @@ public static class BundleVerifier
         }
     }
 
+    /// <summary>
+    /// Whether every t of the cards rebuild the box key: Lagrange interpolation at 0 of the cards' public points (card i
+    /// at x = i) must give the box's public key, for each t-subset (at most 126, for 4 of 9). So the cards are shares of
+    /// this very key, and no set of t cards opens a box other than the one the phones encrypted to. Null when they do.
+    /// </summary>
+    private static string? CardsBreakingTheBox(BundleBox box)
+    {
+        var curve = Org.BouncyCastle.Asn1.X9.ECNamedCurveTable.GetByName("P-256");
+        Org.BouncyCastle.Math.EC.ECPoint[] points;
+        Org.BouncyCastle.Math.EC.ECPoint boxPoint;
+        try
+        {
+            points = box.Cards.Select(c => curve.Curve.DecodePoint(FromHex(c.CardKey))).ToArray();
+            boxPoint = curve.Curve.DecodePoint(FromHex(box.PublicKey));
+        }
+        catch (ArgumentException)
+        {
+            return "投票箱公钥或某张密钥卡的公钥不是 P-256 曲线上的点";
+        }
+        var n = curve.N;
+        foreach (var subset in Subsets(box.Cards.Count, box.Threshold))
+        {
+            var sum = curve.Curve.Infinity;
+            foreach (var i in subset)
+            {
+                // ℓᵢ(0) = Π_{j≠i} xⱼ / (xⱼ − xᵢ), with x = card number.
+                var numerator = Org.BouncyCastle.Math.BigInteger.One;
+                var denominator = Org.BouncyCastle.Math.BigInteger.One;
+                foreach (var j in subset.Where(j => j != i))
+                {
+                    numerator = numerator.Multiply(Org.BouncyCastle.Math.BigInteger.ValueOf(j + 1)).Mod(n);
+                    denominator = denominator.Multiply(Org.BouncyCastle.Math.BigInteger.ValueOf(j - i)).Mod(n);
+                }
+                sum = sum.Add(points[i].Multiply(numerator.Multiply(denominator.ModInverse(n)).Mod(n)));
+            }
+            if (!sum.Normalize().Equals(boxPoint.Normalize()))
+                return $"第 {string.Join("、", subset.Select(i => i + 1))} 张密钥卡合起来不是投票箱的密钥：这些密钥卡不是由投票箱密钥分出的";
+        }
+        return null;
+    }
+
+    private static IEnumerable<int[]> Subsets(int count, int size)
+    {
+        if (size == 0) { yield return []; yield break; }
+        for (var first = 0; first <= count - size; first++)
+            foreach (var rest in Subsets(count - first - 1, size - 1))
+                yield return [first, .. rest.Select(r => r + first + 1)];
+    }
+
     private static string CustodyName(string custody) =>
         custody == BoxCommitment.ServerCustody ? ServerCustodyText : custody == BoxCommitment.CardsCustody ? CardsText : custody;
 
@@ -548,7 +600,7 @@ public static class BundleVerifier
     }
 
     private static string RejectedText(IReadOnlyDictionary<string, int> rejected) =>
-        rejected.Count == 0 ? "无" : string.Join("、", rejected.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{BoxOpener.ReasonName(r.Key)} {r.Value}"));
+        rejected.Count == 0 ? "无" : string.Join("、", rejected.OrderBy(r => r.Key, StringComparer.Ordinal).Select(r => $"{Turnout.ReasonName(r.Key)} {r.Value}"));
 
     /// <summary>
     /// The bundle states category weights per group (a merged group weighs the sum of its categories), so the weights'

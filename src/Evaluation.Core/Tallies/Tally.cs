@@ -28,7 +28,17 @@ public sealed record Turnout(int Expected, int CheckedIn, int Issued, int Receiv
     /// <summary>The reasons as the reports print them after 无效, e.g. "无法解密 1、答卷签名无效 2"; empty when there are none.</summary>
     public string InvalidNote => string.Join("、", InvalidReasons.Select(r => $"{ReasonName(r.Reason)} {r.Count}"));
 
-    public static string ReasonName(string reason) => reason == Misfit ? "与问卷不符" : Crypto.BoxOpener.ReasonName(reason);
+    // The reasons by value, so two turnouts counted alike are equal.
+    public bool Equals(Turnout? other) =>
+        other is not null && (Expected, CheckedIn, Issued, Received, Valid, Invalid, Abstained)
+            == (other.Expected, other.CheckedIn, other.Issued, other.Received, other.Valid, other.Invalid, other.Abstained)
+        && InvalidReasons.SequenceEqual(other.InvalidReasons);
+
+    public override int GetHashCode() => HashCode.Combine(Expected, CheckedIn, Issued, Received, Valid, Invalid, Abstained, InvalidReasons.Count);
+
+    /// <summary>A reason in words; one this version does not know (from a tampered bundle, say) is quoted as it is.</summary>
+    public static string ReasonName(string reason) =>
+        reason == Misfit ? "与问卷不符" : Crypto.BoxOpener.Reasons.All.Contains(reason) ? Crypto.BoxOpener.ReasonName(reason) : $"“{reason}”";
 }
 
 /// <summary>

@@ -625,4 +625,35 @@ public sealed class BallotValidatorTests
         Assert.That(normal.Targets[TeamId]["wind-3"].Choices, Is.EqualTo(new[] { "精神懈怠、不思进取" }));
         Assert.That(normal.Targets[LiId]["member-overall"].Choice, Is.EqualTo(Scale.Unknown));
     }
+
+    private static Question Question(string id) => Mobilisation.Questions.Single(q => q.Id == id);
+
+    [Test]
+    public void BreaksRules_AnswerTheValidatorAccepts_DoesNotBreak()
+    {
+        Assert.That(BallotValidator.BreaksRules(Question("team-overall"), Pick("较好"), blankBallot: false), Is.False);
+        Assert.That(BallotValidator.BreaksRules(Question("wind-1"), NoneSeen, blankBallot: false), Is.False);
+        Assert.That(BallotValidator.BreaksRules(Question("target-opinion"), Write(new string('字', 300)), blankBallot: false), Is.False);
+        Assert.That(BallotValidator.BreaksRules(Question("target-opinion"), null, blankBallot: false), Is.False, "not required");
+    }
+
+    [Test]
+    public void BreaksRules_AnswerBreakingItsItemsRule_Breaks()
+    {
+        Assert.That(BallotValidator.BreaksRules(Question("team-overall"), Pick("很好"), blankBallot: false), Is.True, "no such grade");
+        Assert.That(BallotValidator.BreaksRules(Question("team-overall"), Tick("好"), blankBallot: false), Is.True, "wrong shape");
+        Assert.That(BallotValidator.BreaksRules(Question("wind-1"), Tick(FormTemplates.NoneSeen, "调查研究走过场、搞形式"), blankBallot: false), Is.True);
+        Assert.That(BallotValidator.BreaksRules(Question("wind-1"), Tick("文山会海、以会议落实会议", "文山会海、以会议落实会议"), blankBallot: false), Is.True);
+        Assert.That(BallotValidator.BreaksRules(Question("target-opinion"), Write(new string('字', 301)), blankBallot: false), Is.True, "over its limit");
+        Assert.That(BallotValidator.BreaksRules(Survey.Questions.Single(q => q.Id == "concerns"),
+            new Answer { Choices = ["办事效率", "服务态度", "信息公开"], Other = "停车难" }, blankBallot: false), Is.True, "over-selection, 其他 counting as one");
+    }
+
+    [Test]
+    public void BreaksRules_RequiredItemLeftEmpty_BreaksOnlyOnABallotThatIsNotBlank()
+    {
+        Assert.That(BallotValidator.BreaksRules(Question("member-overall"), null, blankBallot: false), Is.True);
+        Assert.That(BallotValidator.BreaksRules(Question("member-overall"), Pick(" "), blankBallot: false), Is.True);
+        Assert.That(BallotValidator.BreaksRules(Question("member-overall"), null, blankBallot: true), Is.False, "a blank ballot is 弃权");
+    }
 }

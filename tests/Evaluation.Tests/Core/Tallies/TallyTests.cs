@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using Evaluation.Core.Ballots;
+using Evaluation.Core.Crypto;
 using Evaluation.Core.Forms;
 using Evaluation.Core.Tallies;
 
@@ -84,7 +85,80 @@ public sealed class TallyTests
     [Test]
     public void Turnout_header_adds_up_slips_check_ins_and_ballots_with_blank_as_abstention_and_misfit_as_invalid()
     {
-        Assert.That(Count().Turnout, Is.EqualTo(new Turnout(Expected: 21, CheckedIn: 19, Issued: 21, Received: 18, Valid: 17, Invalid: 1, Abstained: 1)));
+        Assert.That(Count().Turnout, Is.EqualTo(new Turnout(Expected: 21, CheckedIn: 19, Issued: 21, Received: 18, Valid: 17, Invalid: 1, Abstained: 1)
+        {
+            InvalidReasons = [(Turnout.Misfit, 1)],
+        }));
+        Assert.That(Count().Turnout.InvalidNote, Is.EqualTo("与问卷不符 1"));
+    }
+
+    [Test]
+    public void Ballots_rejected_at_opening_count_as_received_and_invalid_by_reason()
+    {
+        var rejected = new Dictionary<string, int>
+        {
+            [BoxOpener.Reasons.BadSignature] = 2, [BoxOpener.Reasons.Undecryptable] = 1, [BoxOpener.Reasons.Duplicate] = 0,
+        };
+
+        var tally = Tally.Count(Form, Categories, Meeting(), TallySettings.Default, rejected);
+
+        Assert.That((tally.Turnout.Received, tally.Turnout.Valid, tally.Turnout.Invalid, tally.Turnout.Abstained), Is.EqualTo((21, 17, 4, 1)));
+        Assert.That(tally.Turnout.InvalidNote, Is.EqualTo("无法解密 1、答卷签名无效 2、与问卷不符 1"));
+        Assert.That(TallyFigures.Of(tally).Where(f => f.Key.StartsWith("turnout/invalid/", StringComparison.Ordinal)).Select(f => (f.Label, f.Value)),
+            Is.EqualTo(new[] { ("投票情况 · 无效 · 无法解密", "1"), ("投票情况 · 无效 · 答卷签名无效", "2") }));
+        Assert.That(tally.Targets.Single(t => t.Target.Id == Team.Id).Headline!.Answered, Is.EqualTo(16), "rejections change no item's count");
+    }
+
+    [Test]
+    public void Item_breaking_its_rules_is_void_alone_and_the_rest_of_the_ballot_stands()
+    {
+        var ballots = Meeting(opinionsAboutZhang: 6);
+        // The box cannot refuse these (they arrive sealed); each breaks one item's rule and nothing else.
+        ballots.AddRange(new[]
+        {
+            new Dictionary<string, Answer> { ["team-overall"] = new() { Choice = "很好" } },                       // no such grade
+            new Dictionary<string, Answer> { ["team-overall"] = new() { Choice = "好", Text = "x" } },              // wrong shape
+            new Dictionary<string, Answer> { ["team-overall"] = new() { Choice = "好" }, ["wind-1"] = new() { Choices = [Wenshan, Wenshan] } },
+            new Dictionary<string, Answer> { ["team-overall"] = new() { Choice = "好" }, ["wind-1"] = new() { Choices = ["别的"] } },
+            new Dictionary<string, Answer> { ["team-overall"] = new() { Choice = "好" } },                          // 张三's required rating left empty
+        }.Select((team, i) => Ballot(Staff, new BallotAnswers
+        {
+            Targets = new Dictionary<Guid, IReadOnlyDictionary<string, Answer>>
+            {
+                [Team.Id] = team,
+                [Zhang.Id] = i == 4
+                    ? new Dictionary<string, Answer> { ["target-opinion"] = new() { Text = new string('长', 301) } }  // over 300, and no rating
+                    : new Dictionary<string, Answer> { ["member-overall"] = new() { Choice = "优秀" } },
+                [Li.Id] = new Dictionary<string, Answer> { ["member-overall"] = new() { Choice = "称职" } },
+            },
+        })));
+
+        var tally = Tally.Count(Form, Categories, ballots, TallySettings.Default);
+        var team = tally.Targets.Single(t => t.Target.Id == Team.Id);
+        var zhang = tally.Targets.Single(t => t.Target.Id == Zhang.Id);
+        var li = tally.Targets.Single(t => t.Target.Id == Li.Id).Headline!;
+
+        Assert.That((tally.Turnout.Valid, tally.Turnout.Invalid), Is.EqualTo((22, 1)), "no ballot is 无效 for one bad item");
+        Assert.That((team.Headline!.Answered, team.Headline.Void, team.Headline.Denominator), Is.EqualTo((19, 2, 18)));
+        var wind = team.Items.Single(i => i.Question.Id == "wind-1");
+        Assert.That((wind.Answered, wind.Void), Is.EqualTo((6, 3)));
+        Assert.That((zhang.Headline!.Answered, zhang.Headline.Void, zhang.Headline.Unanswered), Is.EqualTo((20, 1, 0)), "a required item left empty is void");
+        Assert.That(zhang.Items.Single(i => i.Question.Id == "target-opinion") is { Answered: 6, Void: 1 }, Is.True);
+        Assert.That(tally.Opinions.Select(o => o.Text), Has.None.StartsWith("长长"), "a void text is not published");
+        Assert.That((li.Answered, CountOf(li, "称职")), Is.EqualTo((21, 11)), "the rest of each ballot counts");
+    }
+
+    [Test]
+    public void Fingerprint_pins_the_phone_key_and_the_answer_signature()
+    {
+        var ballot = new TallyBallot(Staff.Id, [1, 2], [3, 4], "{}", [5, 6], [7, 8]);
+        var plain = BallotSet.Fingerprint([ballot with { PhoneKey = null, AnswerSignature = null }]);
+        var sealedBox = BallotSet.Fingerprint([ballot]);
+
+        Assert.That(sealedBox, Is.Not.EqualTo(plain));
+        Assert.That(BallotSet.Fingerprint([ballot with { PhoneKey = [5, 7] }]), Is.Not.EqualTo(sealedBox));
+        Assert.That(BallotSet.Fingerprint([ballot with { AnswerSignature = [7, 9] }]), Is.Not.EqualTo(sealedBox));
+        Assert.That(plain, Is.EqualTo(Convert.ToHexStringLower(SHA256.HashData("0102\t0304\t{}\n"u8))), "ballots from before the sealed box keep their lines");
     }
 
     [Test]

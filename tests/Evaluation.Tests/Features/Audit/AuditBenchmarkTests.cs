@@ -13,7 +13,7 @@ using Evaluation.Web.Features.Reports;
 namespace Evaluation.Tests.Features.Audit;
 
 /// <summary>
-/// The audit bundle at meeting scale, in process: 10,000 really signed ballots × 20 targets. Prints the time to build and
+/// The audit bundle at meeting scale, in process: 10,000 really signed ballots × 20 targets, each with its phone key and answer signature. Prints the time to build and
 /// write the bundle, its size, and the verifier's time with and without the Excel report; asserts only that it passes.
 /// <c>dotnet test tests/Evaluation.Tests -c Release --filter "Name~Audit_10000BallotsBy20Targets" --logger "console;verbosity=detailed"</c>
 /// </summary>
@@ -29,32 +29,44 @@ public sealed class AuditBenchmarkTests
         var form = ClosedEvaluations.Form(FormTemplates.MobilisationEvaluation.Questionnaire, [.. Enumerable.Range(1, 19).Select(i => $"成员{i:00}")]);
         var frozen = FormJson.FrozenForm(form.Questionnaire, form.Targets);
         var formHash = FormJson.Sha256Hex(frozen);
-        (string Name, int Voters)[] sizes = [("机关工作人员", 4000), ("直属单位", 3000), ("离退休", 2997), ("服务对象", 3)];
+        // Key groups as opening forms them: 服务对象 (3 expected) shares its group with 离退休.
+        (string Name, int Voters, string[] Categories)[] sizes =
+            [("机关工作人员", 4000, ["机关工作人员"]), ("直属单位", 3000, ["直属单位"]), ("离退休、服务对象", 3000, ["离退休", "服务对象"])];
 
         // RFC 9474's signature is a plain RSASSA-PSS (SHA-384, 48-byte salt) signature over the prepared message, so the
         // platform's RSA makes valid ones quickly; the server's own blind signing is what issue 6 measures.
-        var keys = sizes.Select(_ => RSA.Create(2048)).ToList();
-        var categories = sizes.Select((s, i) => new BundleCategory(new TallyCategory(Guid.NewGuid(), s.Name, s.Voters, s.Voters + 10, 2, s.Voters),
-            keys[i].ExportSubjectPublicKeyInfo())).ToList();
+        var keys = sizes.Select(_ => (Door: RSA.Create(2048), Ballot: RSA.Create(2048))).ToList();
+        var groups = sizes.Select((s, i) => new BundleKeyGroup(new TallyCategory(Guid.NewGuid(), s.Name, s.Voters, s.Voters + 10, 2, s.Voters),
+            s.Categories, keys[i].Door.ExportSubjectPublicKeyInfo(), keys[i].Ballot.ExportSubjectPublicKeyInfo())).ToList();
+        var id = Guid.NewGuid();
         var answers = Enumerable.Range(0, Ballots).Select(_ => BallotJson.Canonical(ReportBenchmarkTests.RandomBallot(form, random))).ToList();
         var owners = sizes.SelectMany((s, i) => Enumerable.Repeat(i, s.Voters)).ToArray();
         var ballots = new TallyBallot[Ballots];
         Parallel.For(0, Ballots, i =>
         {
-            var message = BlindRsa.Prepare(RandomNumberGenerator.GetBytes(32));
-            var signature = keys[owners[i]].SignData(message, HashAlgorithmName.SHA384, RSASignaturePadding.Pss);
-            ballots[i] = new TallyBallot(categories[owners[i]].Counts.Id, message, signature, answers[i]);
+            using var phone = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+            var q = phone.ExportParameters(false).Q;
+            byte[] pk = [0x04, .. q.X!, .. q.Y!];
+            var group = groups[owners[i]].Counts.Id;
+            var message = BlindRsa.Prepare(SealedBallot.MessageFor(pk));
+            var signature = keys[owners[i]].Ballot.SignData(message, HashAlgorithmName.SHA384, RSASignaturePadding.Pss);
+            var tau = phone.SignData(SealedBallot.SignedBytes(id, group, answers[i]), HashAlgorithmName.SHA256);
+            ballots[i] = new TallyBallot(group, message, signature, answers[i], pk, tau);
         });
-        var tally = Tally.Count(form, categories.Select(c => c.Counts).ToList(), ballots, TallySettings.Default);
-        var id = Guid.NewGuid();
+        var rejected = new Dictionary<string, int>();
+        using var boxKey = BoxPrivateKey.Generate();
+        var box = new BoxCommitment(BoxCommitment.CardsCustody, boxKey.PublicKey, 2,
+            KeyCards.Split(boxKey, 2, 3).Select((c, i) => ($"监票人{i + 1}", KeyCards.CardPublicKey(c))).ToList());
+        var tally = Tally.Count(form, groups.Select(g => g.Counts).ToList(), ballots, TallySettings.Default, rejected);
         var log = Evaluation.Tests.Core.Audit.TestLog.Chain(
-            (BundleVerifier.OpenAction, BundleVerifier.OpenDetail("基准评议", id, formHash, categories.Select(c => c.PublicKey))),
+            (BundleVerifier.OpenAction, BundleVerifier.OpenDetail("基准评议", id, formHash, groups.SelectMany(g => new[] { g.DoorKey, g.BallotKey }), box)),
             (BundleVerifier.CloseAction, BundleVerifier.CloseDetail("基准评议", id, TallySettings.Default.Describe(_ => ""))),
+            (BundleVerifier.UnsealAction, BundleVerifier.UnsealDetail("基准评议", id, Ballots, Ballots, rejected)),
             (BundleVerifier.ExportAction, BundleVerifier.ExportDetail("基准评议", id, Ballots, tally.Fingerprint)));
 
         var clock = Stopwatch.StartNew();
         var bundle = AuditBundleBuilder.Build(new BundleEvaluation(id, "甲单位", "基准评议", "动员大会后", null, null), frozen, formHash,
-            TallySettings.Default, categories, ballots, tally, log);
+            TallySettings.Default, groups, box, ballots, rejected, tally, log);
         var file = new MemoryStream();
         bundle.WriteTo(file);
         var build = clock.Elapsed;

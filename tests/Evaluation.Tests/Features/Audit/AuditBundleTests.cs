@@ -97,8 +97,8 @@ public sealed class AuditBundleTests : OrganizerSession
         var verification = BundleVerifier.Verify(Bundle());
 
         Assert.That(verification.Passed, Is.True, string.Join("\n", verification.Checks));
-        Assert.That(verification.Checks.Select(c => c.Name), Is.EqualTo(new[] { "格式", "问卷", "计票规则", "签名", "一票一签", "票数", "指纹", "计票", "操作日志", "日志记录", "日志顺序" }));
-        Assert.That(CheckNamed(verification, "签名").Detail, Does.Contain("全部 20 张"));
+        Assert.That(verification.Checks.Select(c => c.Name), Is.EqualTo(new[] { "格式", "问卷", "计票规则", "投票凭证", "答卷签名", "投票箱", "一票一签", "票数", "指纹", "计票", "操作日志", "日志记录", "日志顺序" }));
+        Assert.That(CheckNamed(verification, "投票凭证").Detail, Does.Contain("全部 20 张"));
         Assert.That(CheckNamed(verification, "票数").Detail, Does.Contain("收回 20 ≤ 签到 20 ≤ 有效票签 23"));
         var excel = ExcelReportCheck.Compare(verification.Recomputed!, new MemoryStream(_report));
         Assert.That(excel.Passed, Is.True, excel.Detail);
@@ -106,31 +106,34 @@ public sealed class AuditBundleTests : OrganizerSession
     }
 
     [Test]
-    public async Task Closing_rewrites_slips_ballots_and_receipts_in_one_transaction_so_voting_order_leaves_no_trace()
+    public async Task Closing_rewrites_slips_and_receipts_in_one_transaction_and_opening_writes_every_ballot_in_one_so_voting_order_leaves_no_trace()
     {
-        var transactions = await World.ScalarAsync<long>(
+        var closing = await World.ScalarAsync<long>(
             """
             select count(distinct x) from (
                 select xmin::text as x from slip where evaluation_id = @Id
-                union all select xmin::text from ballot where evaluation_id = @Id
                 union all select xmin::text from ballot_receipt where evaluation_id = @Id) rows
             """, new { _evaluation.Id });
+        var opening = await World.ScalarAsync<long>("select count(distinct xmin::text) from ballot where evaluation_id = @Id", new { _evaluation.Id });
         var receipts = await World.ScalarAsync<long>("select count(*) from ballot_receipt where evaluation_id = @Id", new { _evaluation.Id });
 
-        Assert.That(transactions, Is.EqualTo(1), "twenty ballots came in as many batches; after close they share the closing transaction");
+        Assert.That(closing, Is.EqualTo(1), "twenty ballots came in as many batches; after close slips and receipts share the closing transaction");
+        Assert.That(opening, Is.EqualTo(1), "the opened ballots are written in one transaction at 开箱");
         Assert.That(receipts, Is.EqualTo(20), "every receipt still checks after the rewrite");
     }
 
     [Test]
-    public void Bundle_merges_the_category_under_k_with_the_next_smallest_and_keeps_both_keys()
+    public void Bundle_lists_the_key_groups_the_small_categories_share_with_one_door_and_one_ballot_key_each()
     {
         var groups = Bundle().Groups;
 
-        Assert.That(groups.Select(g => (g.Name, g.Ballots.Count, g.PublicKeys!.Count)), Is.EqualTo(new[]
-        {
-            ("机关工作人员", 12, 1),
-            ("其余类别合并（离退休老党员、服务对象代表）", 8, 2),
-        }));
+        Assert.That(groups.Select(g => (g.Name, g.Ballots.Count, g.Categories.Count, g.DoorKey is not null && g.BallotKey is not null && g.DoorKey != g.BallotKey)),
+            Is.EqualTo(new[]
+            {
+                ("机关工作人员", 12, 1, true),
+                ("离退休老党员、服务对象代表", 8, 2, true),
+            }));
+        Assert.That(Bundle().Format, Is.EqualTo(AuditBundle.CurrentFormat));
         Assert.That(groups.SelectMany(g => g.Ballots).Select(b => b.Message), Is.Unique);
         Assert.That(groups.All(g => g.Ballots.Select(b => b.Message).SequenceEqual(g.Ballots.Select(b => b.Message).Order(StringComparer.Ordinal))), Is.True,
             "ballots are sorted by message, so storage order cannot show through");
@@ -160,27 +163,31 @@ public sealed class AuditBundleTests : OrganizerSession
     }
 
     [Test]
-    public void Dropped_ballot_fails_the_fingerprint_and_the_recount()
+    public void Dropped_ballot_fails_the_fingerprint_the_recount_and_the_opening_entry()
     {
         var tampered = WithBallots((g, ballots) => g.Ballots.Count == 12 ? ballots.Skip(1).ToList() : ballots);
 
-        AssertFailsOnly(tampered, "指纹", "计票");
+        AssertFailsOnly(tampered, "指纹", "计票", "日志记录");
         Assert.That(CheckNamed(BundleVerifier.Verify(tampered), "计票").Detail, Does.Contain("投票情况 · 收回：包内为 20，重算为 19"));
     }
 
     [Test]
-    public void Added_forged_ballot_fails_the_signature_check()
+    public void Added_forged_ballot_fails_the_credential_check()
     {
-        var forged = new BundleBallot(Convert.ToHexStringLower(Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).ToArray()),
-            new string('a', 512), Bundle().Groups[0].Ballots[^1].Answers);
+        var last = Bundle().Groups[0].Ballots[^1];
+        var forged = last with
+        {
+            Message = Convert.ToHexStringLower(Guid.NewGuid().ToByteArray().Concat(Guid.NewGuid().ToByteArray()).ToArray()),
+            Signature = new string('a', 512),
+        };
         var tampered = WithBallots((g, ballots) => g.Ballots.Count == 12 ? [.. ballots, forged] : ballots);
 
-        AssertFailsOnly(tampered, "签名", "指纹", "计票");
-        Assert.That(CheckNamed(BundleVerifier.Verify(tampered), "签名").Detail, Does.StartWith("1 处无效"));
+        AssertFailsOnly(tampered, "投票凭证", "指纹", "计票", "日志记录");
+        Assert.That(CheckNamed(BundleVerifier.Verify(tampered), "投票凭证").Detail, Does.StartWith("1 处无效"));
     }
 
     [Test]
-    public void Ballot_signed_under_another_groups_key_fails_the_signature_check()
+    public void Ballot_moved_to_another_key_group_fails_its_credential_and_answer_signature()
     {
         var bundle = Bundle();
         var moved = bundle.Groups[1].Ballots[0];
@@ -189,16 +196,19 @@ public sealed class AuditBundleTests : OrganizerSession
             Groups = [bundle.Groups[0] with { Ballots = [.. bundle.Groups[0].Ballots, moved] }, bundle.Groups[1] with { Ballots = bundle.Groups[1].Ballots.Skip(1).ToList() }],
         };
 
-        AssertFailsOnly(tampered, "签名");
+        AssertFailsOnly(tampered, "投票凭证", "答卷签名");
     }
 
     [Test]
-    public void Altered_answer_fails_the_fingerprint()
+    public void Altered_answer_fails_the_answer_signature_and_the_fingerprint()
     {
-        var tampered = WithBallots((g, ballots) => ballots.Select(b => b.Answers.Contains("\"差\"") ? b with { Answers = b.Answers.Replace("\"差\"", "\"好\"") } : b).ToList());
+        // The first ballot of the big group takes the answers of the first one that answered differently.
+        var tampered = WithBallots((g, ballots) => g.Ballots.Count == 12
+            ? [ballots[0] with { Answers = ballots.First(b => b.Answers != ballots[0].Answers).Answers }, .. ballots.Skip(1)]
+            : ballots);
 
-        AssertFailsOnly(tampered, "指纹", "计票");
-        Assert.That(CheckNamed(BundleVerifier.Verify(tampered), "签名").Passed, Is.True, "a signature covers the credential, not the answers: the fingerprint does");
+        AssertFailsOnly(tampered, "答卷签名", "指纹");
+        Assert.That(CheckNamed(BundleVerifier.Verify(tampered), "投票凭证").Passed, Is.True, "the credential covers the phone key, the phone's signature the answers");
     }
 
     [Test]
@@ -489,9 +499,9 @@ public sealed class AuditBundleTests : OrganizerSession
 
         var (honestExit, honest) = await RunVerifierAsync(bundlePath, "--report", reportPath);
         Assert.That(honestExit, Is.Zero, honest);
-        Assert.That(honest, Does.Contain("[通过] 签名：全部 20 张选票"));
+        Assert.That(honest, Does.Contain("[通过] 投票凭证：全部 20 张选票"));
         Assert.That(honest, Does.Contain("[通过] Excel 报告"));
-        Assert.That(honest.TrimEnd(), Does.EndWith("全部 12 项核对通过。"));
+        Assert.That(honest.TrimEnd(), Does.EndWith("全部 14 项核对通过。"));
 
         var tampered = WithBallots((g, ballots) => g.Ballots.Count == 12 ? ballots.Skip(1).ToList() : ballots);
         await using (var file = File.Create(bundlePath)) tampered.WriteTo(file);
