@@ -496,6 +496,30 @@ public sealed class PhoneVotingTests
         await StoredBallotAsync(_shared, receipt);
     }
 
+    /// <summary>The page computes the receipt from its own secret: a server that answers another one is caught, not believed.</summary>
+    [Test]
+    public async Task ReceiptFromTheServer_ThatIsNotTheSecretsReceipt_IsShownAsAnError()
+    {
+        var phone = await NewPhoneAsync("receipt-mismatch");
+        await phone.Page.RouteAsync("**/api/v/ballot", async route =>
+        {
+            var response = await route.FetchAsync();
+            await route.FulfillAsync(new() { Response = response, Body = """{"receipt":"22222-22222"}""" });
+        });
+        await phone.OpenLinkAsync(SharedSlip());
+        await phone.StartAsync();
+        await FillRequiredAsync(phone, "好", "称职", "称职");
+        await phone.ClickAsync("提交答卷");
+
+        await phone.ShowsAsync("problem");
+        await Assertions.Expect(phone.Heading).ToHaveTextAsync("回执码不一致");
+        await Assertions.Expect(phone.Main).ToContainTextAsync("请截屏本页并向工作人员说明");
+        await Assertions.Expect(phone.Main).Not.ToContainTextAsync("22222-22222");
+        await phone.SnapAsync("mismatch");
+        var stored = await phone.LocalStorageAsync();
+        Assert.That(stored, Does.Not.Contain("phone").And.Not.Contain("secret").And.Not.Contain("door"), "the secrets are dropped all the same");
+    }
+
     [Test]
     public async Task ServerBusy_Is503_ThePageWaitsRetryAfter_ThenSubmits()
     {
