@@ -184,7 +184,7 @@ public sealed class PhoneVotingTests
             "the answers carry the phone key's signature");
         Assert.That(contents.Message.AsSpan(BlindRsa.PrefixLength).SequenceEqual(door.AsSpan(BlindRsa.PrefixLength)), Is.False);
         Assert.That(BallotJson.TryRead(contents.Answers, out var answers, out var error), Is.True, error);
-        return BallotJson.Canonical(BallotValidator.Normalise(answers));
+        return BallotJson.Canonical(BallotValidator.Normalise(answers!));
     }
 
     [Test]
