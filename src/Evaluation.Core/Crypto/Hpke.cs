@@ -14,11 +14,18 @@ public static class Hpke
     public const int TagLength = 16;
 
     private const int SecretLength = 32;   // Nsecret = Nh = 32
-    private const int KeyLength = 32;      // Nk of AES-256-GCM
     private const int NonceLength = 12;    // Nn
 
     private static readonly byte[] KemSuite = [.. "KEM"u8, 0x00, 0x10];
-    private static readonly byte[] HpkeSuite = [.. "HPKE"u8, 0x00, 0x10, 0x00, 0x01, 0x00, 0x02];
+
+    /// <summary>The AEAD of the key schedule. The box uses AES-256-GCM only; AES-128-GCM is here because RFC 9180's
+    /// published vectors for DHKEM(P-256, HKDF-SHA256) with HKDF-SHA256 (Appendix A.3) use it, and they check the KEM and
+    /// the key schedule this class shares between the two.</summary>
+    internal enum Aead : ushort { Aes128Gcm = 0x0001, Aes256Gcm = 0x0002 }
+
+    private static byte[] HpkeSuite(Aead aead) => [.. "HPKE"u8, 0x00, 0x10, 0x00, 0x01, 0x00, (byte)aead];
+
+    private static int KeyLength(Aead aead) => aead == Aead.Aes256Gcm ? 32 : 16;
 
     /// <summary>Encrypts to <paramref name="recipientPublicKey"/> (65-byte uncompressed P-256 point): enc ‖ ciphertext ‖ tag.</summary>
     /// <exception cref="CryptographicException">The recipient key is not a point on P-256.</exception>
@@ -85,27 +92,29 @@ public static class Hpke
     }
 
     /// <summary>RFC 9180 §5.1.1 SetupBaseS with a given ephemeral key (Encap, then the key schedule).</summary>
-    internal static Context SetupBaseS(ReadOnlySpan<byte> recipientPublicKey, ReadOnlySpan<byte> info, BoxPrivateKey ephemeral, out byte[] enc)
+    internal static Context SetupBaseS(ReadOnlySpan<byte> recipientPublicKey, ReadOnlySpan<byte> info, BoxPrivateKey ephemeral, out byte[] enc,
+        Aead aead = Aead.Aes256Gcm)
     {
         enc = ephemeral.PublicKey;
         Span<byte> dh = stackalloc byte[SecretLength];
         using (var agreement = ephemeral.CreateAgreement())
             Agree(agreement, recipientPublicKey, dh);
-        return KeySchedule(dh, enc, recipientPublicKey, info);
+        return KeySchedule(dh, enc, recipientPublicKey, info, aead);
     }
 
     /// <summary>RFC 9180 §5.1.1 SetupBaseR (Decap, then the key schedule).</summary>
-    internal static Context SetupBaseR(BoxPrivateKey recipient, ReadOnlySpan<byte> enc, ReadOnlySpan<byte> info)
+    internal static Context SetupBaseR(BoxPrivateKey recipient, ReadOnlySpan<byte> enc, ReadOnlySpan<byte> info, Aead aead = Aead.Aes256Gcm)
     {
         using var agreement = recipient.CreateAgreement();
-        return SetupBaseR(agreement, recipient.PublicKey, enc, info);
+        return SetupBaseR(agreement, recipient.PublicKey, enc, info, aead);
     }
 
-    private static Context SetupBaseR(ECDiffieHellman agreement, ReadOnlySpan<byte> recipientPublicKey, ReadOnlySpan<byte> enc, ReadOnlySpan<byte> info)
+    private static Context SetupBaseR(ECDiffieHellman agreement, ReadOnlySpan<byte> recipientPublicKey, ReadOnlySpan<byte> enc,
+        ReadOnlySpan<byte> info, Aead aead = Aead.Aes256Gcm)
     {
         Span<byte> dh = stackalloc byte[SecretLength];
         Agree(agreement, enc, dh);
-        return KeySchedule(dh, enc, recipientPublicKey, info);
+        return KeySchedule(dh, enc, recipientPublicKey, info, aead);
     }
 
     // DH(sk, pk): the x-coordinate of sk·pk (RFC 9180 §7.1.1: Ndh = 32 for P-256). The platform checks that pk is on the curve.
@@ -133,8 +142,9 @@ public static class Hpke
     }
 
     // ExtractAndExpand of DHKEM (§4.1), then KeySchedule (§5.1) for mode_base with empty psk and psk_id. dh is zeroed.
-    private static Context KeySchedule(Span<byte> dh, ReadOnlySpan<byte> enc, ReadOnlySpan<byte> recipientPublicKey, ReadOnlySpan<byte> info)
+    private static Context KeySchedule(Span<byte> dh, ReadOnlySpan<byte> enc, ReadOnlySpan<byte> recipientPublicKey, ReadOnlySpan<byte> info, Aead aead)
     {
+        var suite = HpkeSuite(aead);
         Span<byte> kemContext = stackalloc byte[2 * EncLength];
         enc.CopyTo(kemContext);
         recipientPublicKey.CopyTo(kemContext[EncLength..]);
@@ -147,19 +157,19 @@ public static class Hpke
 
         Span<byte> context = stackalloc byte[1 + 2 * SecretLength];
         context[0] = 0x00; // mode_base
-        LabeledExtract(HpkeSuite, [], "psk_id_hash"u8, [], context[1..33]);
-        LabeledExtract(HpkeSuite, [], "info_hash"u8, info, context[33..]);
+        LabeledExtract(suite, [], "psk_id_hash"u8, [], context[1..33]);
+        LabeledExtract(suite, [], "info_hash"u8, info, context[33..]);
 
         var secret = new byte[SecretLength];
-        LabeledExtract(HpkeSuite, sharedSecret, "secret"u8, [], secret);   // psk = ""
-        var key = new byte[KeyLength];
+        LabeledExtract(suite, sharedSecret, "secret"u8, [], secret);   // psk = ""
+        var key = new byte[KeyLength(aead)];
         var baseNonce = new byte[NonceLength];
         var exporterSecret = new byte[SecretLength];
-        LabeledExpand(HpkeSuite, secret, "key"u8, context, key);
-        LabeledExpand(HpkeSuite, secret, "base_nonce"u8, context, baseNonce);
-        LabeledExpand(HpkeSuite, secret, "exp"u8, context, exporterSecret);
+        LabeledExpand(suite, secret, "key"u8, context, key);
+        LabeledExpand(suite, secret, "base_nonce"u8, context, baseNonce);
+        LabeledExpand(suite, secret, "exp"u8, context, exporterSecret);
         CryptographicOperations.ZeroMemory(prk);
-        return new Context(sharedSecret, secret, key, baseNonce, exporterSecret);
+        return new Context(sharedSecret, secret, key, baseNonce, exporterSecret, context.ToArray());
     }
 
     // LabeledExtract(salt, label, ikm) = Extract(salt, "HPKE-v1" ‖ suite_id ‖ label ‖ ikm). An empty salt is HMAC's
@@ -191,8 +201,10 @@ public static class Hpke
 
     /// <summary>An encryption context (RFC 9180 §5.2). Sequence numbers are the caller's: the single-shot API uses 0 only,
     /// the test vectors the others. Dispose zeroes the secrets.</summary>
-    internal sealed class Context(byte[] sharedSecret, byte[] secret, byte[] key, byte[] baseNonce, byte[] exporterSecret) : IDisposable
+    internal sealed class Context(byte[] sharedSecret, byte[] secret, byte[] key, byte[] baseNonce, byte[] exporterSecret,
+        byte[] keyScheduleContext) : IDisposable
     {
+        public byte[] KeyScheduleContext { get; } = keyScheduleContext;
         public byte[] SharedSecret { get; } = sharedSecret;
         public byte[] Secret { get; } = secret;
         public byte[] Key { get; } = key;
