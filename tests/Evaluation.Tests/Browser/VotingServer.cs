@@ -122,11 +122,19 @@ public sealed partial class VotingServer : IAsyncDisposable
     [GeneratedRegex(@"/v#([A-Z0-9]{20})<")]
     private static partial Regex SlipLink();
 
-    public async Task<List<(byte[] Message, string Answers)>> BallotsAsync(VotingEvaluation evaluation)
+    /// <summary>The evaluation's ballots while voting is open: sealed, each under its door message.</summary>
+    public async Task<List<(byte[] DoorMessage, Guid KeyGroupId, byte[] Ciphertext)>> BallotsAsync(VotingEvaluation evaluation)
     {
         await using var conn = await OpenAsync();
-        return (await conn.QueryAsync<(byte[], string)>(
-            "select message, answers from ballot where evaluation_id = @Id", new { evaluation.Id })).ToList();
+        return (await conn.QueryAsync<(byte[], Guid, byte[])>(
+            "select door_message, key_group_id, ciphertext from sealed_ballot where evaluation_id = @Id", new { evaluation.Id })).ToList();
+    }
+
+    /// <summary>A key group's ballot key, SubjectPublicKeyInfo, as the slip's description gives it.</summary>
+    public async Task<byte[]> BallotKeyAsync(Guid keyGroupId)
+    {
+        await using var conn = await OpenAsync();
+        return await conn.QuerySingleAsync<byte[]>("select ballot_public_key from key_group where id = @keyGroupId", new { keyGroupId });
     }
 
     /// <summary>The evaluation's receipts, as stored: apart from the ballots, and leading to none of them.</summary>

@@ -85,7 +85,7 @@ public sealed class ReadOnlyDatabaseTests
         Assert.That(voter.ReceiptShown, Is.EqualTo(voter.ExpectedReceipt));
         using (var opening = await _organizer.PostFormAsync($"{draft.Url}/open", []))
             Assert.That(opening.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(opening));
-        Assert.That(await _world.ScalarAsync<long>("select count(*) from ballot where evaluation_id = @Id", new { open.Id }), Is.EqualTo(1));
+        Assert.That(await _world.ScalarAsync<long>("select count(*) from sealed_ballot where evaluation_id = @Id", new { open.Id }), Is.EqualTo(1));
     }
 
     private static async Task AssertStaffToldAsync(HttpResponseMessage response, string action)

@@ -12,7 +12,7 @@ public static class Snapshot
     private static readonly string[] Tables =
     [
         "unit", "staff_account", "staff_unit", "staff_action", "evaluation", "target", "respondent_category",
-        "signing_key", "slip", "slip_issue", "ballot", "ballot_receipt", "opinion_entry", "opinion_merge",
+        "key_group", "ballot_box", "slip", "slip_issue", "sealed_ballot", "ballot", "box_rejection", "ballot_receipt", "opinion_entry", "opinion_merge",
     ];
 
     /// <summary>Table → "rows:md5 of the rows in text form".</summary>
