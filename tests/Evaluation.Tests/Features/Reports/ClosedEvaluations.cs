@@ -4,6 +4,7 @@ using Evaluation.Core.Ballots;
 using Evaluation.Core.Crypto;
 using Evaluation.Core.Forms;
 using Evaluation.Core.Slips;
+using Evaluation.Tests.Infrastructure;
 
 namespace Evaluation.Tests.Features.Reports;
 
@@ -23,7 +24,7 @@ public sealed record SeedBallot(int Category, BallotAnswers Answers);
 /// </summary>
 public static class ClosedEvaluations
 {
-    private static readonly Lazy<byte[]> PlaceholderKey = new(() => BlindRsaPrivateKey.Generate().PublicKey.ExportSpki());
+    private static readonly Lazy<BlindRsaPrivateKey> PlaceholderKey = new(BlindRsaPrivateKey.Generate);
 
     public static FrozenForm Form(Questionnaire questionnaire, params string[] members) => new(questionnaire,
     [
@@ -60,16 +61,20 @@ public static class ClosedEvaluations
             "insert into respondent_category (id, evaluation_id, name, expected_count, position) values (@Id, @evaluationId, @Name, @Expected, @Position)",
             categories.Select((c, i) => new { Id = categoryIds[i], evaluationId = id, c.Name, c.Expected, Position = i + 1 }), tx);
         // One key group per category, with the category's id, as evaluations voted before the sealed box were migrated
-        // (0007): reports count per key group. The keys are stand-ins: nothing here signs or checks.
-        var placeholderKey = PlaceholderKey.Value;
-        byte[] notAKey = [KeyEncryptionKey.FormatVersion, .. RandomNumberGenerator.GetBytes(64)];
+        // (0007): reports count per key group. One key stands in for every group: nothing here signs or checks.
+        KeyEncryptionKey.TryParse(AppFactory.KeyEncryptionKey, out var keyEncryptionKey);
+        var placeholderKey = PlaceholderKey.Value.PublicKey.ExportSpki();
         await conn.ExecuteAsync(
             """
             insert into key_group (id, evaluation_id, name, position, door_public_key, door_private_key_sealed, ballot_public_key, ballot_private_key_sealed)
-            values (@Id, @evaluationId, @Name, @Position, @placeholderKey, @notAKey, @placeholderKey, @notAKey);
+            values (@Id, @evaluationId, @Name, @Position, @placeholderKey, @SealedKey, @placeholderKey, @SealedKey);
             update respondent_category set key_group_id = @Id where id = @Id;
             """,
-            categories.Select((c, i) => new { Id = categoryIds[i], evaluationId = id, c.Name, Position = i + 1, placeholderKey, notAKey }), tx);
+            categories.Select((c, i) => new
+            {
+                Id = categoryIds[i], evaluationId = id, c.Name, Position = i + 1, placeholderKey,
+                SealedKey = SealedSigningKey.Seal(keyEncryptionKey!, id, categoryIds[i], PlaceholderKey.Value),
+            }), tx);
 
         // Messages shaped as a phone makes them (from a secret, which gives the receipt); the signatures are not checked here.
         var secrets = new List<byte[]>();
