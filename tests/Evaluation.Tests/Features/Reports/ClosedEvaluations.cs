@@ -24,7 +24,7 @@ public sealed record SeedBallot(int Category, BallotAnswers Answers);
 /// </summary>
 public static class ClosedEvaluations
 {
-    private static readonly Lazy<BlindRsaPrivateKey> PlaceholderKey = new(BlindRsaPrivateKey.Generate);
+    private static readonly Lazy<BlindRsaPrivateKey> PlaceholderKey = new(() => BlindRsaPrivateKey.Generate());
 
     public static FrozenForm Form(Questionnaire questionnaire, params string[] members) => new(questionnaire,
     [
