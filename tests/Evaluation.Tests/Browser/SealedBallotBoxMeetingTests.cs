@@ -93,7 +93,7 @@ public sealed class SealedBallotBoxMeetingTests
 
         using (var close = await _organizer.PostFormAsync($"/evaluations/{evaluation.Id}/close", []))
             Assert.That(close.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(close));
-        foreach (var report in new[] { "results", "results.pdf", "results.xlsx", "audit-bundle" })
+        foreach (var report in new[] { "results", "results.pdf", "results.xlsx", "opinions" })
             using (var waiting = await _organizer.GetAsync($"/evaluations/{evaluation.Id}/{report}"))
                 Assert.That(waiting.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), $"{report} while 待开箱");
 

@@ -38,16 +38,16 @@ public sealed class TextLengthTests : OrganizerSession
     };
 
     /// <summary>
-    /// A meeting of its own (服务器保管, so 结束投票 opens the box at once) where <see cref="Voters"/> phones seal the answers
-    /// <paramref name="answersFor"/> gives; what each phone's box took, the opened ballots' answers, and the bundle's tally.
+    /// A meeting of its own (服务器保管, so 结束投票 opens the box at once) where one phone seals each of
+    /// <paramref name="ballots"/>; what the door answered each, the opened ballots' answers, and the bundle's tally.
     /// </summary>
     private async Task<(List<HttpStatusCode> AtTheDoor, List<string> Opened, IReadOnlyList<Figure> Tally)> VoteAndOpenAsync(
-        SeededEvaluation evaluation, object answers)
+        SeededEvaluation evaluation, IReadOnlyList<object> ballots)
     {
         using (var open = await PostAsync($"{evaluation.Url}/open"))
             Assert.That(open.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(open));
         var atTheDoor = new List<HttpStatusCode>();
-        foreach (var token in await IssueSlipsAsync(evaluation, Voters))
+        foreach (var (token, answers) in (await IssueSlipsAsync(evaluation, ballots.Count)).Zip(ballots))
         {
             using var phone = new VotingClient(World.App.CreateClient());
             var credential = await phone.CheckInAsync(token);
@@ -80,7 +80,7 @@ public sealed class TextLengthTests : OrganizerSession
         Assert.That((UserText.Length(opinion), UserText.Length(other)), Is.EqualTo((1000, 100)));
         var evaluation = await World.SeedDraftAsync(World.UnitA, expectedCount: 20);
 
-        var (atTheDoor, opened, tally) = await VoteAndOpenAsync(evaluation, Answers(evaluation, opinion, other));
+        var (atTheDoor, opened, tally) = await VoteAndOpenAsync(evaluation, Enumerable.Repeat(Answers(evaluation, opinion, other), Voters).ToList());
 
         Assert.That(atTheDoor, Is.All.EqualTo(HttpStatusCode.OK));
         Assert.That(opened, Has.Count.EqualTo(Voters));
@@ -118,18 +118,23 @@ public sealed class TextLengthTests : OrganizerSession
         Assert.That(problems, Has.One.Contains("内容不能超过 1000 个字，您写了 1001 个字"), string.Join("\n", problems));
         Assert.That(problems, Has.One.Contains("“其他”的说明不能超过 100 个字，您写了 101 个字"), string.Join("\n", problems));
 
-        var (atTheDoor, opened, tally) = await VoteAndOpenAsync(evaluation, answers);
+        // As many again within the limits, so that the two items have answers enough to be published with their void count.
+        var (atTheDoor, opened, tally) = await VoteAndOpenAsync(evaluation,
+            [.. Enumerable.Repeat(answers, Voters), .. Enumerable.Repeat(Answers(evaluation, "很好", "公车私用"), Voters)]);
 
+        var all = (2 * Voters).ToString();
         Assert.That(atTheDoor, Is.All.EqualTo(HttpStatusCode.OK), "taken into the box sealed");
-        Assert.That(opened, Has.Count.EqualTo(Voters));
+        Assert.That(opened, Has.Count.EqualTo(2 * Voters));
         Assert.Multiple(() =>
         {
-            Assert.That(Figure(tally, null, "campaign-opinion", "void"), Is.EqualTo(Voters.ToString()), "the over-long opinion is void");
-            Assert.That(Figure(tally, evaluation.TeamId, "wind-1", "void"), Is.EqualTo(Voters.ToString()), "the over-long 其他 voids its item");
-            Assert.That(tally.Single(f => f.Key == "turnout/valid").Value, Is.EqualTo(Voters.ToString()), "the ballots stand");
-            Assert.That(Figure(tally, evaluation.TeamId, "team-overall", "answered"), Is.EqualTo(Voters.ToString()));
-            Assert.That(Figure(tally, evaluation.TeamId, "team-overall", "option/0"), Is.EqualTo(Voters.ToString()), "好");
-            Assert.That(Figure(tally, evaluation.MemberId, "member-overall", "answered"), Is.EqualTo(Voters.ToString()));
+            Assert.That(Figure(tally, null, "campaign-opinion", "void"), Is.EqualTo(Voters.ToString()), "the over-long opinions are void");
+            Assert.That(Figure(tally, null, "campaign-opinion", "answered"), Is.EqualTo(Voters.ToString()));
+            Assert.That(Figure(tally, evaluation.TeamId, "wind-1", "void"), Is.EqualTo(Voters.ToString()), "an over-long 其他 voids its item");
+            Assert.That(Figure(tally, evaluation.TeamId, "wind-1", "answered"), Is.EqualTo(Voters.ToString()));
+            Assert.That(tally.Single(f => f.Key == "turnout/valid").Value, Is.EqualTo(all), "the ballots stand");
+            Assert.That(Figure(tally, evaluation.TeamId, "team-overall", "answered"), Is.EqualTo(all));
+            Assert.That(Figure(tally, evaluation.TeamId, "team-overall", "option/0"), Is.EqualTo(all), "好");
+            Assert.That(Figure(tally, evaluation.MemberId, "member-overall", "answered"), Is.EqualTo(all));
         });
     }
 }
