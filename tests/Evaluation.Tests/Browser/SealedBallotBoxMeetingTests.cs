@@ -150,7 +150,9 @@ public sealed class SealedBallotBoxMeetingTests
                 .ToHaveTextAsync(new Regex($"^{Phones.Count(p => p.Chief == grade)}（"));
         var deputy = screen.Locator("table.summary tr", new() { HasText = "李四" });
         await Assertions.Expect(deputy.Locator("td[data-label=\"基本称职\"]")).ToHaveTextAsync(new Regex($"^{Phones.Length}（"));
-        await ShotAsync(screen, "sealed-meeting-results-1366");
+        // The first screen as the organiser sees it (the full page is six screens long).
+        await screen.ScreenshotAsync(new() { Path = ShotPath("sealed-meeting-results-1366") });
+        TestContext.AddTestAttachment(ShotPath("sealed-meeting-results-1366"), "results");
 
         // Every phone's receipt is counted.
         foreach (var receipt in receipts)
