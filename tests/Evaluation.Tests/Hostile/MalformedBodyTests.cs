@@ -91,12 +91,12 @@ public sealed class MalformedBodyTests : HostileSession
         yield return new("ballot", "with a numeric door message", v => Json(Replace(v, "doorMessage", 7)), HttpStatusCode.BadRequest, Format);
         yield return new("ballot", "with a 12,000-character door message", v => Json(Replace(v, "doorMessage", Convert.ToBase64String(new byte[9000]))),
             HttpStatusCode.BadRequest, "提交的数据不完整");
-        // TODO(issue13-integration): the wording for a sealed ballot that cannot be one is the server's; "刷新页面" is the common part.
-        yield return new("ballot", "without a sealed ballot", v => Json(Replace(v, "sealed", null)), HttpStatusCode.BadRequest, "刷新页面");
+        // A sealed ballot that cannot be one is refused as incomplete data, like any other missing or broken field.
+        yield return new("ballot", "without a sealed ballot", v => Json(Replace(v, "sealed", null)), HttpStatusCode.BadRequest, "提交的数据不完整");
         yield return new("ballot", "with a numeric sealed ballot", v => Json(Replace(v, "sealed", 7)), HttpStatusCode.BadRequest, Format);
-        yield return new("ballot", "with a sealed ballot that is not base64", v => Json(Replace(v, "sealed", "不是base64!")), HttpStatusCode.BadRequest, "刷新页面");
+        yield return new("ballot", "with a sealed ballot that is not base64", v => Json(Replace(v, "sealed", "不是base64!")), HttpStatusCode.BadRequest, "提交的数据不完整");
         yield return new("ballot", "with a sealed ballot shorter than its key and tag",
-            v => Json(Replace(v, "sealed", Convert.ToBase64String(new byte[Evaluation.Core.Crypto.Hpke.EncLength + 15]))), HttpStatusCode.BadRequest, "刷新页面");
+            v => Json(Replace(v, "sealed", Convert.ToBase64String(new byte[Evaluation.Core.Crypto.Hpke.EncLength + 15]))), HttpStatusCode.BadRequest, "提交的数据不完整");
 
         // Other content types: the API reads JSON only.
         foreach (var type in new[] { "text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml" })

@@ -157,7 +157,7 @@ public sealed class SubmitTests : OrganizerSession
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), await response.Content.ReadAsStringAsync());
         Assert.That((await VotingClient.JsonAsync(response)).GetProperty("receipt").GetString(), Is.EqualTo(credential.ExpectedReceipt));
         Assert.That(await BallotCountAsync(), Is.EqualTo(before + 1));
-        // TODO(issue13-integration): after 结束投票 and 开箱, the team item counts as void (不是本题的评价等级) and the rest stands.
+        // At 开箱 the team item is void alone and the rest stands: SealedBallotBoxProtocolTests.Tally_AnItemBreakingItsRules_IsVoidAlone_AndTheRestOfItsBallotCounts.
     }
 
     [Test]
@@ -171,7 +171,7 @@ public sealed class SubmitTests : OrganizerSession
 
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(await BallotCountAsync(), Is.EqualTo(before + 1));
-        // TODO(issue13-integration): after 开箱 the ballot's answers are BallotJson.Canonical(new BallotAnswers()), counted as 弃权.
+        // At 开箱 it is counted as 弃权: SealedBallotBoxProtocolTests.Tally_BlankBallotIsAbstention_AndAMisfitBallotIsInvalid.
     }
 
     [Test]
