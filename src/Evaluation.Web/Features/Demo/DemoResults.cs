@@ -5,8 +5,6 @@ using Evaluation.Core.Ballots;
 using Evaluation.Core.Crypto;
 using Evaluation.Core.Forms;
 using Evaluation.Core.Slips;
-using Evaluation.Core.Tallies;
-using Evaluation.Web.Features.Evaluations;
 using Evaluation.Web.Features.Reports;
 using Evaluation.Web.Features.Voting;
 using Evaluation.Web.Infrastructure;
@@ -134,20 +132,10 @@ public static class DemoResults
         var wrongCards = await BoxKeys.ConfirmCardsAsync(conn, tx, id, cards.Cards.Select(c => (string?)c.CheckCode).ToList());
         if (wrongCards.Count > 0) throw new InvalidOperationException(string.Join("；", wrongCards));
 
-        var targets = await EvaluationScope.TargetsAsync(conn, id, tx);
-        var categories = await EvaluationScope.CategoriesAsync(conn, id, tx);
-        var settings = TallySettings.FromJson(await conn.QuerySingleAsync<string?>("select tally_settings from evaluation where id = @id", new { id }, tx));
-        var groups = await KeyGroups.CreateAsync(conn, tx, keyEncryptionKey, id, categories,
-            Math.Max(settings.SmallCell, TallySettings.MinimumSmallCell));
-        var frozen = FormJson.FrozenForm(questionnaire, targets);
-        var hash = FormJson.FormHash(questionnaire, targets);
-        await conn.ExecuteAsync(
-            "update evaluation set status = 'open', frozen_form = @frozen, form_hash = @hash, opened_at = now() - make_interval(days => @daysAgo) where id = @id",
-            new { id, frozen, hash, daysAgo }, tx);
-        var box = await BoxKeys.CommitmentAsync(conn, tx, id);
         await ActionLogWriter.AppendAsync(tx, "系统", "创建演示数据", $"已结束的示例评议《{name}》，{Categories.Sum(c => c.Voters)} 票，编号 {id}");
-        await ActionLogWriter.AppendAsync(tx, "系统", BundleVerifier.OpenAction, BundleVerifier.OpenDetail(name, id, hash,
-            groups.SelectMany(g => new[] { g.DoorPublicKey, g.BallotPublicKey }), box));
+        var groups = await VotingOpening.OpenAsync(conn, tx, keyEncryptionKey, id, name, questionnaire, "系统");
+        await conn.ExecuteAsync("update evaluation set opened_at = now() - make_interval(days => @daysAgo) where id = @id", new { id, daysAgo }, tx);
+        var boxKey = await conn.QuerySingleAsync<byte[]>("select public_key from ballot_box where evaluation_id = @id", new { id }, tx);
 
         var slips = new List<Slip>();
         var sealedBallots = new List<object>();
@@ -172,8 +160,8 @@ public static class DemoResults
                     }
                     // The first category's first voter abstains; the next ones write the real texts, on items every voter
                     // answers or that many voters answer, so the small-cell rule publishes them.
-                    var answers = v == 0 && c == 0 ? new BallotAnswers() : Answers(questionnaire, targets, random, c == 0 ? v - 1 : -1);
-                    var (slip, door, ciphertext, receipt) = Vote(id, group.Id, doorKey, ballotKey, box.PublicKey,
+                    var answers = v == 0 && c == 0 ? new BallotAnswers() : Answers(questionnaire, draftTargets, random, c == 0 ? v - 1 : -1);
+                    var (slip, door, ciphertext, receipt) = Vote(id, group.Id, doorKey, ballotKey, boxKey,
                         BallotJson.Canonical(BallotValidator.Normalise(answers)));
                     slips.Add(slip with { CategoryId = category.Id });
                     sealedBallots.Add(new { DoorMessage = door, EvaluationId = id, KeyGroupId = group.Id, Ciphertext = ciphertext });

@@ -2,7 +2,6 @@ using Dapper;
 using Evaluation.Core.Audit;
 using Evaluation.Core.Crypto;
 using Evaluation.Core.Forms;
-using Evaluation.Core.Tallies;
 using Evaluation.Web.Features.Voting;
 using Evaluation.Web.Features.Reports;
 using Evaluation.Web.Infrastructure;
@@ -137,16 +136,7 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
             else
                 await BoxKeys.CreateServerCustodyAsync(conn, tx, keyEncryptionKey, id);
 
-            var settings = TallySettings.FromJson(await conn.QuerySingleAsync<string?>("select tally_settings from evaluation where id = @id", new { id }, tx));
-            var groups = await KeyGroups.CreateAsync(conn, tx, keyEncryptionKey, id, categories,
-                Math.Max(settings.SmallCell, TallySettings.MinimumSmallCell));
-            var frozen = FormJson.FrozenForm(questionnaire, targets);
-            var hash = FormJson.FormHash(questionnaire, targets);
-            await conn.ExecuteAsync(
-                "update evaluation set status = 'open', frozen_form = @frozen, form_hash = @hash, opened_at = now() where id = @id",
-                new { id, frozen, hash }, tx);
-            await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.OpenAction, BundleVerifier.OpenDetail(evaluation.Name, id, hash,
-                groups.SelectMany(g => new[] { g.DoorPublicKey, g.BallotPublicKey }), await BoxKeys.CommitmentAsync(conn, tx, id)));
+            await VotingOpening.OpenAsync(conn, tx, keyEncryptionKey, id, evaluation.Name, questionnaire, User.ActorLabel());
             TempData["Notice"] = "投票已开始。评议对象和问卷已冻结。";
             return Redirect(EvaluationScope.Url(id));
         }, ct);
