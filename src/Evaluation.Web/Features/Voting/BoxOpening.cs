@@ -145,6 +145,14 @@ public static class BoxOpening
         var opened = outcome.Opened.ToArray();
         RandomNumberGenerator.Shuffle(opened.AsSpan());
 
+        // Answers are JSON of several KB, so PostgreSQL compresses each as it stores it; lz4 does that several times faster
+        // than the default pglz (10,000 × 20 targets: the insert 2.6 → 1.5 s), and reading them back (tally, bundle) is
+        // transparent and faster too. Only for this transaction, and only where the server was built with lz4.
+        await conn.ExecuteAsync(
+            """
+            select set_config('default_toast_compression', 'lz4', true)
+            from pg_settings where name = 'default_toast_compression' and 'lz4' = any(enumvals)
+            """, transaction: tx);
         await conn.ExecuteAsync(
             """
             insert into ballot (id, evaluation_id, key_group_id, message, signature, answers, phone_key, answer_signature)
