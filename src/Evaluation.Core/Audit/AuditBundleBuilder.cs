@@ -65,7 +65,7 @@ public static class AuditBundleBuilder
         IReadOnlyList<BundleCategory> categories, IReadOnlyList<TallyBallot> ballots, Tally tally, IReadOnlyList<ActionLogEntry> actionLog)
     {
         var received = ballots.GroupBy(b => b.CategoryId).ToDictionary(g => g.Key, g => g.Count());
-        var k = Math.Max(settings.SmallCell, TallySettings.MinimumSmallCell);
+        var k = settings.EffectiveSmallCell;
         var parts = Tally.Partition(categories.Select(c => c.Counts).ToList(), received, k).ToList();
         var grouped = parts.SelectMany(p => p.Members).Select(c => c.Id).ToHashSet();
         parts.AddRange(categories.Where(c => !grouped.Contains(c.Counts.Id)).Select(c => new CategoryPart(c.Counts.Name, [c.Counts], false)));

@@ -135,7 +135,7 @@ public sealed record Tally(
         TallySettings settings, IReadOnlyDictionary<string, int>? rejected = null, Random? random = null)
     {
         random ??= Random.Shared;
-        var k = Math.Max(settings.SmallCell, TallySettings.MinimumSmallCell);
+        var k = settings.EffectiveSmallCell;
         var questions = form.Questionnaire.Questions;
         var targets = form.Targets.OrderBy(t => t.Position).ThenBy(t => t.Id).ToList();
 

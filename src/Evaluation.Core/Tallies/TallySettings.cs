@@ -19,6 +19,10 @@ public sealed record TallySettings
     /// <summary>k: no breakdown cell with fewer ballots than this is shown anywhere.</summary>
     public int SmallCell { get; init; } = MinimumSmallCell;
 
+    /// <summary>k as every output applies it: a stored value below the minimum (from before it was enforced) counts as the minimum.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int EffectiveSmallCell => Math.Max(SmallCell, MinimumSmallCell);
+
     /// <summary>Count 不了解 in the denominator D. Off by default: D = answers − 不了解.</summary>
     public bool UnknownInDenominator { get; init; }
 

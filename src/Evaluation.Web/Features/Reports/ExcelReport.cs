@@ -17,7 +17,7 @@ public static class ExcelReport
     public static byte[] Build(ResultsReport report)
     {
         var tally = report.Tally;
-        var k = Math.Max(tally.Settings.SmallCell, TallySettings.MinimumSmallCell);
+        var k = tally.Settings.EffectiveSmallCell;
         var stream = new MemoryStream();
         var streamed = new Dictionary<string, List<StreamedRows>>();
         using (var workbook = new XLWorkbook())

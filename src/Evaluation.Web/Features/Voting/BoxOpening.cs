@@ -183,7 +183,7 @@ public static class BoxOpening
         // The ciphertexts' row versions would stay in the table's pages until reused. (Earlier WAL keeps them: sealed.)
         await conn.ExecuteAsync("vacuum sealed_ballot, ballot");
 
-        var k = Math.Max(TallySettings.FromJson(evaluation.TallySettings).SmallCell, TallySettings.MinimumSmallCell);
+        var k = TallySettings.FromJson(evaluation.TallySettings).EffectiveSmallCell;
         var perGroup = opened.GroupBy(b => b.KeyGroupId).ToDictionary(g => g.Key, g => g.Count());
         var warnings = groups
             .Where(g => perGroup.GetValueOrDefault(g.Id) is > 0 and var n && n < k)

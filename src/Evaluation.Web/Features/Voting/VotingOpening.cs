@@ -23,8 +23,7 @@ public static class VotingOpening
         var categories = await EvaluationScope.CategoriesAsync(conn, evaluationId, tx);
         var settings = TallySettings.FromJson(await conn.QuerySingleAsync<string?>(
             "select tally_settings from evaluation where id = @evaluationId", new { evaluationId }, tx));
-        var groups = await KeyGroups.CreateAsync(conn, tx, keyEncryptionKey, evaluationId, categories,
-            Math.Max(settings.SmallCell, TallySettings.MinimumSmallCell));
+        var groups = await KeyGroups.CreateAsync(conn, tx, keyEncryptionKey, evaluationId, categories, settings.EffectiveSmallCell);
         var frozen = FormJson.FrozenForm(questionnaire, targets);
         var hash = FormJson.FormHash(questionnaire, targets);
         await conn.ExecuteAsync(
