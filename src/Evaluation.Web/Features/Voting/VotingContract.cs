@@ -20,7 +20,8 @@ public sealed record BallotRequest(Guid? EvaluationId, Guid? KeyGroupId, string?
     public override string ToString() => nameof(BallotRequest);
 }
 
-public sealed record SlipEvaluation(Guid Id, string Name, string Unit, string Round);
+/// <summary><see cref="Rehearsal"/>: a 演练 evaluation, which the phone marks on every screen.</summary>
+public sealed record SlipEvaluation(Guid Id, string Name, string Unit, string Round, bool Rehearsal);
 public sealed record SlipCategory(Guid Id, string Name);
 /// <summary>The key group's two RSA public keys as SubjectPublicKeyInfo DER.</summary>
 public sealed record SlipKeyGroup(Guid Id, string DoorKey, string BallotKey);
