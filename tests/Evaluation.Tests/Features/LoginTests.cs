@@ -21,13 +21,41 @@ public sealed class LoginTests
     [Test]
     public async Task Login_WithCorrectPassword_SignsInAndOpensTheRolesHomePage()
     {
-        using var client = await _world.SignInAsync("organizer-a");
+        using var client = _world.App.CreateStaffClient();
 
-        using var home = await client.GetAsync("/");
+        using var login = await TryLoginAsync(client, "organizer-a", StaffWorld.Password);
+        using var again = await client.GetAsync("/login");
         using var list = await client.GetAsync("/evaluations");
 
-        Assert.That(home.Headers.Location?.OriginalString, Is.EqualTo("/evaluations"));
+        Assert.That(login.Headers.Location?.OriginalString, Is.EqualTo("/evaluations"), "not /, which is the voter's page");
+        Assert.That(again.Headers.Location?.OriginalString, Is.EqualTo("/evaluations"), "a signed-in member of staff is sent home from the login page");
         Assert.That(list.StatusCode, Is.EqualTo(HttpStatusCode.OK));
+    }
+
+    [Test]
+    public async Task Login_AsAdmin_LandsOnTheAccounts()
+    {
+        using var client = _world.App.CreateStaffClient();
+
+        using var login = await TryLoginAsync(client, "admin2", StaffWorld.Password);
+
+        Assert.That(login.Headers.Location?.OriginalString, Is.EqualTo("/admin/accounts"));
+    }
+
+    [Test]
+    public async Task Root_IsTheVotersPhonePage_ForEveryone_SignedInOrNot()
+    {
+        using var anonymous = _world.App.CreateStaffClient();
+        using var staff = await _world.SignInAsync("organizer-a");
+
+        foreach (var client in new[] { anonymous, staff })
+        {
+            using var root = await client.GetAsync("/");
+            var body = await StaffClient.BodyAsync(root);
+            Assert.That(root.StatusCode, Is.EqualTo(HttpStatusCode.OK), body);
+            Assert.That(body, Does.Contain("<title>匿名民主评议</title>").And.Contain("/vote/vote.js"));
+            Assert.That(root.Headers.CacheControl?.NoStore, Is.True);
+        }
     }
 
     [Test]

@@ -83,7 +83,7 @@ public sealed class ForgedCredentialTests : HostileSession
         new("closed", "checkin", HttpStatusCode.Conflict, "投票已经结束"),
         new("voided", "slip", HttpStatusCode.Gone, "已作废"),
         new("voided", "checkin", HttpStatusCode.Gone, "已作废"),
-        new("burnt", "checkin", HttpStatusCode.Conflict, "已在另一部手机上使用"),
+        new("burnt", "checkin", HttpStatusCode.Conflict, "已经签到过，不能再次签到"),
         new("unknown", "slip", HttpStatusCode.NotFound, "没有这个票签代码"),
         new("unknown", "checkin", HttpStatusCode.NotFound, "没有这个票签代码"),
     ];

@@ -1,3 +1,4 @@
+using System.Security.Claims;
 using Dapper;
 using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Authentication;
@@ -25,7 +26,7 @@ public sealed class LoginController(NpgsqlDataSource db) : Controller
 
     [AllowAnonymous, HttpGet("/login")]
     public IActionResult Login(string? returnUrl) =>
-        User.Identity?.IsAuthenticated == true ? Redirect("/") : View(new LoginPage(null, returnUrl, null));
+        User.Identity?.IsAuthenticated == true ? Redirect(HomeOf(User)) : View(new LoginPage(null, returnUrl, null));
 
     [AllowAnonymous, HttpPost("/login")]
     public async Task<IActionResult> Login([FromForm] LoginForm form, CancellationToken ct)
@@ -61,7 +62,7 @@ public sealed class LoginController(NpgsqlDataSource db) : Controller
 
         await conn.ExecuteAsync("update staff_account set failed_logins = 0, locked_until = null where id = @Id", new { account.Id });
         await HttpContext.SignInAsync(StaffClaims.Create(account.Id, account.UserName, account.DisplayName, account.Role, account.SecurityStamp));
-        return LocalRedirect(Url.IsLocalUrl(form.ReturnUrl) ? form.ReturnUrl! : "/");
+        return LocalRedirect(Url.IsLocalUrl(form.ReturnUrl) ? form.ReturnUrl! : HomeOf(account.Role));
     }
 
     [Authorize, HttpPost("/logout")]
@@ -71,12 +72,14 @@ public sealed class LoginController(NpgsqlDataSource db) : Controller
         return Redirect("/login");
     }
 
-    [AllowAnonymous, HttpGet("/")]
-    public IActionResult Home() => User.Role() switch
+    /// <summary>Where a member of staff starts; <c>/</c> is the voter's page, so a signed-out caller is sent there.</summary>
+    public static string HomeOf(ClaimsPrincipal user) => HomeOf(user.Role());
+
+    private static string HomeOf(string role) => role switch
     {
-        Roles.Admin => Redirect("/admin/accounts"),
-        "" => Redirect("/login"),
-        _ => Redirect("/evaluations"),
+        Roles.Admin => "/admin/accounts",
+        "" => "/",
+        _ => "/evaluations",
     };
 
     [Authorize, HttpGet("/account/password")]
@@ -106,7 +109,7 @@ public sealed class LoginController(NpgsqlDataSource db) : Controller
         // The new stamp invalidates every other session of this account; keep this one.
         await HttpContext.SignInAsync(StaffClaims.Create(User.AccountId(), User.Identity!.Name!, User.DisplayNameOf(), User.Role(), stamp));
         TempData["Notice"] = "密码已修改。";
-        return Redirect("/");
+        return Redirect(HomeOf(User));
     }
 
     private ViewResult LoginFailed(int status, LoginForm form, string error)

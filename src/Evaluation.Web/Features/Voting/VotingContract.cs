@@ -50,8 +50,16 @@ public static class VotingProblem
 
     public static IResult BadRequest(string message) => Status(StatusCodes.Status400BadRequest, message);
 
+    /// <summary>
+    /// Mostly the voter's own phone: one that lost the page after check-in (a dead battery, cleared data, another
+    /// browser). So the message says what to do, and does not suggest someone else took the slip.
+    /// </summary>
     public static IResult AlreadyUsed() =>
-        Status(StatusCodes.Status409Conflict, "这张票签已在另一部手机上使用。如果不是您本人使用的，请向工作人员说明。", Used);
+        Status(StatusCodes.Status409Conflict, UsedMessage, Used);
+
+    public const string UsedMessage =
+        "这张票签已经签到过，不能再次签到（可能是在另一部手机上，或在本机清除数据、换用浏览器之前）。" +
+        "如果您还没有提交答卷、但手机上的填写页面已经找不到了，请向工作人员说明，申请补发票签。";
 
     public static IResult VotingClosed() =>
         Status(StatusCodes.Status409Conflict, "投票已经结束，不能再提交。如有疑问，请向工作人员说明。", Closed);

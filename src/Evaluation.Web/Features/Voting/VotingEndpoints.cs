@@ -29,13 +29,16 @@ public static class VotingEndpoints
         api.MapPost("/checkin", CheckIn.CheckInAsync).LimitBodyTo(MaxCheckInBodyBytes);
         api.MapPost("/ballot", Submit.SubmitAsync).LimitBodyTo(MaxBallotBodyBytes);
 
-        // The phone page; the slip token travels after '#', which browsers never send. /kiosk is the same page
+        // The phone page; the slip token travels after '#', which browsers never send. / is the same page, the bare
+        // address an attendee types from the slip; /v stays for the QR links already printed. /kiosk is the same page
         // for a shared venue tablet, which forgets each voter once their ballot is in.
+        app.MapGet("/", (IWebHostEnvironment env, HttpContext http) => PhonePage(env, http)).AllowAnonymous();
         app.MapGet("/v", (IWebHostEnvironment env, HttpContext http) => PhonePage(env, http)).AllowAnonymous();
         app.MapGet("/kiosk", (IWebHostEnvironment env, HttpContext http) => PhonePage(env, http)).AllowAnonymous();
     }
 
-    private static IResult PhonePage(IWebHostEnvironment env, HttpContext http)
+    /// <summary>Also the staff's preview (PreviewController): the very page, which then reads its form from the draft.</summary>
+    public static IResult PhonePage(IWebHostEnvironment env, HttpContext http)
     {
         var headers = http.Response.Headers;
         headers.CacheControl = "no-store";

@@ -9,11 +9,14 @@
 // - Phone (/v): the draft and the credential live in localStorage under a hash of the token, so a reload, a dropped
 //   connection or a closed tab loses nothing. The raw token is kept only in sessionStorage, and only until check-in.
 // - Kiosk (/kiosk): a shared tablet. Everything stays in memory and is wiped after each voter or when left idle.
+// - Preview (/evaluations/<id>/preview, staff only): the form a draft would freeze, read from the draft; no slip, no
+//   check-in, no submit, nothing kept beyond the tab's memory. It ends on a sample receipt.
 // - Nothing is logged, nothing goes to another host.
 import { importPublicKey, prepare, blind, finalize } from '/js/blindrsa.js';
 import { seal } from '/js/hpke.js';
 
 const KIOSK = location.pathname === '/kiosk';
+const PREVIEW = /^\/evaluations\/[0-9a-f-]{36}\/preview$/.test(location.pathname);
 const ALPHABET = '23456789ABCDEFGHJKMNPQRSTUVWXYZ';
 const TOKEN_LENGTH = 20;
 const GROUP = 5;
@@ -35,11 +38,13 @@ const KIOSK_IDLE_WIPE_MS = 180_000;
 const KEPT = KIOSK ? '已填写的内容还在，请稍候。' : '已填写的内容保存在本机，请不要关闭页面。';
 const STORED_NOTE = '您的答卷已匿名保存。服务器只保存了答卷内容和一个无法追溯到票签的凭证；没有保存您的票签代码、手机信息、IP 地址或提交时间。';
 const CHECK_PAGE = '/receipt';
+const SAMPLE_RECEIPT = 'ABCDE-FGHJK';
 const utf8 = (text) => new TextEncoder().encode(text);
 const ECDSA = { name: 'ECDSA', namedCurve: 'P-256' };
 
 const app = document.getElementById('app');
 const statusBar = document.getElementById('status');
+const band = document.getElementById('band');
 
 // ---- storage -------------------------------------------------------------------------------------------------------
 
@@ -70,7 +75,7 @@ function localStore() {
   };
 }
 
-const store = KIOSK ? memoryStore() : localStore();
+const store = KIOSK || PREVIEW ? memoryStore() : localStore();
 
 // The raw token, for the phone only and only until check-in has succeeded: a reload while voting has not opened yet,
 // or while the check-in answer is lost, must not force a rescan. Tab-scoped; a kiosk keeps it in memory alone.
@@ -114,9 +119,19 @@ function h(tag, props = {}, ...kids) {
 
 function render(screen, ...kids) {
   app.dataset.screen = screen;
+  marks();
   app.replaceChildren(...kids.flat(2).filter(Boolean));
   window.scrollTo(0, 0);
   app.querySelector('h1')?.focus({ preventScroll: true });
+}
+
+/** The bands that say this is not a real vote, on every screen: a preview, or a 演练 (rehearsal) evaluation. */
+function marks() {
+  const rehearsal = rec?.evaluation?.rehearsal ?? rec?.rehearsal;
+  band.replaceChildren(
+    PREVIEW ? h('p', { class: 'preview' }, '预览 · 不会保存任何内容') : '',
+    rehearsal ? h('p', { class: 'rehearsal' }, '演练 · 本次投票不计入正式结果') : '');
+  band.hidden = !band.childElementCount;
 }
 
 const title = (...text) => h('h1', { tabindex: '-1' }, ...text);
@@ -239,10 +254,11 @@ function start() {
     return showCodeEntry();
   }
   addEventListener('popstate', (e) => {
-    if (!rec?.credential || rec.sending || rec.receipt || typeof e.state?.step !== 'number') return;
+    if (!(rec?.credential || PREVIEW) || rec.sending || rec.receipt || typeof e.state?.step !== 'number') return;
     fromReview = false;
     goTo(e.state.step, false);
   });
+  if (PREVIEW) return openPreview();
   const fromLink = normalise(fragment);
   if (fromLink) return openSlip(fromLink);
   if (fragment) return showCodeEntry('二维码中的票签代码不完整，请输入票签上印的代码。');
@@ -263,10 +279,19 @@ function start() {
 function showCodeEntry(message, typed = '') {
   const error = h('p', { id: 'code-error', class: 'error', role: 'alert' }, message ?? '');
   const count = h('p', { id: 'code-count', class: 'hint' });
-  const input = h('input', {
-    id: 'code', class: 'code-input', type: 'text', inputmode: 'text', autocomplete: 'off', autocapitalize: 'characters',
+  // A box that wraps and grows, not an <input>: at a doubled text size the whole code stays in view instead of scrolling
+  // inside one line. Enter still submits.
+  const input = h('textarea', {
+    id: 'code', class: 'code-input', rows: '1', inputmode: 'text', autocomplete: 'off', autocapitalize: 'characters',
     autocorrect: 'off', spellcheck: 'false', enterkeyhint: 'go', 'aria-describedby': 'code-help code-count code-error',
+    onkeydown: (e) => { if (e.key === 'Enter' && !e.isComposing) { e.preventDefault(); input.form.requestSubmit(); } },
   });
+  // Where the browser cannot size a box to its content (field-sizing), the page does.
+  const grow = () => {
+    if (CSS.supports('field-sizing', 'content') || !input.isConnected) return;
+    input.style.height = 'auto';
+    input.style.height = `${input.scrollHeight + input.offsetHeight - input.clientHeight}px`;
+  };
   const show = () => {
     const raw = compact(input.value).slice(0, TOKEN_LENGTH);
     const caret = compact(input.value.slice(0, input.selectionStart ?? input.value.length)).length;
@@ -276,6 +301,7 @@ function showCodeEntry(message, typed = '') {
       const at = caret + Math.max(0, Math.floor((caret - 1) / GROUP));
       input.setSelectionRange(at, at);
     }
+    grow();
     count.textContent = `已输入 ${raw.length} / ${TOKEN_LENGTH} 位`;
     const bad = badSymbol(raw);
     if (bad) error.textContent = bad;
@@ -307,7 +333,29 @@ function showCodeEntry(message, typed = '') {
 
   render('code', title(KIOSK ? '请输入票签代码' : '输入票签代码'),
     KIOSK ? h('p', {}, '本机供现场填写使用。提交后，本页面会清除您填写的一切内容。') : h('p', {}, '也可以直接用手机扫描票签上的二维码。'),
-    form);
+    form,
+    !KIOSK && h('p', { class: 'staff' }, h('a', { href: '/login' }, '工作人员登录')));
+  grow();
+}
+
+// ---- preview -------------------------------------------------------------------------------------------------------
+
+/** The staff's preview: the form from the draft, as check-in would give it; then the same screens, with no slip. */
+async function openPreview() {
+  render('wait', title('正在打开预览……'), h('p', {}, '请稍候。'));
+  let response = null;
+  try {
+    // Not followed: a signed-out session is sent to the login page, which is no form.
+    response = await fetch(`${location.pathname}/form`, { cache: 'no-store', credentials: 'same-origin', redirect: 'manual' });
+  } catch { /* offline: said below */ }
+  if (!response?.ok) {
+    return showProblem('无法预览', response?.status === 404 ? '没有找到这项评议，或您无权查看。请回到评议列表重新打开。'
+      : '预览没有打开：可能已退出登录，或网络中断。请重新登录后再打开预览。', true);
+  }
+  const d = await response.json();
+  rec = { evaluation: d.evaluation, category: d.category, form: d.form, answers: { once: {}, targets: {} }, step: -1 };
+  steps = buildSteps(rec.form);
+  goTo(-1, false);
 }
 
 // ---- opening a slip and checking in ----------------------------------------------------------------------------
@@ -405,7 +453,7 @@ function forgetSlip() {
 
 /** Runs `then` once the credential is in hand, telling the voter while it is still on its way. */
 async function whenCheckedIn(then) {
-  if (rec.credential) return then();
+  if (rec.credential || PREVIEW) return then();
   const ready = app.querySelector('#ready');
   if (ready) ready.textContent = '正在领取匿名凭证，请稍候……';
   if (await checkingIn) then();
@@ -436,7 +484,7 @@ function showProblem(heading, message, offerReload, ...actions) {
     h('div', { class: 'nav' },
       actions,
       offerReload && button('刷新页面', () => location.reload(), 'secondary'),
-      KIOSK ? button('返回输入代码', wipe, 'secondary') : !rec?.credential && button('输入票签代码', () => showCodeEntry(), 'secondary')));
+      KIOSK ? button('返回输入代码', wipe, 'secondary') : !PREVIEW && !rec?.credential && button('输入票签代码', () => showCodeEntry(), 'secondary')));
 }
 
 function resume() {
@@ -511,9 +559,10 @@ function showIntro() {
       h('dt', {}, '您的类别'), h('dd', {}, iso(rec.category.name))),
     q.instructions && h('p', { class: 'instructions' }, iso(q.instructions)),
     h('p', {}, `${who ? `需要评议${who}。` : ''}共 ${steps.length + 1} 步，最后一步核对后提交。`,
-      KIOSK ? '请一次填写完毕：3 分钟没有操作，本页内容会被清除。' : '中途离开也不要紧，已填写的内容保存在本机。'),
-    h('p', { id: 'ready', class: rec.credential ? 'hint ok' : 'hint' },
-      rec.credential ? '已领取匿名凭证。您的答卷将凭它提交，与票签无法对应。' : '正在领取匿名凭证……'),
+      KIOSK ? '请一次填写完毕：3 分钟没有操作，本页内容会被清除。' : PREVIEW ? '' : '中途离开也不要紧，已填写的内容保存在本机。'),
+    PREVIEW ? h('p', { id: 'ready', class: 'hint' }, '预览不签到、不领取匿名凭证，最后也不会提交。')
+      : h('p', { id: 'ready', class: rec.credential ? 'hint ok' : 'hint' },
+        rec.credential ? '已领取匿名凭证。您的答卷将凭它提交，与票签无法对应。' : '正在领取匿名凭证……'),
     h('div', { class: 'nav' },
       button('开始填写', () => whenCheckedIn(() => goTo(0))),
       button('全部弃权', () => whenCheckedIn(showAbstain), 'secondary')));
@@ -728,10 +777,7 @@ function showReview(problem) {
   const sections = steps.map((step, si) => h('section', { class: 'review' },
     h('div', { class: 'review-head' }, h('h2', {}, stepHeading(step)),
       h('button', { type: 'button', class: 'link', 'aria-label': `修改：${stepTitle(step)}`, onclick: () => { fromReview = true; goTo(si); } }, '修改')),
-    h('dl', {}, step.questions.map((q) => {
-      const text = summary(sectionOf(step)[q.id]);
-      return [h('dt', {}, iso(q.text)), h('dd', { class: text ? '' : 'empty' }, text ?? (q.required && !blank ? '未作答（必答）' : '未作答'))];
-    }))));
+    reviewItems(step, blank)));
   render('review', progress(steps.length), title('核对答卷'),
     problem && h('div', { class: 'alert', role: 'alert' }, h('p', {}, problem.error), problem.problems && h('ul', {}, problem.problems.map((p) => h('li', {}, p)))),
     blank && h('p', { class: 'alert' }, '您没有回答任何题目。提交后将记为弃权票。'),
@@ -742,6 +788,26 @@ function showReview(problem) {
     h('div', { class: 'nav' },
       missing.length === 0 && button(blank ? '提交弃权票' : '提交答卷', () => submit(ballotAnswers())),
       button('上一步', () => goTo(steps.length - 1), 'secondary')));
+}
+
+/**
+ * A step's answers, and what it asks that must still be answered; the rest left blank fold into one line that opens to
+ * list them, so the review stays as short as what was answered.
+ */
+function reviewItems(step, blank) {
+  const section = sectionOf(step);
+  const listed = step.questions.filter((q) => isAnswered(section[q.id]) || (q.required && !blank));
+  const folded = step.questions.filter((q) => !listed.includes(q));
+  const what = blank ? '' : '选答';
+  return [
+    listed.length > 0 && h('dl', {}, listed.map((q) => {
+      const text = summary(section[q.id]);
+      return [h('dt', {}, iso(q.text)), h('dd', { class: text ? '' : 'empty' }, text ?? '未作答（必答）')];
+    })),
+    folded.length > 0 && h('details', { class: 'unanswered' },
+      h('summary', {}, listed.length ? `另有 ${folded.length} 项${what}未填` : `${folded.length} 项${what}均未填`),
+      h('ul', {}, folded.map((q) => h('li', {}, iso(q.text))))),
+  ];
 }
 
 function showAbstain() {
@@ -781,6 +847,7 @@ function ballotAnswers() {
  * the same door credential would be refused as a second ballot.
  */
 async function submit(answers) {
+  if (PREVIEW) return finishPreview(answers);
   if (rec.sending) return send();
   render('sending', title('正在提交……'), h('p', {}, '请稍候，不要关闭页面。'));
   const c = rec.credential;
@@ -821,9 +888,20 @@ async function finish({ receipt }) {
   const name = rec.evaluation.name;
   // Only the receipt stays: the secret, the phone key, the credentials and the draft are of no more use, and a phone
   // may be looked at by others.
-  rec = { receipt: mine, title: name, mismatch: String(receipt ?? '').replace(/-/g, '') !== mine.replace('-', '') || null };
+  rec = {
+    receipt: mine, title: name, rehearsal: rec.evaluation.rehearsal || null,
+    mismatch: String(receipt ?? '').replace(/-/g, '') !== mine.replace('-', '') || null,
+  };
   save();
   if (!KIOSK) history.replaceState(null, '');
+  showReceipt(blank);
+}
+
+/** Where a vote would be sealed and sent, the preview stops: a sample receipt, clearly one. */
+function finishPreview(answers) {
+  const blank = Object.keys(answers.once).length === 0 && Object.keys(answers.targets).length === 0;
+  rec = { receipt: SAMPLE_RECEIPT, title: rec.evaluation.name, evaluation: rec.evaluation };
+  history.replaceState(null, '');
   showReceipt(blank);
 }
 
@@ -845,10 +923,14 @@ function showReceipt(blank) {
       if (left <= 0) wipe();
     }, 1000);
   }
-  render('receipt', title(fresh ? '提交成功' : '这张票签的答卷已经提交'),
+  const receipt = h('p', { class: 'receipt', id: 'receipt' }, rec.receipt);
+  const copied = h('span', { class: 'hint', role: 'status' });
+  render('receipt', title(PREVIEW ? '提交成功（预览示例）' : fresh ? '提交成功' : '这张票签的答卷已经提交'),
+    PREVIEW && h('p', { class: 'alert' }, '这是预览：没有签到，也没有提交或保存任何内容。真实投票时，这里显示投票人自己的回执码。'),
     rec.title && h('p', {}, iso(rec.title)),
-    h('p', { class: 'receipt-label', id: 'receipt-label' }, '回执码'),
-    h('p', { class: 'receipt', id: 'receipt' }, rec.receipt),
+    h('p', { class: 'receipt-label', id: 'receipt-label' }, PREVIEW ? '回执码（示例）' : '回执码'),
+    receipt,
+    h('p', { class: 'copy' }, button('复制回执码', () => copyReceipt(receipt, copied), 'secondary'), ' ', copied),
     blank && h('p', { class: 'alert' }, '您提交的是空白答卷，已记为弃权。'),
     h('p', {}, STORED_NOTE),
     h('p', { id: 'receipt-check' }, '凭回执码可在公开的',
@@ -857,9 +939,25 @@ function showReceipt(blank) {
       '查询答卷是否已计入；那里只显示“已计入”或“未找到”，任何人都无法凭回执码看到答卷内容。'),
     h('p', {}, KIOSK ? '请记下回执码。' : '请记下或截屏保存回执码。'),
     countdown,
-    h('div', { class: 'nav' }, KIOSK
-      ? button('下一位', wipe)
-      : button('输入另一张票签代码', () => { store.remove(ACTIVE); key = rec = null; showCodeEntry(); }, 'secondary')));
+    h('div', { class: 'nav' }, KIOSK ? button('下一位', wipe)
+      : PREVIEW ? [button('重新预览', () => location.reload()), h('a', { href: location.pathname.replace(/\/preview$/, '') }, '返回评议页面')]
+        : button('输入另一张票签代码', () => { store.remove(ACTIVE); key = rec = null; showCodeEntry(); }, 'secondary')));
+}
+
+/** The clipboard where the browser allows it; otherwise the code is selected, ready for the phone's own 复制. */
+async function copyReceipt(receipt, said) {
+  try {
+    await navigator.clipboard.writeText(receipt.textContent);
+    said.textContent = '已复制。';
+    return;
+  } catch { /* no clipboard here (an older phone, or not allowed): select instead */ }
+  const range = document.createRange();
+  range.selectNodeContents(receipt);
+  getSelection().removeAllRanges();
+  getSelection().addRange(range);
+  let copied = false;
+  try { copied = document.execCommand('copy'); } catch { /* unsupported */ }
+  said.textContent = copied ? '已复制。' : '已选中回执码，请长按后选“复制”，或截屏保存。';
 }
 
 // ---- kiosk -----------------------------------------------------------------------------------------------------------

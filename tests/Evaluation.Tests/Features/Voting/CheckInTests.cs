@@ -165,7 +165,7 @@ public sealed class CheckInTests : OrganizerSession
 
         Assert.That(first.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         Assert.That(second.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
-        Assert.That((await JsonAsync(second)).GetProperty("error").GetString(), Does.Contain("已在另一部手机上使用"));
+        Assert.That((await JsonAsync(second)).GetProperty("error").GetString(), Does.Contain("已经签到过，不能再次签到").And.Contain("补发票签"));
         Assert.That(mixed.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
     }
 

@@ -1,0 +1,52 @@
+using System.Text.Json;
+using Dapper;
+using Evaluation.Core.Forms;
+using Evaluation.Web.Features.Evaluations;
+using Evaluation.Web.Infrastructure;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Npgsql;
+
+namespace Evaluation.Web.Features.Voting;
+
+/// <summary>What the preview page reads instead of a slip: the evaluation and the form as check-in would give them, and no keys.</summary>
+public sealed record PreviewDescription(SlipEvaluation Evaluation, SlipCategory Category, JsonElement Form);
+
+/// <summary>
+/// 预览: the phone page itself (same page, script and styles), stepping through the form a draft would freeze, with no
+/// slip. The page then checks in and submits nothing (vote.js, PREVIEW), so nothing is stored and nothing is logged.
+/// Anyone who may see the evaluation may preview it, the 督导组 too; another unit's is 404.
+/// </summary>
+[Authorize(Roles = Roles.UnitStaff)]
+[Route("evaluations/{id:guid}/preview")]
+public sealed class PreviewController(NpgsqlDataSource db, IWebHostEnvironment env) : Controller
+{
+    /// <summary>A category for the page's introduction when the draft has none yet.</summary>
+    public const string NoCategory = "（尚未设置类别）";
+
+    [HttpGet("")]
+    public async Task<IResult> Page(Guid id, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return await EvaluationScope.FindAsync(conn, id, User) is null ? Results.NotFound() : VotingEndpoints.PhonePage(env, HttpContext);
+    }
+
+    [HttpGet("form")]
+    public async Task<IResult> Form(Guid id, CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        var evaluation = await EvaluationScope.FindAsync(conn, id, User);
+        if (evaluation is null) return Results.NotFound();
+        var (rehearsal, frozen) = await conn.QuerySingleAsync<(bool, string?)>(
+            "select rehearsal_of is not null, frozen_form from evaluation where id = @id", new { id });
+        var category = await conn.QueryFirstOrDefaultAsync<(Guid, string)?>(
+            "select id, name from respondent_category where evaluation_id = @id order by position, name limit 1", new { id });
+        // Once voting has opened, the form the phones get is the frozen one; before, the one that opening would freeze.
+        var form = frozen ?? FormJson.FrozenForm(evaluation.ReadQuestionnaire(), await EvaluationScope.TargetsAsync(conn, id));
+        Response.Headers.CacheControl = "no-store";
+        return Results.Json(new PreviewDescription(
+            new SlipEvaluation(evaluation.Id, evaluation.Name, evaluation.UnitName, evaluation.Round, rehearsal),
+            category is { } c ? new SlipCategory(c.Item1, c.Item2) : new SlipCategory(Guid.Empty, NoCategory),
+            JsonDocument.Parse(form).RootElement));
+    }
+}
