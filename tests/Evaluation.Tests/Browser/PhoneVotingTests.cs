@@ -590,7 +590,7 @@ public sealed class PhoneVotingTests
     }
 
     [Test]
-    public async Task SecondPhone_WithASlipCheckedInOnTheFirst_IsToldItWasUsedOnAnotherPhone()
+    public async Task SecondPhone_WithASlipCheckedInOnTheFirst_IsToldItIsCheckedIn_AndToAskStaffForAReplacement()
     {
         var token = SharedSlip();
         var first = await NewPhoneAsync("first-phone");
@@ -601,7 +601,8 @@ public sealed class PhoneVotingTests
         var second = await NewPhoneAsync("second-phone");
         await second.OpenLinkAsync(token);
         await second.ShowsAsync("problem");
-        await Assertions.Expect(second.Main).ToContainTextAsync("已在另一部手机上使用");
+        await Assertions.Expect(second.Main).ToContainTextAsync("已经签到过，不能再次签到");
+        await Assertions.Expect(second.Main).ToContainTextAsync("请向工作人员说明，申请补发票签");
         await second.SnapAsync("used-elsewhere");
         Assert.That(await second.StoredItemsAsync(), Is.Zero, "the refused phone keeps nothing of the slip");
 
