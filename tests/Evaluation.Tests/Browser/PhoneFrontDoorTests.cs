@@ -151,7 +151,14 @@ public sealed class PhoneFrontDoorTests
         await Assertions.Expect(phone.Main).ToContainTextAsync(evaluation.Name);
     }
 
-    private sealed record Fit(int Lines, double HiddenWidth, double HiddenHeight, double Right);
+    // Settable properties: Playwright fills a result type through its parameterless constructor.
+    private sealed class Fit
+    {
+        public int Lines { get; set; }
+        public double HiddenWidth { get; set; }
+        public double HiddenHeight { get; set; }
+        public double Right { get; set; }
+    }
 
     private static Task<Fit> FitAsync(ILocator box) => box.EvaluateAsync<Fit>(
         """

@@ -932,7 +932,7 @@ function showReceipt(blank) {
     receipt,
     h('p', { class: 'copy' }, button('复制回执码', () => copyReceipt(receipt, copied), 'secondary'), ' ', copied),
     blank && h('p', { class: 'alert' }, '您提交的是空白答卷，已记为弃权。'),
-    h('p', {}, STORED_NOTE),
+    !PREVIEW && h('p', {}, STORED_NOTE),
     h('p', { id: 'receipt-check' }, '凭回执码可在公开的',
       // A kiosk stays on its page for the next voter: the address is shown, to check later on one's own phone.
       KIOSK ? `回执查询页面（${location.host}${CHECK_PAGE}）` : h('a', { href: CHECK_PAGE }, `回执查询页面（${location.host}${CHECK_PAGE}）`),
