@@ -35,7 +35,9 @@ public sealed class CopyController(NpgsqlDataSource db) : Controller
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
-        if (form.From is not { } sourceId || await EvaluationScope.FindAsync(conn, sourceId, User, tx) is not { } source) return NotFound();
+        if (form.From is not { } sourceId)
+            return this.Refuse(StatusCodes.Status400BadRequest, "没有指定要复制的评议。请从要复制的评议页面点“复制为新一轮”。");
+        if (await EvaluationScope.FindAsync(conn, sourceId, User, tx) is not { } source) return NotFound();
 
         var errors = EvaluationsController.DetailsProblems(form.Name, form.Round);
         var keep = string.IsNullOrEmpty(form.Template) || form.Template == KeepQuestionnaire;
