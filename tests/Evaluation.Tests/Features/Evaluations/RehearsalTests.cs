@@ -51,11 +51,11 @@ public sealed class RehearsalTests : OrganizerSession
 
         using var pdf = await Organizer.GetAsync($"{rehearsal.Url}/results.pdf");
         Assert.That(pdf.StatusCode, Is.EqualTo(HttpStatusCode.OK));
-        var pdfPath = Path.Combine(Path.GetTempPath(), $"rehearsal-{Guid.NewGuid():N}.pdf");
+        // Kept beside the screenshots, to be looked at.
+        var pdfPath = SealedBallotBoxCardsTests.ShotPath("rehearsal-results").Replace(".png", ".pdf");
         await File.WriteAllBytesAsync(pdfPath, await pdf.Content.ReadAsByteArrayAsync());
         var pdfText = await PdfTools.TextAsync(pdfPath);
         var pages = await PdfTools.PagesAsync(pdfPath);
-        File.Delete(pdfPath);
         Assert.That(Regex.Matches(pdfText, "演练 · 不是正式评议结果").Count, Is.EqualTo(pages), "every page says it is a rehearsal");
         Assert.That(pdfText, Does.Contain("本结果来自演练"));
         using var xlsx = await Organizer.GetAsync($"{rehearsal.Url}/results.xlsx");
