@@ -67,7 +67,7 @@ public sealed class RoundsBrowserTests
         Assert.That(await page.GetByLabel("新评议名称").InputValueAsync(), Is.EqualTo("2026年局领导班子民主评议（复制）"));
         Assert.That(await page.GetByLabel("轮次").InputValueAsync(), Is.EqualTo("总结大会后满意度测评"), "the next round is suggested");
         await page.GetByLabel("新评议名称").FillAsync("2026年局领导班子满意度测评");
-        await page.GetByText("改用：总结大会后满意度测评").ClickAsync();
+        await page.GetByText("改用：满意度测评表（总结大会后）").ClickAsync();
         await page.GetByRole(AriaRole.Button, new() { Name = "复制为新草稿" }).ClickAsync();
         await page.WaitForURLAsync(url => !url.Contains("/copy"));
 
