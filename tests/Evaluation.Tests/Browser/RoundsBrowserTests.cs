@@ -48,6 +48,8 @@ public sealed class RoundsBrowserTests
         await ShotAsync(page, name + "-1366");
         await page.SetViewportSizeAsync(360, 740);
         await ShotAsync(page, name + "-360");
+        // What a phone shows first, at a size a person can read back.
+        await page.ScreenshotAsync(new() { Path = ShotPath(name + "-360-screen") });
         var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
         Assert.That(overflow, Is.LessThanOrEqualTo(0), $"{name} scrolls sideways on a phone");
         await page.SetViewportSizeAsync(1366, 768);
