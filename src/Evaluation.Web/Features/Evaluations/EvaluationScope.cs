@@ -30,9 +30,11 @@ public static class EvaluationStatus
 
 public sealed record EvaluationHeader(
     Guid Id, Guid UnitId, string UnitName, string Name, string Round, string Status,
-    string Questionnaire, string? FormHash, DateTime CreatedAt, DateTime? OpenedAt, DateTime? ClosedAt)
+    string Questionnaire, string? FormHash, DateTime CreatedAt, DateTime? OpenedAt, DateTime? ClosedAt, Guid? RehearsalOf = null)
 {
     public bool IsDraft => Status == EvaluationStatus.Draft;
+    /// <summary>A 演练 (Features/Rehearsals): its own slips, keys and ballots, marked on every page and report, purged in one click.</summary>
+    public bool IsRehearsal => RehearsalOf is not null;
     public Questionnaire ReadQuestionnaire() => FormJson.ReadQuestionnaire(Questionnaire);
 }
 
@@ -44,7 +46,7 @@ public static class EvaluationScope
     private const string SelectScoped =
         """
         select e.id, e.unit_id, u.name as unit_name, e.name, e.round, e.status, e.questionnaire, e.form_hash,
-               e.created_at, e.opened_at, e.closed_at
+               e.created_at, e.opened_at, e.closed_at, e.rehearsal_of
         from evaluation e join unit u on u.id = e.unit_id
         where e.id = @id
           and exists (select 1 from staff_unit su where su.unit_id = e.unit_id and su.account_id = @me)

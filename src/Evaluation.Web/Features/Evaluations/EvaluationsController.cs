@@ -11,7 +11,7 @@ using Npgsql;
 
 namespace Evaluation.Web.Features.Evaluations;
 
-public sealed record EvaluationListRow(Guid Id, string UnitName, string Name, string Round, string Status, DateTime CreatedAt, int Targets, int Expected);
+public sealed record EvaluationListRow(Guid Id, string UnitName, string Name, string Round, string Status, DateTime CreatedAt, int Targets, int Expected, bool Rehearsal);
 public sealed record NewEvaluationForm(Guid? UnitId, string? Name, string? Round, string? Template, bool PresetCategories = true);
 public sealed record NewEvaluationPage(NewEvaluationForm Form, IReadOnlyList<(Guid Id, string Name)> Units, IReadOnlyList<string> Errors);
 public sealed record DetailsForm(string? Name, string? Round);
@@ -38,7 +38,8 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
             """
             select e.id, u.name as unit_name, e.name, e.round, e.status, e.created_at,
                    (select count(*)::int from target t where t.evaluation_id = e.id) as targets,
-                   (select coalesce(sum(expected_count), 0)::int from respondent_category c where c.evaluation_id = e.id) as expected
+                   (select coalesce(sum(expected_count), 0)::int from respondent_category c where c.evaluation_id = e.id) as expected,
+                   e.rehearsal_of is not null as rehearsal
             from evaluation e join unit u on u.id = e.unit_id
             where e.unit_id in (select unit_id from staff_unit where account_id = @me)
             order by e.created_at desc
@@ -106,9 +107,10 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
         {
             var errors = DetailsProblems(form.Name, form.Round);
             if (errors.Count > 0) return await this.ShowWithErrorsAsync(conn, tx, id, errors);
-            await conn.ExecuteAsync("update evaluation set name = @Name, round = @Round where id = @id",
-                new { id, Name = form.Name!.Trim(), Round = form.Round!.Trim() }, tx);
-            await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.EditAction, $"《{evaluation.Name}》改为《{form.Name!.Trim()}》（{form.Round!.Trim()}），编号 {id}");
+            var name = evaluation.IsRehearsal ? Rehearsals.RehearsalNames.Named(form.Name!.Trim()) : form.Name!.Trim();
+            await conn.ExecuteAsync("update evaluation set name = @name, round = @Round where id = @id",
+                new { id, name, Round = form.Round!.Trim() }, tx);
+            await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.EditAction, $"《{evaluation.Name}》改为《{name}》（{form.Round!.Trim()}），编号 {id}");
             return Redirect(EvaluationScope.Url(id));
         }, ct);
 
@@ -178,7 +180,7 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
         return Redirect(EvaluationScope.Url(id));
     }
 
-    private static List<string> DetailsProblems(string? name, string? round)
+    internal static List<string> DetailsProblems(string? name, string? round)
     {
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(name) || TypedText.IsLongerThan(name.Trim(), 100))

@@ -60,11 +60,15 @@ public sealed class ReportsController(NpgsqlDataSource db, PdfPrinter pdf, ViewR
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         if (await EvaluationResults.FindClosedAsync(conn, id, User) is not { } evaluation) return NotFound();
+        // The rounds this one was copied from or into come first (and are compared at once); rehearsals last, marked.
+        var linked = (await CopyEvaluation.LinkedRoundsAsync(conn, evaluation.Id, ct)).ToArray();
         var rounds = (await conn.QueryAsync<RoundChoice>(new CommandDefinition(
             """
-            select id, name, round, closed_at from evaluation
-            where unit_id = @UnitId and status = 'closed' and id <> @Id order by closed_at desc
-            """, new { evaluation.UnitId, evaluation.Id }, cancellationToken: ct))).ToList();
+            select id, name, round, closed_at, rehearsal_of is not null as rehearsal, id = any(@linked) as linked from evaluation
+            where unit_id = @UnitId and status = 'closed' and id <> @Id
+            order by rehearsal_of is not null, id = any(@linked) desc, closed_at desc
+            """, new { evaluation.UnitId, evaluation.Id, linked }, cancellationToken: ct))).ToList();
+        with ??= rounds.FirstOrDefault(r => r.Linked && !r.Rehearsal)?.Id;
         if (with is not { } otherId)
             return View(new ComparePage(evaluation, rounds, null));
         if (rounds.All(r => r.Id != otherId) || await EvaluationResults.FindClosedAsync(conn, otherId, User) is not { } other)
@@ -89,7 +93,8 @@ public sealed class ReportsController(NpgsqlDataSource db, PdfPrinter pdf, ViewR
         DownloadNames.Safe($"测评结果-{evaluation.UnitName}-{evaluation.Name}.{extension}");
 }
 
-public sealed record RoundChoice(Guid Id, string Name, string Round, DateTime? ClosedAt);
+/// <param name="Linked">This round was copied from the compared one, or the compared one from it.</param>
+public sealed record RoundChoice(Guid Id, string Name, string Round, DateTime? ClosedAt, bool Rehearsal = false, bool Linked = false);
 
 public sealed record RoundComparisonResult(EvaluationHeader Before, EvaluationHeader After, IReadOnlyList<ComparisonRow> Rows);
 

@@ -30,7 +30,7 @@ public sealed class RollupController(NpgsqlDataSource db) : Controller
             """
             select e.id, u.name as unit_name, e.name, e.round, e.closed_at
             from evaluation e join unit u on u.id = e.unit_id
-            where e.status = 'closed' and e.unit_id in (select unit_id from staff_unit where account_id = @me)
+            where e.status = 'closed' and e.rehearsal_of is null and e.unit_id in (select unit_id from staff_unit where account_id = @me)
             order by u.name, e.closed_at desc
             """, new { me = User.AccountId() }, cancellationToken: ct))).ToList();
         var rounds = closed.Select(e => e.Round).Distinct().Order(StringComparer.Ordinal).ToList();

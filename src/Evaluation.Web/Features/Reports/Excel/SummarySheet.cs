@@ -17,7 +17,7 @@ public static class SummarySheet
         var e = report.Evaluation;
         var tally = report.Tally;
         var row = 1;
-        s.Title(row++, L.Title(e.UnitName, e.Name));
+        s.Title(row++, (e.IsRehearsal ? Rehearsals.RehearsalNames.Mark : "") + L.Title(e.UnitName, e.Name));
         foreach (var (label, value) in new[]
         {
             (L.UnitLabel, e.UnitName),
