@@ -143,6 +143,7 @@ public sealed class ProjectorBoardTests
         await board.SetViewportSizeAsync(1366, 768);
         await Assertions.Expect(board.Locator("#not-open")).ToContainTextAsync("投票已结束");
         await Assertions.Expect(board.Locator("#vote")).ToBeHiddenAsync();
+        await Assertions.Expect(board.Locator("#waiting")).ToBeHiddenAsync();
         await ShotAsync(board, "board-closed-1366x768");
         await board.Context.CloseAsync();
     }

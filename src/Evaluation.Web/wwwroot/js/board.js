@@ -29,14 +29,16 @@
         li.append(bar);
         const share = l.ballotsPercent === null ? '' : '（' + l.ballotsPercent + '%）';
         li.append(element('p', 'line-figures',
-            '已提交 ' + l.ballots + share + ' · 已签到 ' + l.checkedIn + ' · 应到 ' + l.expected + ' · 已签到未提交 ' + l.waiting));
+            '已提交\u00a0' + l.ballots + share + ' · 已签到\u00a0' + l.checkedIn + ' · 应到\u00a0' + l.expected + ' · 已签到未提交\u00a0' + l.waiting));
         return li;
     }
 
     function draw(f) {
         $('vote').hidden = !f.votingOpen;
         $('not-open').hidden = f.votingOpen;
-        $('not-open-text').textContent = f.status === 'draft' ? '投票尚未开始' : '投票已结束，谢谢大家';
+        $('not-open-text').textContent = f.status === 'draft' ? '投票尚未开始' : '投票已结束';
+        $('thanks').hidden = f.status === 'draft';
+        $('waiting').hidden = !f.votingOpen;
         $('total-expected').textContent = f.total.expected;
         $('total-checked-in').textContent = f.total.checkedIn;
         $('total-checked-in-pct').textContent = percent(f.total.checkedInPercent);

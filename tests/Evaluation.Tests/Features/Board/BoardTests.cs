@@ -130,7 +130,7 @@ public sealed partial class BoardTests : OrganizerSession
         Assert.That(OnlyInTotal(_late), Is.Empty);
         Assert.That(_latePage, Does.Contain("<p class=\"note\" id=\"only-in-total\" hidden=\"hidden\">"));
         Assert.That(_latePage, Does.Not.Contain(">离退休老党员<").And.Not.Contain(">服务对象代表<"));
-        Assert.That(_latePage, Does.Contain("已提交 19（86%） · 已签到 20 · 应到 22 · 已签到未提交 1"));
+        Assert.That(_latePage, Does.Contain("已提交&nbsp;19（86%） · 已签到&nbsp;20 · 应到&nbsp;22 · 已签到未提交&nbsp;1"));
     }
 
     [Test]
@@ -182,6 +182,7 @@ public sealed partial class BoardTests : OrganizerSession
         Assert.That(_latePage, Does.Contain("src=\"/js/board.js"));
         Assert.That(Regex.Match(_closedPage, "<section class=\"vote\" id=\"vote\"[^>]*>").Value, Does.Contain("hidden"), "no voting address once closed");
         Assert.That(_closedPage, Does.Contain("投票已结束"));
+        Assert.That(_closedPage, Does.Contain("<p class=\"waiting\" id=\"waiting\" hidden=\"hidden\">"), "nobody is waiting to submit once voting has ended");
     }
 
     [Test]
