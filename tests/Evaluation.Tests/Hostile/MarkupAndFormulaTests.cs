@@ -88,7 +88,6 @@ public sealed partial class MarkupAndFormulaTests : HostileSession
             ("organizer-a", "the closed evaluation", t => t._closed.Url),
             ("organizer-a", "the draft with renamed target and category", t => t._draft.Url),
             ("supervisor-a", "the turnout page", t => $"{t._closed.Url}/progress"),
-            ("supervisor-a", "the projector board", t => $"{t._closed.Url}/board"),
             ("supervisor-a", "the results page", t => $"{t._closed.Url}/results"),
             ("supervisor-a", "the opinions page", t => $"{t._closed.Url}/opinions"),
             ("supervisor-a", "the round comparison", t => $"{t._closed.Url}/compare"),
