@@ -121,6 +121,10 @@ public sealed class ProjectorBoardTests
         await Assertions.Expect(phone.Locator("#total-ballots")).ToHaveTextAsync("6");
         await NoSidewaysScrollAsync(phone, "the board at 360×740");
         await ShotAsync(phone, "board-360x740");
+        await phone.GotoAsync($"{_server.Origin}/evaluations/{evaluation.Id}/progress");
+        await Assertions.Expect(phone.GetByRole(AriaRole.Link, new() { Name = "打开投影大屏" })).ToHaveAttributeAsync("href", $"/evaluations/{evaluation.Id}/board");
+        await NoSidewaysScrollAsync(phone, "the progress page at 360×740");
+        await ShotAsync(phone, "board-link-progress-360x740");
 
         // 结束投票, as the organiser clicks it: the question names the one still filling in; dismissed, nothing closes.
         string? question = null;
@@ -130,6 +134,9 @@ public sealed class ProjectorBoardTests
             await dialog.DismissAsync();
         };
         await board.GotoAsync($"{_server.Origin}/evaluations/{evaluation.Id}");
+        await board.SetViewportSizeAsync(1366, 768);
+        await board.Locator("#slips").ScrollIntoViewIfNeededAsync();
+        await ShotAsync(board, "board-link-evaluation-1366x768");
         await board.GetByRole(AriaRole.Button, new() { Name = "结束投票" }).ClickAsync();
         Assert.That(question, Does.StartWith("还有 1 人已签到未提交，结束后他们将无法提交。"));
         await using (var conn = await _server.OpenAsync())

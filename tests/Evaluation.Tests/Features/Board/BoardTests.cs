@@ -231,6 +231,21 @@ public sealed partial class BoardTests : OrganizerSession
     }
 
     [Test]
+    public async Task Typed_names_show_on_the_board_as_text()
+    {
+        var hostile = await World.SeedDraftAsync(World.UnitA, expectedCount: 10);
+        await using (var conn = await World.OpenAsync())
+            await conn.ExecuteAsync(
+                "update evaluation set name = '<img src=x onerror=alert(1)>' where id = @Id; update respondent_category set name = '<script>alert(2)</script>' where evaluation_id = @Id",
+                new { hostile.Id });
+
+        var page = await StaffClient.BodyAsync(await Organizer.GetAsync($"{hostile.Url}/board"));
+
+        Assert.That(page, Does.Not.Contain("<img src=x").And.Not.Contain("<script>alert"));
+        Assert.That(page, Does.Contain("&lt;img src=x onerror=alert(1)&gt;").And.Contain("&lt;script&gt;alert(2)&lt;/script&gt;"));
+    }
+
+    [Test]
     public async Task A_rehearsal_says_so_on_the_board()
     {
         var real = await World.SeedDraftAsync(World.UnitA, expectedCount: 10);
