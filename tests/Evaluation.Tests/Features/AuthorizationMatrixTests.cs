@@ -38,6 +38,8 @@ public sealed class AuthorizationMatrixTests
         new("POST", "/evaluations/new", [Organizer]),
         new("GET", "/evaluations/{e}", UnitStaff, Scoped: true),
         new("GET", "/evaluations/{e}/progress", UnitStaff, Scoped: true),
+        new("GET", "/evaluations/{e}/board", UnitStaff, Scoped: true),
+        new("GET", "/evaluations/{e}/board.json", UnitStaff, Scoped: true),
         new("POST", "/evaluations/{e}/details", [Organizer], Scoped: true),
         new("POST", "/evaluations/{e}/open", [Organizer], Scoped: true),
         new("POST", "/evaluations/{e}/close", [Organizer], Scoped: true),

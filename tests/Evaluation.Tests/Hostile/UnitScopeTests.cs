@@ -69,6 +69,8 @@ public sealed class UnitScopeTests : HostileSession
     [
         ("GET", "reading unit A's evaluation", t => t._draft.Url),
         ("GET", "watching unit A's turnout", t => $"{t._open.Url}/progress"),
+        ("GET", "watching unit A's projector board", t => $"{t._open.Url}/board"),
+        ("GET", "polling unit A's projector board", t => $"{t._open.Url}/board.json"),
         ("GET", "reading unit A's questionnaire", t => $"{t._draft.Url}/questionnaire"),
         ("GET", "reading unit A's results", t => $"{t._closed.Url}/results"),
         ("GET", "downloading unit A's PDF report", t => $"{t._closed.Url}/results.pdf"),

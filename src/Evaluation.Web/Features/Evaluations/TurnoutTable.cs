@@ -10,8 +10,11 @@ namespace Evaluation.Web.Features.Evaluations;
 /// </summary>
 public sealed record TurnoutLine(string Name, int Expected, int Issued, int Voided, int? CheckedIn, int? Ballots);
 
-/// <summary>The small categories merged as the tally merges them: only their 签到 and 已提交, summed.</summary>
-public sealed record MergedTurnout(string Name, int CheckedIn, int Ballots);
+/// <summary>
+/// The small categories merged as the tally merges them: only their 签到 and 已提交, summed; their 应到 summed and their
+/// names too, for the projector board's bar.
+/// </summary>
+public sealed record MergedTurnout(string Name, int CheckedIn, int Ballots, int Expected, IReadOnlyList<string> Members);
 
 /// <summary>
 /// Turnout as staff see it, during voting and after (DESIGN.md §2.6 and the one small-cell rule): per-category 签到 and
@@ -44,7 +47,8 @@ public sealed record TurnoutTable(IReadOnlyList<TurnoutLine> Categories, MergedT
             ? new TurnoutLine(r.Name, r.Expected, r.Issued, r.Voided, r.CheckedIn, r.Ballots)
             : new TurnoutLine(r.Name, r.Expected, r.Issued, r.Voided, null, null)).ToList();
         var merged = parts.FirstOrDefault(p => p.Merged && Ballots(p) >= k) is { } m
-            ? new MergedTurnout(m.Name, m.Members.Sum(c => c.CheckedIn), Ballots(m))
+            ? new MergedTurnout(m.Name, m.Members.Sum(c => c.CheckedIn), Ballots(m),
+                m.Members.Sum(c => c.Expected), m.Members.Select(c => c.Name).ToList())
             : null;
         var total = new TurnoutLine("合计", rows.Sum(r => r.Expected), rows.Sum(r => r.Issued), rows.Sum(r => r.Voided),
             rows.Sum(r => r.CheckedIn), rows.Sum(r => r.Ballots));

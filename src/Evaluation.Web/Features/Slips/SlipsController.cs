@@ -5,7 +5,6 @@ using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
-using QRCoder;
 
 namespace Evaluation.Web.Features.Slips;
 
@@ -52,9 +51,9 @@ public sealed class SlipsController(NpgsqlDataSource db, IConfiguration configur
 
         // no-cache as well, as antiforgery (the layout's sign-out form) would set it, so it does not log a warning each time.
         Response.Headers.CacheControl = "no-cache, no-store";
-        var baseUrl = PublicBaseUrl();
+        var baseUrl = Request.PublicBaseUrl(configuration);
         var slips = tokens.Select(t => (Token: t, Link: $"{baseUrl}/v#{t}"))
-            .Select(s => new IssuedSlip(SlipToken.Grouped(s.Token), s.Link, QrSvg(s.Link))).ToList();
+            .Select(s => new IssuedSlip(SlipToken.Grouped(s.Token), s.Link, QrSvg.Draw(s.Link, 120))).ToList();
         var sheet = new IssuedSlipsPage(evaluation, category, slips, ForPrint: form.Format != "html", Notice: null);
         if (!sheet.ForPrint) return View("Issued", sheet);
         try
@@ -67,13 +66,6 @@ public sealed class SlipsController(NpgsqlDataSource db, IConfiguration configur
             // The slips are stored already and their codes exist nowhere else: show them for printing from the browser.
             return View("Issued", sheet with { ForPrint = false, Notice = e.Message + " 本页即为票签，请直接用浏览器打印。" });
         }
-    }
-
-    private static string QrSvg(string link)
-    {
-        using var data = QRCodeGenerator.GenerateQrCode(link, QRCodeGenerator.ECCLevel.M);
-        return new SvgQRCode(data).GetGraphic(new System.Drawing.Size(120, 120), "#000000", "#ffffff", drawQuietZones: true,
-            SvgQRCode.SizingMode.ViewBoxAttribute);
     }
 
     /// <summary>A lost slip: its code is typed in and it can no longer check in. One already used cannot be voided.</summary>
@@ -108,7 +100,4 @@ public sealed class SlipsController(NpgsqlDataSource db, IConfiguration configur
         TempData["Notice"] = "票签已作废。";
         return Redirect(EvaluationScope.Url(id) + "#slips");
     }
-
-    private string PublicBaseUrl() =>
-        (configuration["Site:PublicBaseUrl"] is { Length: > 0 } configured ? configured : $"{Request.Scheme}://{Request.Host}").TrimEnd('/');
 }

@@ -5,7 +5,6 @@ using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
-using QRCoder;
 
 namespace Evaluation.Web.Features.Voting;
 
@@ -53,8 +52,9 @@ public sealed class BallotBoxController(NpgsqlDataSource db) : Controller
 
         Response.Headers.CacheControl = "no-cache, no-store";
         Response.Headers.ContentSecurityPolicy = ContentSecurityPolicy;
+        // The QR is drawn here: the card never goes to another process (the PDF printer included).
         return View("KeyCards", new KeyCardsPage(evaluation, printed.Threshold,
-            printed.Cards.Select(c => new KeyCardView(c, QrSvg(c.Code))).ToList()));
+            printed.Cards.Select(c => new KeyCardView(c, QrSvg.Draw(c.Code, 200))).ToList()));
     }
 
     [Authorize(Roles = $"{Roles.Organizer},{Roles.Supervisor}"), HttpGet("unseal")]
@@ -136,13 +136,5 @@ public sealed class BallotBoxController(NpgsqlDataSource db) : Controller
         foreach (var twice in holders.GroupBy(h => h).Where(g => g.Count() > 1))
             errors.Add($"监票人“{twice.Key}”填写了两次；每位监票人只保管一张卡，请改为其他监票人。");
         return errors;
-    }
-
-    /// <summary>The card's code as a QR code, drawn here: the card never goes to another process (the PDF printer included).</summary>
-    private static string QrSvg(string code)
-    {
-        using var data = QRCodeGenerator.GenerateQrCode(code, QRCodeGenerator.ECCLevel.M);
-        return new SvgQRCode(data).GetGraphic(new System.Drawing.Size(200, 200), "#000000", "#ffffff", drawQuietZones: true,
-            SvgQRCode.SizingMode.ViewBoxAttribute);
     }
 }
