@@ -149,7 +149,7 @@ public sealed class ImportController(NpgsqlDataSource db) : Controller
             parts.Add($"新增类别 {added.Count} 个（{string.Join("、", added.Select(c => $"{c.Name} 应到 {c.ExpectedCount} 人"))}）");
         if (updated.Count > 0)
             parts.Add($"修改应到 {updated.Count} 个（{string.Join("、", updated.Select(c => $"{c.Name} 应到 {c.ExpectedCount} 人"))}）");
-        var source = input.Workbook is null ? "粘贴的表格" : $"文件 {input.FileName ?? "（未命名）"}";
+        var source = input.Workbook is null ? "粘贴的表格" : $"文件“{input.FileName ?? "未命名"}”";
         return $"从{source}导入，{string.Join("；", parts)}";
     }
 }

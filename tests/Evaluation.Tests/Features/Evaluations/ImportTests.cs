@@ -127,7 +127,7 @@ public sealed partial class ImportTests : OrganizerSession
         Assert.That(await conn.QueryAsync<(string, int)>("select name, expected_count from respondent_category where evaluation_id = @Id order by position", evaluation),
             Is.EqualTo(new[] { ("机关工作人员", 45), ("服务对象代表", 8) }));
         Assert.That(await conn.ExecuteScalarAsync<int>(
-            "select count(*) from staff_action where action = '导入评议对象和类别' and detail like '%从文件 组织部名单.xlsx 导入%' and detail like '%李四%'"), Is.GreaterThan(0));
+            "select count(*) from staff_action where action = '导入评议对象和类别' and detail like '%从文件“组织部名单.xlsx”导入%' and detail like '%李四%'"), Is.GreaterThan(0));
     }
 
     [Test]
