@@ -210,6 +210,19 @@ public sealed partial class ImportTests : OrganizerSession
     }
 
     [Test]
+    public async Task TargetForm_RefusesTheDuplicateTheImportRefuses()
+    {
+        var evaluation = await World.SeedDraftAsync(World.UnitA);
+        var before = await CountsAsync(evaluation);
+
+        using var response = await PostAsync($"{evaluation.Url}/targets", ("Kind", "member"), ("Name", " 张三 "), ("Title", "局长"));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(WebUtility.HtmlDecode(await StaffClient.BodyAsync(response)), Does.Contain("已经有评议对象“张三”（局长），请勿重复添加。"));
+        Assert.That(await CountsAsync(evaluation), Is.EqualTo(before));
+    }
+
+    [Test]
     public async Task EvaluationPage_LinksToTheImportWhileADraft()
     {
         var evaluation = await World.SeedDraftAsync(World.UnitA);
