@@ -55,6 +55,17 @@ public static class UserText
         return false;
     }
 
+    /// <summary>
+    /// Longer than <paramref name="max"/> characters as a person sees them ("𠮷" and "👍" are one each, where UTF-16 counts
+    /// two). The tables' checks count code points (PostgreSQL's length()), never fewer than that: a name of joined emoji (a
+    /// family is five to seven code points) is held to <paramref name="max"/> code points too, or the insert would fail.
+    /// </summary>
+    public static bool IsLongerThan(string? text, int max) =>
+        text is not null && (Length(text) > max || text.EnumerateRunes().Count() > max);
+
+    public static string HiddenCharacterProblem(string field) =>
+        $"{field}中有看不见的控制字符或方向控制字符（通常是从别处复制时带入的），请删除后重新输入。";
+
     /// <summary>The same for text of several lines (instructions, a consolidated opinion): line breaks and tabs are typed there.</summary>
     public static bool HasHiddenCharactersBesideLineBreaks(string? text)
     {

@@ -12,14 +12,8 @@ public static class TypedText
     /// </summary>
     public static bool HasControlCharacters(string? text) => UserText.HasHiddenCharacters(text);
 
-    /// <summary>
-    /// Longer than <paramref name="max"/> characters as a person sees them ("𠮷" and "👍" are one each, where UTF-16 counts
-    /// two). The tables' checks count code points (PostgreSQL's length()), never fewer than that: a name of joined emoji (a
-    /// family is five to seven code points) is held to <paramref name="max"/> code points too, or the insert would fail.
-    /// </summary>
-    public static bool IsLongerThan(string? text, int max) =>
-        text is not null && (UserText.Length(text) > max || text.EnumerateRunes().Count() > max);
+    /// <inheritdoc cref="UserText.IsLongerThan"/>
+    public static bool IsLongerThan(string? text, int max) => UserText.IsLongerThan(text, max);
 
-    public static string ControlCharacterProblem(string field) =>
-        $"{field}中有看不见的控制字符或方向控制字符（通常是从别处复制时带入的），请删除后重新输入。";
+    public static string ControlCharacterProblem(string field) => UserText.HiddenCharacterProblem(field);
 }

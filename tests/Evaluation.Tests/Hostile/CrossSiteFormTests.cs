@@ -57,6 +57,7 @@ public sealed partial class CrossSiteFormTests : HostileSession
         new("organizer-a", "closing voting", t => $"{t._open.Url}/close", _ => []),
         new("organizer-a", "adding a target", t => $"{t._draft.Url}/targets", _ => [("Kind", "member"), ("Name", "李四"), ("Title", "副局长")]),
         new("organizer-a", "adding a category", t => $"{t._draft.Url}/categories", _ => [("Name", "服务对象"), ("ExpectedCount", "5")]),
+        new("organizer-a", "importing targets and categories", t => $"{t._draft.Url}/import/confirm", _ => [("Text", "姓名\t职务\n赵六\t副局长")]),
         new("organizer-a", "replacing the questionnaire", t => $"{t._draft.Url}/questionnaire/template", _ => [("template", "closing")]),
         new("organizer-a", "issuing slips", t => $"{t._open.Url}/slips", t => [("CategoryId", t._open.CategoryId.ToString()), ("Count", "5"), ("Format", "html")]),
         new("organizer-a", "voiding a slip", t => $"{t._open.Url}/slips/void", t => [("code", t._unusedSlip)]),

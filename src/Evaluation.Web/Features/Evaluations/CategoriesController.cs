@@ -1,4 +1,5 @@
 using Dapper;
+using Evaluation.Core.Setup;
 using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -13,8 +14,6 @@ public sealed record CategoryForm(string? Name, int? ExpectedCount);
 [Route("evaluations/{id:guid}/categories")]
 public sealed class CategoriesController(NpgsqlDataSource db) : Controller
 {
-    public const int MaxExpectedCount = 1_000_000;
-
     [HttpPost("")]
     public Task<IActionResult> Add(Guid id, [FromForm] CategoryForm form, CancellationToken ct) =>
         this.EditDraftAsync(db, id, async (conn, tx, evaluation) =>
@@ -58,17 +57,7 @@ public sealed class CategoriesController(NpgsqlDataSource db) : Controller
 
     private static async Task<List<string>> ProblemsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, Guid? categoryId, CategoryForm form)
     {
-        var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(form.Name) || TypedText.IsLongerThan(form.Name.Trim(), 50))
-            errors.Add("请填写类别名称（不超过 50 个字），如“机关工作人员”。");
-        else if (TypedText.HasControlCharacters(form.Name))
-            errors.Add(TypedText.ControlCharacterProblem("类别名称"));
-        else if (await conn.ExecuteScalarAsync<bool>(
-                     "select exists (select 1 from respondent_category where evaluation_id = @id and name = @Name and id <> coalesce(@categoryId, '00000000-0000-0000-0000-000000000000'::uuid))",
-                     new { id, Name = form.Name.Trim(), categoryId }, tx))
-            errors.Add($"类别“{form.Name.Trim()}”已存在。");
-        if (form.ExpectedCount is not (>= 0 and <= MaxExpectedCount))
-            errors.Add($"应到人数请填写 0 到 {MaxExpectedCount} 之间的整数。");
-        return errors;
+        var others = (await EvaluationScope.CategoriesAsync(conn, id, tx)).Where(c => c.Id != categoryId).Select(c => c.Name);
+        return SetupRules.CategoryProblems(form.Name, form.ExpectedCount, others);
     }
 }

@@ -1,4 +1,6 @@
 using Dapper;
+using Evaluation.Core.Forms;
+using Evaluation.Core.Setup;
 using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -85,23 +87,14 @@ public sealed class TargetsController(NpgsqlDataSource db) : Controller
         $"{(form.Kind == "team" ? "领导班子" : "班子成员")} {form.Name!.Trim()}{(string.IsNullOrWhiteSpace(form.Title) ? "" : $"（{form.Title.Trim()}）")}" +
         (form.Kind == "member" && form.TransferredOutOn is { } d ? $"，{d:yyyy年M月d日}调出" : "");
 
+    /// <summary>The shared rules (<see cref="SetupRules"/>), against the evaluation's other targets as they stand in this transaction.</summary>
     private static async Task<List<string>> ProblemsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, Guid? targetId, TargetForm form)
     {
-        var errors = new List<string>();
-        if (form.Kind is not ("team" or "member"))
-            errors.Add("请选择评议对象类型：领导班子或班子成员。");
-        if (string.IsNullOrWhiteSpace(form.Name) || TypedText.IsLongerThan(form.Name.Trim(), 50))
-            errors.Add("请填写评议对象名称或姓名（不超过 50 个字）。");
-        if (TypedText.IsLongerThan(form.Title?.Trim(), 50))
-            errors.Add("职务不能超过 50 个字，请缩短。");
-        if (TypedText.HasControlCharacters(form.Name)) errors.Add(TypedText.ControlCharacterProblem("名称或姓名"));
-        if (TypedText.HasControlCharacters(form.Title)) errors.Add(TypedText.ControlCharacterProblem("职务"));
-        if (form.Kind == "member" && form.TransferredOutOn > ChinaTime.Today)
-            errors.Add("调出日期不能晚于今天。");
-        if (form.Kind == "team" && await conn.ExecuteScalarAsync<bool>(
-                "select exists (select 1 from target where evaluation_id = @id and kind = 'team' and id <> coalesce(@targetId, '00000000-0000-0000-0000-000000000000'::uuid))",
-                new { id, targetId }, tx))
-            errors.Add("已经有一个领导班子，每次评议只评一个班子。");
-        return errors;
+        var others = (await EvaluationScope.TargetsAsync(conn, id, tx)).Where(t => t.Id != targetId);
+        return SetupRules.TargetProblems(Entry(form), others, ChinaTime.Today);
     }
+
+    private static TargetEntry Entry(TargetForm form) => new(
+        form.Kind switch { "team" => TargetKind.Team, "member" => TargetKind.Member, _ => null },
+        form.Name, form.Title, form.Kind == "member" ? form.TransferredOutOn : null);
 }
