@@ -61,6 +61,8 @@ public sealed class AuthorizationMatrixTests
         new("POST", "/evaluations/{e}/questionnaire/json", [Organizer], Scoped: true),
         new("POST", "/evaluations/{e}/slips", [Organizer], Scoped: true),
         new("POST", "/evaluations/{e}/slips/void", [Organizer], Scoped: true),
+        new("POST", "/evaluations/{e}/slips/void-batch", [Organizer], Scoped: true),
+        new("POST", "/evaluations/{e}/slips/replacement", [Organizer], Scoped: true),
         new("GET", "/audit-log", [Auditor]),
         new("GET", "/account/password", Everyone),
         new("POST", "/account/password", Everyone),
