@@ -120,9 +120,9 @@ public static class EvaluationScope
             )
             select coalesce(g.id, p.id) as category_id, coalesce(g.name, min(p.name)) as name, sum(p.expected_count)::int as expected,
                    sum(p.issued)::int as issued, sum(p.voided)::int as voided, sum(p.checked_in)::int as checked_in,
-                   sum(p.replacements)::int as replacements,
                    (select count(*)::int from ballot b where b.key_group_id = g.id)
-                   + (select count(*)::int from sealed_ballot sb where sb.key_group_id = g.id) as ballots
+                   + (select count(*)::int from sealed_ballot sb where sb.key_group_id = g.id) as ballots,
+                   sum(p.replacements)::int as replacements
             from per_category p left join key_group g on g.id = p.key_group_id
             group by coalesce(g.id, p.id), g.id, g.name
             order by min(coalesce(g.position, p.position)), 2
