@@ -7,7 +7,7 @@ using Evaluation.Tests.Infrastructure;
 namespace Evaluation.Tests.Features.Slips;
 
 /// <summary>
-/// The organiser's slip forms as the app under test serves them, on http://localhost: the issue form proposes what each
+/// The organiser's slip forms as the app under test serves them, on https://localhost: the issue form proposes what each
 /// category still lacks and warns about the address, a batch is voided without its codes, and a burnt slip is replaced.
 /// </summary>
 public sealed partial class SlipBatchTests : OrganizerSession
@@ -63,7 +63,7 @@ public sealed partial class SlipBatchTests : OrganizerSession
 
         var page = await PageAsync(evaluation);
 
-        Assert.That(page, Does.Contain("二维码地址是 http://localhost/").And.Contain("手机打不开").And.Contain("Site__PublicBaseUrl"));
+        Assert.That(page, Does.Contain("二维码地址是 https://localhost/").And.Contain("手机打不开").And.Contain("Site__PublicBaseUrl"));
         Assert.That(await IssueSlipsAsync(evaluation, 2), Has.Count.EqualTo(2), "a warning, not a refusal");
     }
 
