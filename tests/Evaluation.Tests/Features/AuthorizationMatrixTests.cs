@@ -72,6 +72,8 @@ public sealed class AuthorizationMatrixTests
         new("POST", "/evaluations/copy", [Organizer]),
         new("POST", "/evaluations/{e}/rehearsal", [Organizer], Scoped: true),
         new("POST", "/evaluations/{e}/rehearsal/purge", [Organizer], Scoped: true),
+        new("POST", "/evaluations/{e}/slips/void-batch", [Organizer], Scoped: true),
+        new("POST", "/evaluations/{e}/slips/replacement", [Organizer], Scoped: true),
         new("GET", "/audit-log", [Auditor]),
         new("GET", "/account/password", Everyone),
         new("POST", "/account/password", Everyone),

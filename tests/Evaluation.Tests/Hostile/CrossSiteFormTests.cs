@@ -21,6 +21,7 @@ public sealed partial class CrossSiteFormTests : HostileSession
     private SeededEvaluation _open = null!;
     private ClosedEvaluation _closed = null!;
     private string _unusedSlip = null!;
+    private Guid _unusedBatch;
 
     [OneTimeSetUp]
     public async Task SignInAndSeed()
@@ -32,6 +33,7 @@ public sealed partial class CrossSiteFormTests : HostileSession
         using (var open = await PostAsync($"{_open.Url}/open"))
             Assert.That(open.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
         _unusedSlip = (await IssueSlipsAsync(_open, 1)).Single();
+        _unusedBatch = await World.ScalarAsync<Guid>("select id from slip_issue where evaluation_id = @Id", new { _open.Id });
         _closed = await ReportScenario.SeedAsync(World, World.UnitA);
     }
 
@@ -61,6 +63,9 @@ public sealed partial class CrossSiteFormTests : HostileSession
         new("organizer-a", "replacing the questionnaire", t => $"{t._draft.Url}/questionnaire/template", _ => [("template", "closing")]),
         new("organizer-a", "issuing slips", t => $"{t._open.Url}/slips", t => [("CategoryId", t._open.CategoryId.ToString()), ("Count", "5"), ("Format", "html")]),
         new("organizer-a", "voiding a slip", t => $"{t._open.Url}/slips/void", t => [("code", t._unusedSlip)]),
+        new("organizer-a", "voiding a batch of slips", t => $"{t._open.Url}/slips/void-batch", t => [("batch", t._unusedBatch.ToString())]),
+        new("organizer-a", "issuing a replacement slip", t => $"{t._open.Url}/slips/replacement",
+            t => [("CategoryId", t._open.CategoryId.ToString()), ("Reason", "手机没电"), ("Format", "html")]),
         new("organizer-a", "changing the counting rules", t => $"{t._draft.Url}/counting", _ => [("SmallCell", "9")]),
         new("organizer-a", "copying an evaluation", _ => "/evaluations/copy", t => [("From", t._draft.Id.ToString()), ("Name", "跨站复制"), ("Round", "总结")]),
         new("organizer-a", "creating a rehearsal", t => $"{t._draft.Url}/rehearsal", _ => []),

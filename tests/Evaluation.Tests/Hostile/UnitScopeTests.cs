@@ -21,6 +21,7 @@ public sealed class UnitScopeTests : HostileSession
     private ClosedEvaluation _closed = null!;
     private ClosedEvaluation _theirs = null!;
     private string _unusedSlip = null!;
+    private Guid _unusedBatch;
 
     [OneTimeSetUp]
     public async Task SignInAndSeed()
@@ -33,6 +34,7 @@ public sealed class UnitScopeTests : HostileSession
         using (var open = await PostAsync($"{_open.Url}/open"))
             Assert.That(open.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
         _unusedSlip = (await IssueSlipsAsync(_open, 1)).Single();
+        _unusedBatch = await World.ScalarAsync<Guid>("select id from slip_issue where evaluation_id = @Id", new { _open.Id });
         _closed = await ReportScenario.SeedAsync(World, World.UnitA, name: "甲单位评议");
         _theirs = await ReportScenario.SeedAsync(World, World.UnitB, name: "乙单位评议");
     }
@@ -61,6 +63,9 @@ public sealed class UnitScopeTests : HostileSession
         ("POST", "replacing unit A's questionnaire", t => $"{t._draft.Url}/questionnaire/template", _ => [("template", "closing")]),
         ("POST", "issuing slips of unit A's evaluation", t => $"{t._open.Url}/slips", t => [("CategoryId", t._open.CategoryId.ToString()), ("Count", "3"), ("Format", "html")]),
         ("POST", "voiding unit A's slip", t => $"{t._open.Url}/slips/void", t => [("code", t._unusedSlip)]),
+        ("POST", "voiding a batch of unit A's slips", t => $"{t._open.Url}/slips/void-batch", t => [("batch", t._unusedBatch.ToString())]),
+        ("POST", "issuing a replacement slip of unit A's evaluation", t => $"{t._open.Url}/slips/replacement",
+            t => [("CategoryId", t._open.CategoryId.ToString()), ("Reason", "越权补发")]),
         ("POST", "changing unit A's counting rules", t => $"{t._closed.Url}/counting", _ => [("SmallCell", "9")]),
         ("GET", "reading unit A's counting rules", t => $"{t._closed.Url}/counting", null),
     ];

@@ -116,13 +116,15 @@ public static class EvaluationScope
                 select c.id, c.name, c.position, c.key_group_id, c.expected_count,
                        (select count(*)::int from slip s where s.category_id = c.id) as issued,
                        (select count(*)::int from slip s where s.category_id = c.id and s.voided) as voided,
-                       (select count(*)::int from slip s where s.category_id = c.id and s.blinded_hash is not null) as checked_in
+                       (select count(*)::int from slip s where s.category_id = c.id and s.blinded_hash is not null) as checked_in,
+                       (select coalesce(sum(i.slip_count), 0)::int from slip_issue i where i.category_id = c.id and i.replacement) as replacements
                 from respondent_category c where c.evaluation_id = @evaluationId
             )
             select coalesce(g.id, p.id) as category_id, coalesce(g.name, min(p.name)) as name, sum(p.expected_count)::int as expected,
                    sum(p.issued)::int as issued, sum(p.voided)::int as voided, sum(p.checked_in)::int as checked_in,
                    (select count(*)::int from ballot b where b.key_group_id = g.id)
-                   + (select count(*)::int from sealed_ballot sb where sb.key_group_id = g.id) as ballots
+                   + (select count(*)::int from sealed_ballot sb where sb.key_group_id = g.id) as ballots,
+                   sum(p.replacements)::int as replacements
             from per_category p left join key_group g on g.id = p.key_group_id
             group by coalesce(g.id, p.id), g.id, g.name
             order by min(coalesce(g.position, p.position)), 2
@@ -143,4 +145,5 @@ public sealed record TargetRow(Guid Id, string Kind, string Name, string? Title,
 public sealed record CategoryRow(Guid Id, string Name, int ExpectedCount, int Position);
 
 /// <summary>Aggregate counts only (DESIGN.md §2.6): never which slip was used.</summary>
-public sealed record TurnoutRow(Guid CategoryId, string Name, int Expected, int Issued, int Voided, int CheckedIn, int Ballots);
+/// <summary><see cref="Replacements"/>: slips 补发 for a phone that died after check-in, counted within <see cref="Issued"/>.</summary>
+public sealed record TurnoutRow(Guid CategoryId, string Name, int Expected, int Issued, int Voided, int CheckedIn, int Ballots, int Replacements);

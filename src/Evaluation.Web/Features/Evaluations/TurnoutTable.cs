@@ -6,9 +6,10 @@ namespace Evaluation.Web.Features.Evaluations;
 
 /// <summary>
 /// A category's line on the evaluation and progress pages. 应到, 发出 and 作废 come from the setup and the slips, not from
-/// ballots, so they always show; 签到 and 已提交 are null where fewer than k ballots would stand behind them.
+/// ballots, so they always show, and so does 补发; 签到 and 已提交 are null where fewer than k ballots would stand behind them.
+/// <see cref="Id"/> is the category's, or its key group's once voting has opened (empty for the total).
 /// </summary>
-public sealed record TurnoutLine(string Name, int Expected, int Issued, int Voided, int? CheckedIn, int? Ballots);
+public sealed record TurnoutLine(Guid Id, string Name, int Expected, int Issued, int Voided, int Replacements, int? CheckedIn, int? Ballots);
 
 /// <summary>
 /// The small categories merged as the tally merges them: only their 签到 and 已提交, summed; their 应到 summed and their
@@ -44,14 +45,14 @@ public sealed record TurnoutTable(IReadOnlyList<TurnoutLine> Categories, MergedT
 
         var alone = parts.Where(p => !p.Merged).SelectMany(p => p.Members).Select(c => c.Id).ToHashSet();
         var lines = rows.Select(r => alone.Contains(r.CategoryId)
-            ? new TurnoutLine(r.Name, r.Expected, r.Issued, r.Voided, r.CheckedIn, r.Ballots)
-            : new TurnoutLine(r.Name, r.Expected, r.Issued, r.Voided, null, null)).ToList();
+            ? new TurnoutLine(r.CategoryId, r.Name, r.Expected, r.Issued, r.Voided, r.Replacements, r.CheckedIn, r.Ballots)
+            : new TurnoutLine(r.CategoryId, r.Name, r.Expected, r.Issued, r.Voided, r.Replacements, null, null)).ToList();
         var merged = parts.FirstOrDefault(p => p.Merged && Ballots(p) >= k) is { } m
             ? new MergedTurnout(m.Name, m.Members.Sum(c => c.CheckedIn), Ballots(m),
                 m.Members.Sum(c => c.Expected), m.Members.Select(c => c.Name).ToList())
             : null;
-        var total = new TurnoutLine("合计", rows.Sum(r => r.Expected), rows.Sum(r => r.Issued), rows.Sum(r => r.Voided),
-            rows.Sum(r => r.CheckedIn), rows.Sum(r => r.Ballots));
+        var total = new TurnoutLine(Guid.Empty, "合计", rows.Sum(r => r.Expected), rows.Sum(r => r.Issued), rows.Sum(r => r.Voided),
+            rows.Sum(r => r.Replacements), rows.Sum(r => r.CheckedIn), rows.Sum(r => r.Ballots));
         return new TurnoutTable(lines, merged, total, k);
     }
 }

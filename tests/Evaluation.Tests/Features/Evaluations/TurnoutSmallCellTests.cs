@@ -84,9 +84,9 @@ public sealed class TurnoutSmallCellTests : OrganizerSession
         var table = Regex.Match(body, """<table[^>]*>\s*<thead><tr><th>类别</th><th>应到</th><th>发出</th>(.*?)</table>""", RegexOptions.Singleline);
         Assert.That(table.Success, Is.True, "the turnout table");
         var rows = Regex.Matches(table.Groups[1].Value,
-            """<td data-label="类别">(.*?)</td><td data-label="应到">(.*?)</td><td data-label="发出">(.*?)</td>\s*<td data-label="作废">(.*?)</td><td data-label="已签到">(.*?)</td><td data-label="已提交">(.*?)</td>""")
+            """<td data-label="类别">(.*?)</td><td data-label="应到">(.*?)</td><td data-label="发出">(.*?)</td>\s*<td data-label="作废">(.*?)</td><td data-label="补发">\d*</td><td data-label="已签到">(.*?)</td><td data-label="已提交">(.*?)</td>""")
             .ToDictionary(m => m.Groups[1].Value, m => new TurnoutCells(m.Groups[2].Value, m.Groups[3].Value, m.Groups[4].Value, m.Groups[5].Value, m.Groups[6].Value));
-        var total = Regex.Match(table.Groups[1].Value, @"<th>合计</th><th>(\d+)</th><th>(\d+)</th><th>(\d+)</th>\s*<th>(\d+)</th><th>(\d+)</th>");
+        var total = Regex.Match(table.Groups[1].Value, @"<th>合计</th><th[^>]*>(\d+)</th><th[^>]*>(\d+)</th><th[^>]*>(\d+)</th>\s*<th[^>]*>\d+</th><th[^>]*>(\d+)</th><th[^>]*>(\d+)</th>");
         Assert.That(total.Success, Is.True, "the total line");
         rows["合计"] = new TurnoutCells(total.Groups[1].Value, total.Groups[2].Value, total.Groups[3].Value, total.Groups[4].Value, total.Groups[5].Value);
         return rows;
