@@ -1,4 +1,5 @@
 using Dapper;
+using Evaluation.Core.Forms;
 using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -82,7 +83,7 @@ public sealed class TargetsController(NpgsqlDataSource db) : Controller
     };
 
     private static string Describe(TargetForm form) =>
-        $"{(form.Kind == "team" ? "领导班子" : "班子成员")} {form.Name!.Trim()}{(string.IsNullOrWhiteSpace(form.Title) ? "" : $"（{form.Title.Trim()}）")}" +
+        $"{(form.Kind == "team" ? "领导班子" : "班子成员")} {TargetLabel.Of(form.Name!.Trim(), form.Title)}" +
         (form.Kind == "member" && form.TransferredOutOn is { } d ? $"，{d:yyyy年M月d日}调出" : "");
 
     private static async Task<List<string>> ProblemsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, Guid? targetId, TargetForm form)
