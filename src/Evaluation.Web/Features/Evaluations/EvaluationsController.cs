@@ -109,7 +109,7 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
             await conn.ExecuteAsync("update evaluation set name = @Name, round = @Round where id = @id",
                 new { id, Name = form.Name!.Trim(), Round = form.Round!.Trim() }, tx);
             await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.EditAction, $"《{evaluation.Name}》改为《{form.Name!.Trim()}》（{form.Round!.Trim()}），编号 {id}");
-            return Redirect(EvaluationScope.Url(id));
+            return Saved.Redirect(this, EvaluationScope.Url(id), "details", $"已保存：名称《{form.Name!.Trim()}》，轮次“{form.Round!.Trim()}”");
         }, ct);
 
     [Authorize(Roles = Roles.Organizer), HttpPost("{id:guid}/open")]
