@@ -66,11 +66,13 @@ public sealed class OrganizerFormsBrowserTests
         return page;
     }
 
-    private static async Task ShotAsync(IPage page, string name, (int Width, int Height) size, bool fullPage = false)
+    /// <param name="top">Scrolled to the top of the screen first.</param>
+    private static async Task ShotAsync(IPage page, string name, (int Width, int Height) size, ILocator? top = null)
     {
         if (Environment.GetEnvironmentVariable("SCREENSHOTS") is not { Length: > 0 } folder) return;
         Directory.CreateDirectory(folder);
-        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, $"{name}-{size.Width}x{size.Height}.png"), FullPage = fullPage });
+        if (top is not null) await top.EvaluateAsync("e => e.scrollIntoView({ block: 'start' })");
+        await page.ScreenshotAsync(new() { Path = Path.Combine(folder, $"{name}-{size.Width}x{size.Height}.png") });
     }
 
     [TestCaseSource(nameof(Sizes))]
@@ -88,9 +90,9 @@ public sealed class OrganizerFormsBrowserTests
                 Assert.That(await adding.Locator($"[name={field}]").IsVisibleAsync(), Is.EqualTo(shown.Contains(field)), $"{kind}: {field}");
             foreach (var always in new[] { "Text", "Kind", "Per", "Required" })
                 Assert.That(await adding.Locator($"[name={always}]").IsVisibleAsync(), Is.True, $"{kind}: {always}");
-            if (kind == "symptoms") await ShotAsync(page, "questionnaire-add-symptoms", size);
+            if (kind is "symptoms" or "rating") await ShotAsync(page, $"questionnaire-add-{kind}", size, adding);
         }
-        await ShotAsync(page, "questionnaire-add-text", size);
+        await ShotAsync(page, "questionnaire-add-text", size, adding);
         await page.CloseAsync();
     }
 
@@ -132,8 +134,7 @@ public sealed class OrganizerFormsBrowserTests
             var labelBox = await row.Locator("label", new() { HasText = "应到人数" }).BoundingBoxAsync();
             Assert.That(labelBox!.Width, Is.GreaterThan(20));
         }
-        await page.Locator("#categories").ScrollIntoViewIfNeededAsync();
-        await ShotAsync(page, "categories", size);
+        await ShotAsync(page, "categories", size, page.Locator("#categories"));
 
         await count.FillAsync(size.Width < 640 ? "51" : "52");
         await row.GetByRole(AriaRole.Button, new() { Name = "保存" }).ClickAsync();
@@ -157,8 +158,7 @@ public sealed class OrganizerFormsBrowserTests
         var deputy = await page.Locator($"#target-{_evaluation.DeputyId:N}").InnerTextAsync();
 
         Assert.That(deputy, Does.Contain("李四（副局长，分管医政）").And.Not.Contain("（副局长（"));
-        await page.Locator("#targets").ScrollIntoViewIfNeededAsync();
-        await ShotAsync(page, "targets", size);
+        await ShotAsync(page, "targets", size, page.Locator("#targets"));
         await page.CloseAsync();
     }
 
