@@ -62,7 +62,7 @@ public sealed class OrganizerFormsBrowserTests
         await page.GetByLabel("用户名").FillAsync(user);
         await page.GetByLabel("密码").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
-        // Generous: seven helpers' builds share two cores, and a sign-in hashes a password.
+        // Generous: on a busy machine a sign-in (which hashes a password) can take many seconds.
         await page.WaitForURLAsync(url => !url.Contains("/login"), new() { Timeout = 90_000 });
         return page;
     }
