@@ -83,6 +83,7 @@ try
         app.UseJsonOnlyBodies();
         app.UseStaticAssets();
         app.UseAuthentication();
+        app.UsePasswordChangeRequired();
         app.UseAuthorization();
 
         app.MapOperations();

@@ -55,6 +55,9 @@ public static partial class MeetingSetup
         }
 
         using var session = await StaffSession.SignInAsync(target.Url, organizer, organizerPassword, ct);
+        // A password the 管理员 set must be changed at first sign-in before any other page opens.
+        var ownPassword = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
+        await session.PostExpectingRedirectAsync("/account/password", ct, ("Current", organizerPassword), ("New", ownPassword), ("Confirm", ownPassword));
         log.WriteLine($"组织者建立两次评议（各 {Members.Length + 1} 个评议对象、{Categories.Length} 类人员），发放 {meetingSlips} + {saturationSlips} 张票签……");
         var meeting = await PrepareOneAsync(session, unitId, "会场", meetingSlips, ct);
         var saturation = await PrepareOneAsync(session, unitId, "饱和", saturationSlips, ct);

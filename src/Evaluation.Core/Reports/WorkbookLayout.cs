@@ -99,8 +99,8 @@ public static class WorkbookLayout
 
     /// <summary>A target's post in the result table, with its transfer when it has left.</summary>
     public static string Post(Target t) => t.TransferredOutOn is { } left
-        ? (t.Title is { Length: > 0 } title ? UserText.Isolate(title) : "") + $"（{left:yyyy-MM-dd} 调出）"
-        : t.Title ?? "";
+        ? (TargetLabel.Post(t.Title) is { } post ? UserText.Isolate(post) : "") + $"（{left:yyyy-MM-dd} 调出）"
+        : TargetLabel.Post(t.Title) ?? "";
 
     public const string NoRatingNote = "本对象没有评价等级题，各题结果见其分表。";
 
@@ -115,7 +115,7 @@ public static class WorkbookLayout
 
     /// <summary>The first cell of a target's sheet: how the verifier knows which target the sheet is about.</summary>
     public static string TargetTitle(Target t) =>
-        TargetTitlePrefix + UserText.Isolate(t.Name) + (t.Title is { Length: > 0 } title ? $"（{UserText.Isolate(title)}）" : "");
+        TargetTitlePrefix + TargetLabel.Of(t.Name, t.Title, UserText.Isolate);
 
     public static string TransferredNote(DateOnly left) => $"已于 {left:yyyy-MM-dd} 调出。";
     public static string RankNote(int rank) => $"{RankNotePrefix}{rank}{RankNoteSuffix}";

@@ -116,5 +116,5 @@ public static class TallyFigures
     public static string Fraction(decimal? value) =>
         value is { } v ? decimal.Round(v, 10, MidpointRounding.ToEven).ToString("0.##########", CultureInfo.InvariantCulture) : Missing;
 
-    public static string TargetLabel(Target? target) => target is null ? "整体" : target.Title is { Length: > 0 } title ? $"{target.Name}（{title}）" : target.Name;
+    public static string TargetLabel(Target? target) => target is null ? "整体" : Forms.TargetLabel.Of(target);
 }

@@ -32,13 +32,18 @@ public static class StaffClaims
 {
     public const string SecurityStamp = "stamp";
     public const string DisplayName = "display";
+    /// <summary>Present while the account's password is one someone else has seen (PasswordChangeRequired).</summary>
+    public const string MustChangePassword = "must_change_password";
 
     public static Guid AccountId(this ClaimsPrincipal user) => Guid.Parse(user.FindFirstValue(ClaimTypes.NameIdentifier)!);
     public static string Role(this ClaimsPrincipal user) => user.FindFirstValue(ClaimTypes.Role) ?? "";
     public static string DisplayNameOf(this ClaimsPrincipal user) => user.FindFirstValue(DisplayName) ?? user.Identity?.Name ?? "";
     public static string ActorLabel(this ClaimsPrincipal user) => $"{user.DisplayNameOf()}（{user.Identity?.Name}，{Roles.NameOf(user.Role())}）";
 
-    public static ClaimsPrincipal Create(Guid id, string userName, string displayName, string role, Guid securityStamp) =>
+    public static bool MustChangePasswordOf(this ClaimsPrincipal user) => user.HasClaim(c => c.Type == MustChangePassword);
+
+    public static ClaimsPrincipal Create(Guid id, string userName, string displayName, string role, Guid securityStamp,
+        bool mustChangePassword = false) =>
         new(new ClaimsIdentity(
             [
                 new Claim(ClaimTypes.NameIdentifier, id.ToString()),
@@ -46,6 +51,7 @@ public static class StaffClaims
                 new Claim(DisplayName, displayName),
                 new Claim(ClaimTypes.Role, role),
                 new Claim(SecurityStamp, securityStamp.ToString()),
+                .. mustChangePassword ? [new Claim(MustChangePassword, "true")] : Array.Empty<Claim>(),
             ],
             CookieAuthenticationDefaults.AuthenticationScheme));
 }

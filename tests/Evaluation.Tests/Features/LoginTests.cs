@@ -148,6 +148,9 @@ public sealed class LoginTests
         Assert.That(password, Has.Length.EqualTo(16));
         using var client = _world.App.CreateStaffClient();
         await client.LoginAsync("new.supervisor", password);
+        using var change = await client.PostFormAsync("/account/password",
+            [new("Current", password), new("New", "Own-Supervisor-Pass"), new("Confirm", "Own-Supervisor-Pass")]);
+        Assert.That(change.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(change));
         var evaluationA = await _world.SeedDraftAsync(_world.UnitA);
         var evaluationB = await _world.SeedDraftAsync(_world.UnitB);
         using var own = await client.GetAsync(evaluationB.Url);

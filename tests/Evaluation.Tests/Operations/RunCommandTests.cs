@@ -40,8 +40,12 @@ public sealed partial class RunCommandTests
             Assert.That(admin.Success, Is.True, first.Output);
             Assert.That(organizer.Success, Is.True, first.Output);
 
+            using (var adminClient = first.Client())
+                Assert.That(await LoginAsync(adminClient, "admin", admin.Groups[1].Value), Is.EqualTo("/account/password"),
+                    "the printed admin password must be changed at first sign-in");
             using var client = first.Client();
-            await LoginAsync(client, "demo-organizer", organizer.Groups[1].Value);
+            Assert.That(await LoginAsync(client, "demo-organizer", organizer.Groups[1].Value), Is.EqualTo("/account/password"));
+            await ChangePasswordAsync(client, organizer.Groups[1].Value, "Demo-Organizer-Own-1");
             var list = await client.GetStringAsync("/evaluations");
             Assert.That(list, Does.Contain("2026年局领导班子和班子成员民主评议").And.Contain("示例市卫生局"));
 
@@ -79,13 +83,25 @@ public sealed partial class RunCommandTests
         Assert.That(service.Output, Does.Not.Contain("Unhandled exception"));
     }
 
-    private static async Task LoginAsync(HttpClient client, string user, string password)
+    /// <returns>Where the sign-in leads.</returns>
+    private static async Task<string?> LoginAsync(HttpClient client, string user, string password)
     {
         var form = await client.GetStringAsync("/login");
         var token = Regex.Match(form, @"name=""__RequestVerificationToken"" type=""hidden"" value=""([^""]+)""").Groups[1].Value;
         using var response = await client.PostAsync("/login", new FormUrlEncodedContent(
             [new("UserName", user), new("Password", password), new("__RequestVerificationToken", token)]));
         Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), $"login as {user}");
+        return response.Headers.Location?.OriginalString;
+    }
+
+    /// <summary>The demo's printed passwords must be changed at first sign-in, as every password someone else has seen.</summary>
+    private static async Task ChangePasswordAsync(HttpClient client, string current, string next)
+    {
+        var form = await client.GetStringAsync("/account/password");
+        var token = Regex.Match(form, @"name=""__RequestVerificationToken"" type=""hidden"" value=""([^""]+)""").Groups[1].Value;
+        using var response = await client.PostAsync("/account/password", new FormUrlEncodedContent(
+            [new("Current", current), new("New", next), new("Confirm", next), new("__RequestVerificationToken", token)]));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), "changing the demo organizer's password");
     }
 
     [GeneratedRegex("初始密码（只显示这一次，请登录后立即修改）：(\\S+)")]

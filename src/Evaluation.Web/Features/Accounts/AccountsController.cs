@@ -77,8 +77,8 @@ public sealed partial class AccountsController(NpgsqlDataSource db) : Controller
         await using var tx = await conn.BeginTransactionAsync(ct);
         await conn.ExecuteAsync(
             """
-            insert into staff_account (id, user_name, display_name, role, password_hash, security_stamp)
-            values (@id, @userName, @DisplayName, @Role, @Hash, @Stamp)
+            insert into staff_account (id, user_name, display_name, role, password_hash, security_stamp, must_change_password)
+            values (@id, @userName, @DisplayName, @Role, @Hash, @Stamp, true)
             """,
             new { id, userName, DisplayName = form.DisplayName!.Trim(), form.Role, Hash = Passwords.Hash(password), Stamp = Guid.NewGuid() }, tx);
         var unitNames = await AssignUnitsAsync(conn, tx, id, form);
@@ -109,12 +109,12 @@ public sealed partial class AccountsController(NpgsqlDataSource db) : Controller
             "select user_name, role from staff_account where id = @id", new { id });
         if (current is null) return NotFound();
         var errors = Validate(form);
-        if (current.Value.Role == Roles.Admin && form.Role != Roles.Admin && await IsLastActiveAdminAsync(conn, id))
-            errors.Add("这是最后一个管理员账号，不能改为其他角色。请先创建另一个管理员。");
         if (errors.Count > 0)
             return Invalid(id, form with { UserName = current.Value.UserName }, errors, await AllUnitsAsync(ct));
 
         await using var tx = await conn.BeginTransactionAsync(ct);
+        if (form.Role != Roles.Admin && await IsLastActiveAdminAsync(conn, tx, id))
+            return Invalid(id, form with { UserName = current.Value.UserName }, [LastAdminDemoted], await AllUnitsAsync(ct));
         await conn.ExecuteAsync(
             """
             update staff_account set display_name = @DisplayName, role = @Role,
@@ -138,7 +138,8 @@ public sealed partial class AccountsController(NpgsqlDataSource db) : Controller
         await using var tx = await conn.BeginTransactionAsync(ct);
         var userName = await conn.QuerySingleOrDefaultAsync<string>(
             """
-            update staff_account set password_hash = @Hash, security_stamp = @Stamp, failed_logins = 0, locked_until = null
+            update staff_account set password_hash = @Hash, security_stamp = @Stamp, failed_logins = 0, locked_until = null,
+                must_change_password = true
             where id = @id returning user_name
             """, new { id, Hash = Passwords.Hash(password), Stamp = Guid.NewGuid() }, tx);
         if (userName is null) return NotFound();
@@ -157,21 +158,21 @@ public sealed partial class AccountsController(NpgsqlDataSource db) : Controller
     {
         if (id == User.AccountId())
             return this.Refuse(StatusCodes.Status409Conflict, "不能停用自己正在使用的账号。");
-        await using (var conn = await db.OpenConnectionAsync(ct))
-            if (await IsLastActiveAdminAsync(conn, id))
-                return this.Refuse(StatusCodes.Status409Conflict, "这是最后一个管理员账号，不能停用。请先创建另一个管理员。");
         return await ChangeStateAsync(id, "update staff_account set disabled = true, security_stamp = gen_random_uuid() where id = @id returning user_name",
-            "停用账号", "已停用", ct);
+            "停用账号", "已停用", ct, refuseLastAdmin: LastAdminDisabled);
     }
 
     [HttpPost("{id:guid}/enable")]
     public Task<IActionResult> Enable(Guid id, CancellationToken ct) =>
         ChangeStateAsync(id, "update staff_account set disabled = false where id = @id returning user_name", "启用账号", "已启用", ct);
 
-    private async Task<IActionResult> ChangeStateAsync(Guid id, string sql, string action, string done, CancellationToken ct)
+    private async Task<IActionResult> ChangeStateAsync(Guid id, string sql, string action, string done, CancellationToken ct,
+        string? refuseLastAdmin = null)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         await using var tx = await conn.BeginTransactionAsync(ct);
+        if (refuseLastAdmin is not null && await IsLastActiveAdminAsync(conn, tx, id))
+            return this.Refuse(StatusCodes.Status409Conflict, refuseLastAdmin);
         var userName = await conn.QuerySingleOrDefaultAsync<string>(sql, new { id }, tx);
         if (userName is null) return NotFound();
         await ActionLogWriter.AppendAsync(tx, User, action, $"账号 {userName}");
@@ -206,12 +207,20 @@ public sealed partial class AccountsController(NpgsqlDataSource db) : Controller
             """, new { id, units }, tx)).ToArray();
     }
 
-    private static async Task<bool> IsLastActiveAdminAsync(NpgsqlConnection conn, Guid id) =>
-        await conn.ExecuteScalarAsync<bool>(
-            """
-            select exists (select 1 from staff_account where id = @id and role = 'admin' and not disabled)
-               and not exists (select 1 from staff_account where id <> @id and role = 'admin' and not disabled)
-            """, new { id });
+    private const string LastAdminDisabled = "这是最后一个启用的管理员账号，不能停用：否则没有人能再管理账号。请先创建或启用另一个管理员。";
+    private const string LastAdminDemoted = "这是最后一个启用的管理员账号，不能改为其他角色：否则没有人能再管理账号。请先创建或启用另一个管理员。";
+
+    /// <summary>
+    /// Whether <paramref name="id"/> is the only active 管理员. The active admins' rows stay locked until the transaction
+    /// ends, so two admins disabling (or demoting) each other at the same moment cannot both pass: the second waits,
+    /// then sees the first one's change and is refused. Locked in id order, so two such transactions never deadlock.
+    /// </summary>
+    private static async Task<bool> IsLastActiveAdminAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id)
+    {
+        var admins = (await conn.QueryAsync<Guid>(
+            "select id from staff_account where role = 'admin' and not disabled order by id for update", transaction: tx)).ToList();
+        return admins is [var only] && only == id;
+    }
 
     private async Task<IReadOnlyList<UnitOption>> AllUnitsAsync(CancellationToken ct)
     {

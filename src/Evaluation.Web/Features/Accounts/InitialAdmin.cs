@@ -24,10 +24,12 @@ public static class InitialAdmin
         var password = configured ?? Passwords.Generate();
         await conn.ExecuteAsync(
             """
-            insert into staff_account (id, user_name, display_name, role, password_hash, security_stamp)
-            values (@Id, @UserName, '系统管理员', 'admin', @Hash, @Stamp)
+            insert into staff_account (id, user_name, display_name, role, password_hash, security_stamp, must_change_password)
+            values (@Id, @UserName, '系统管理员', 'admin', @Hash, @Stamp, @MustChange)
             """,
-            new { Id = Guid.NewGuid(), UserName, Hash = Passwords.Hash(password), Stamp = Guid.NewGuid() }, tx);
+            // A printed password may stay in a terminal's scrollback or the service journal; one the operator configured
+            // (Bootstrap:AdminPassword) is theirs already.
+            new { Id = Guid.NewGuid(), UserName, Hash = Passwords.Hash(password), Stamp = Guid.NewGuid(), MustChange = configured is null }, tx);
         await ActionLogWriter.AppendAsync(tx, "系统", "创建账号", $"首次启动，创建管理员账号 {UserName}");
         await tx.CommitAsync();
 

@@ -22,7 +22,7 @@ public sealed record ChangePasswordForm(string? Current, string? New, string? Co
 public sealed class LoginController(NpgsqlDataSource db) : Controller
 {
     private sealed record Account(Guid Id, string UserName, string DisplayName, string Role, string PasswordHash,
-        Guid SecurityStamp, DateTime? LockedUntil, bool Disabled);
+        Guid SecurityStamp, DateTime? LockedUntil, bool Disabled, bool MustChangePassword);
 
     [AllowAnonymous, HttpGet("/login")]
     public IActionResult Login(string? returnUrl) =>
@@ -38,7 +38,7 @@ public sealed class LoginController(NpgsqlDataSource db) : Controller
         await using var conn = await db.OpenConnectionAsync(ct);
         var account = await conn.QuerySingleOrDefaultAsync<Account>(
             """
-            select id, user_name, display_name, role, password_hash, security_stamp, locked_until, disabled
+            select id, user_name, display_name, role, password_hash, security_stamp, locked_until, disabled, must_change_password
             from staff_account where user_name = @userName
             """, new { userName });
 
@@ -61,7 +61,9 @@ public sealed class LoginController(NpgsqlDataSource db) : Controller
         }
 
         await conn.ExecuteAsync("update staff_account set failed_logins = 0, locked_until = null where id = @Id", new { account.Id });
-        await HttpContext.SignInAsync(StaffClaims.Create(account.Id, account.UserName, account.DisplayName, account.Role, account.SecurityStamp));
+        await HttpContext.SignInAsync(StaffClaims.Create(account.Id, account.UserName, account.DisplayName, account.Role, account.SecurityStamp,
+            account.MustChangePassword));
+        if (account.MustChangePassword) return Redirect(PasswordChangeRequired.PasswordPage);
         return LocalRedirect(Url.IsLocalUrl(form.ReturnUrl) ? form.ReturnUrl! : HomeOf(account.Role));
     }
 
@@ -93,6 +95,7 @@ public sealed class LoginController(NpgsqlDataSource db) : Controller
         var error = !Passwords.Verify(hash, form.Current ?? "") ? "当前密码不正确，请重新输入。"
             : Passwords.Problem(form.New) is { } problem ? problem
             : form.New != form.Confirm ? "两次输入的新密码不一致，请重新输入。"
+            : form.New == form.Current ? "新密码不能与当前密码相同，请换一个。"
             : null;
         if (error is not null)
         {
@@ -102,13 +105,13 @@ public sealed class LoginController(NpgsqlDataSource db) : Controller
 
         var stamp = Guid.NewGuid();
         await using var tx = await conn.BeginTransactionAsync(ct);
-        await conn.ExecuteAsync("update staff_account set password_hash = @Hash, security_stamp = @stamp where id = @Id",
+        await conn.ExecuteAsync("update staff_account set password_hash = @Hash, security_stamp = @stamp, must_change_password = false where id = @Id",
             new { Id = User.AccountId(), Hash = Passwords.Hash(form.New!), stamp }, tx);
         await ActionLogWriter.AppendAsync(tx, User, "修改密码", $"{User.Identity?.Name} 修改了自己的密码");
         await tx.CommitAsync(ct);
         // The new stamp invalidates every other session of this account; keep this one.
         await HttpContext.SignInAsync(StaffClaims.Create(User.AccountId(), User.Identity!.Name!, User.DisplayNameOf(), User.Role(), stamp));
-        TempData["Notice"] = "密码已修改。";
+        TempData["Notice"] = User.MustChangePasswordOf() ? "密码已修改，现在可以使用全部页面了。" : "密码已修改。";
         return Redirect(HomeOf(User));
     }
 

@@ -62,8 +62,8 @@ public static class DemoEvaluation
             var password = Passwords.Generate();
             await conn.ExecuteAsync(
                 """
-                insert into staff_account (id, user_name, display_name, role, password_hash, security_stamp)
-                values (@id, @userName, @displayName, @role, @Hash, @Stamp);
+                insert into staff_account (id, user_name, display_name, role, password_hash, security_stamp, must_change_password)
+                values (@id, @userName, @displayName, @role, @Hash, @Stamp, true);
                 insert into staff_unit (account_id, unit_id) values (@id, @unitId);
                 """, new { id, userName, displayName, role, unitId, Hash = Passwords.Hash(password), Stamp = Guid.NewGuid() }, tx);
             passwords.Add((userName, role, password));
@@ -102,7 +102,7 @@ public static class DemoEvaluation
         Console.WriteLine();
         Console.WriteLine($"已创建演示评议：{UnitName}《{EvaluationName}》（草稿，可直接开始投票），以及两轮已结束的示例评议（可查看结果、下载 PDF 和 Excel）。");
         Console.WriteLine($"示例评议的投票箱由监票人{string.Join("、", DemoResults.Tellers)}各持一张开箱密钥卡（3 张中任意 2 张可开箱），已用其中 2 张开箱。");
-        Console.WriteLine("演示账号（密码只显示这一次）：");
+        Console.WriteLine("演示账号（密码只显示这一次，首次登录后须改为自己的密码）：");
         foreach (var (userName, role, password) in passwords)
             Console.WriteLine($"  {Roles.NameOf(role),-4} {userName,-16} 密码 {password}");
         Console.WriteLine();

@@ -18,16 +18,17 @@ public sealed class CategoriesController(NpgsqlDataSource db) : Controller
     public Task<IActionResult> Add(Guid id, [FromForm] CategoryForm form, CancellationToken ct) =>
         this.EditDraftAsync(db, id, async (conn, tx, evaluation) =>
         {
+            var categoryId = Guid.NewGuid();
             var errors = await ProblemsAsync(conn, tx, id, null, form);
             if (errors.Count > 0) return await this.ShowWithErrorsAsync(conn, tx, id, errors);
             await conn.ExecuteAsync(
                 """
                 insert into respondent_category (id, evaluation_id, name, expected_count, position)
-                values (@CategoryId, @id, @Name, @ExpectedCount,
+                values (@categoryId, @id, @Name, @ExpectedCount,
                         (select coalesce(max(position), 0) + 1 from respondent_category where evaluation_id = @id))
-                """, new { CategoryId = Guid.NewGuid(), id, Name = form.Name!.Trim(), form.ExpectedCount }, tx);
+                """, new { categoryId, id, Name = form.Name!.Trim(), form.ExpectedCount }, tx);
             await ActionLogWriter.AppendAsync(tx, User, "添加评议人员类别", $"《{evaluation.Name}》：{form.Name!.Trim()}，应到 {form.ExpectedCount} 人");
-            return Redirect(EvaluationScope.Url(id) + "#categories");
+            return Saved.Redirect(this, EvaluationScope.Url(id), Anchor(categoryId), $"已保存：添加了类别“{form.Name!.Trim()}”，应到 {form.ExpectedCount} 人");
         }, ct);
 
     [HttpPost("{categoryId:guid}")]
@@ -41,7 +42,7 @@ public sealed class CategoriesController(NpgsqlDataSource db) : Controller
                 new { categoryId, id, Name = form.Name!.Trim(), form.ExpectedCount }, tx);
             if (updated == 0) return NotFound();
             await ActionLogWriter.AppendAsync(tx, User, "修改评议人员类别", $"《{evaluation.Name}》：{form.Name!.Trim()}，应到 {form.ExpectedCount} 人");
-            return Redirect(EvaluationScope.Url(id) + "#categories");
+            return Saved.Redirect(this, EvaluationScope.Url(id), Anchor(categoryId), $"已保存：类别“{form.Name!.Trim()}”，应到 {form.ExpectedCount} 人");
         }, ct);
 
     [HttpPost("{categoryId:guid}/delete")]
@@ -52,8 +53,11 @@ public sealed class CategoriesController(NpgsqlDataSource db) : Controller
                 "delete from respondent_category where id = @categoryId and evaluation_id = @id returning name", new { categoryId, id }, tx);
             if (name is null) return NotFound();
             await ActionLogWriter.AppendAsync(tx, User, "删除评议人员类别", $"《{evaluation.Name}》：{name}");
-            return Redirect(EvaluationScope.Url(id) + "#categories");
+            return Saved.Redirect(this, EvaluationScope.Url(id), "categories", $"已删除：类别“{name}”");
         }, ct);
+
+    /// <summary>A category's row on the evaluation page (Show.cshtml).</summary>
+    public static string Anchor(Guid categoryId) => $"category-{categoryId:N}";
 
     private static async Task<List<string>> ProblemsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid id, Guid? categoryId, CategoryForm form)
     {

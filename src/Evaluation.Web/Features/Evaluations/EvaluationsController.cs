@@ -111,7 +111,7 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
             await conn.ExecuteAsync("update evaluation set name = @name, round = @Round where id = @id",
                 new { id, name, Round = form.Round!.Trim() }, tx);
             await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.EditAction, $"《{evaluation.Name}》改为《{name}》（{form.Round!.Trim()}），编号 {id}");
-            return Redirect(EvaluationScope.Url(id));
+            return Saved.Redirect(this, EvaluationScope.Url(id), "details", $"已保存：名称《{name}》，轮次“{form.Round!.Trim()}”");
         }, ct);
 
     [Authorize(Roles = Roles.Organizer), HttpPost("{id:guid}/open")]

@@ -54,7 +54,7 @@ public sealed class QuestionnaireController(NpgsqlDataSource db) : Controller
 
     [Authorize(Roles = Roles.Organizer), HttpPost("header")]
     public Task<IActionResult> UpdateHeader(Guid id, [FromForm] QuestionnaireHeaderForm form, CancellationToken ct) =>
-        SaveAsync(id, "修改问卷标题和说明", q => q with
+        SaveAsync(id, "修改问卷标题和说明", "header", q => q with
         {
             Title = form.Title?.Trim() ?? "",
             Instructions = string.IsNullOrWhiteSpace(form.Instructions) ? null : form.Instructions.Trim(),
@@ -64,24 +64,24 @@ public sealed class QuestionnaireController(NpgsqlDataSource db) : Controller
     public Task<IActionResult> AddQuestion(Guid id, [FromForm] QuestionForm form, CancellationToken ct)
     {
         var newId = "q" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
-        return SaveAsync(id, "添加题目", q => q with { Questions = [.. q.Questions, ToQuestion(newId, form)] }, ct, form);
+        return SaveAsync(id, "添加题目", Anchor(newId), q => q with { Questions = [.. q.Questions, ToQuestion(newId, form)] }, ct, form);
     }
 
     [Authorize(Roles = Roles.Organizer), HttpPost("questions/{questionId}")]
     public Task<IActionResult> UpdateQuestion(Guid id, string questionId, [FromForm] QuestionForm form, CancellationToken ct) =>
-        SaveAsync(id, "修改题目", q => q.Questions.Any(x => x.Id == questionId)
+        SaveAsync(id, "修改题目", Anchor(questionId), q => q.Questions.Any(x => x.Id == questionId)
             ? q with { Questions = q.Questions.Select(x => x.Id == questionId ? ToQuestion(questionId, form) : x).ToList() }
             : null, ct, form, questionId);
 
     [Authorize(Roles = Roles.Organizer), HttpPost("questions/{questionId}/delete")]
     public Task<IActionResult> DeleteQuestion(Guid id, string questionId, CancellationToken ct) =>
-        SaveAsync(id, "删除题目", q => q.Questions.Any(x => x.Id == questionId)
+        SaveAsync(id, "删除题目", "questions", q => q.Questions.Any(x => x.Id == questionId)
             ? q with { Questions = q.Questions.Where(x => x.Id != questionId).ToList() }
             : null, ct);
 
     [Authorize(Roles = Roles.Organizer), HttpPost("questions/{questionId}/move")]
     public Task<IActionResult> MoveQuestion(Guid id, string questionId, [FromForm] string? direction, CancellationToken ct) =>
-        SaveAsync(id, "调整题目顺序", q =>
+        SaveAsync(id, "调整题目顺序", Anchor(questionId), q =>
         {
             var list = q.Questions.ToList();
             var index = list.FindIndex(x => x.Id == questionId);
@@ -97,7 +97,7 @@ public sealed class QuestionnaireController(NpgsqlDataSource db) : Controller
         var chosen = FormTemplates.Find(template);
         return chosen is null
             ? this.EditDraftAsync(db, id, (_, _, evaluation) => Task.FromResult<IActionResult>(Invalid(evaluation, ["请选择一个问卷模板。"])), ct)
-            : SaveAsync(id, $"套用问卷模板：{chosen.Name}", _ => chosen.Questionnaire, ct);
+            : SaveAsync(id, $"套用问卷模板：{chosen.Name}", "questions", _ => chosen.Questionnaire, ct);
     }
 
     /// <summary>Replaces the whole questionnaire with pasted JSON (import from another evaluation, or bulk editing).</summary>
@@ -106,11 +106,11 @@ public sealed class QuestionnaireController(NpgsqlDataSource db) : Controller
     {
         if (!FormJson.TryReadQuestionnaire(json ?? "", out var replacement, out var error))
             return this.EditDraftAsync(db, id, (_, _, evaluation) => Task.FromResult<IActionResult>(Invalid(evaluation, [error!], rejectedJson: json)), ct);
-        return SaveAsync(id, "以 JSON 替换问卷", _ => replacement, ct, rejectedJson: json);
+        return SaveAsync(id, "以 JSON 替换问卷", "questions", _ => replacement, ct, rejectedJson: json);
     }
 
     /// <summary>Applies a change to the draft questionnaire, validates the whole result, and stores it only when valid.</summary>
-    private Task<IActionResult> SaveAsync(Guid id, string action, Func<Questionnaire, Questionnaire?> change, CancellationToken ct,
+    private Task<IActionResult> SaveAsync(Guid id, string action, string anchor, Func<Questionnaire, Questionnaire?> change, CancellationToken ct,
         QuestionForm? form = null, string? questionId = null, string? rejectedJson = null) =>
         this.EditDraftAsync(db, id, async (conn, tx, evaluation) =>
         {
@@ -122,7 +122,9 @@ public sealed class QuestionnaireController(NpgsqlDataSource db) : Controller
             var canonical = FormJson.Canonical(changed);
             await conn.ExecuteAsync("update evaluation set questionnaire = @canonical where id = @id", new { id, canonical }, tx);
             await ActionLogWriter.AppendAsync(tx, User, "修改问卷", $"《{evaluation.Name}》：{action}，问卷草稿哈希 {FormJson.Sha256Hex(canonical)}");
-            return Redirect($"/evaluations/{id}/questionnaire");
+            var number = changed.Questions.ToList().FindIndex(q => Anchor(q.Id) == anchor);
+            return Saved.Redirect(this, $"/evaluations/{id}/questionnaire", anchor,
+                number < 0 ? $"已保存：{action}" : $"已保存：{action}（第 {number + 1} 题）");
         }, ct);
 
     private ViewResult Invalid(EvaluationHeader evaluation, IReadOnlyList<string> errors, QuestionForm? form = null,
@@ -132,6 +134,9 @@ public sealed class QuestionnaireController(NpgsqlDataSource db) : Controller
         return View("Questionnaire", new QuestionnairePage(evaluation, evaluation.ReadQuestionnaire(), CanEdit(evaluation), errors,
             questionId ?? (form is null ? null : "new"), form, rejectedJson));
     }
+
+    /// <summary>A question's element on the questionnaire page.</summary>
+    public static string Anchor(string questionId) => $"q-{questionId}";
 
     private bool CanEdit(EvaluationHeader evaluation) => evaluation.IsDraft && User.IsInRole(Roles.Organizer);
 

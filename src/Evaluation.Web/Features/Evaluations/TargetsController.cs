@@ -19,6 +19,7 @@ public sealed class TargetsController(NpgsqlDataSource db) : Controller
     public Task<IActionResult> Add(Guid id, [FromForm] TargetForm form, CancellationToken ct) =>
         this.EditDraftAsync(db, id, async (conn, tx, evaluation) =>
         {
+            var targetId = Guid.NewGuid();
             var errors = await ProblemsAsync(conn, tx, id, null, form);
             if (errors.Count > 0) return await this.ShowWithErrorsAsync(conn, tx, id, errors);
             await conn.ExecuteAsync(
@@ -26,9 +27,9 @@ public sealed class TargetsController(NpgsqlDataSource db) : Controller
                 insert into target (id, evaluation_id, kind, name, title, transferred_out_on, position)
                 values (@TargetId, @id, @Kind, @Name, @Title, @TransferredOutOn,
                         (select coalesce(max(position), 0) + 1 from target where evaluation_id = @id))
-                """, Row(Guid.NewGuid(), id, form), tx);
+                """, Row(targetId, id, form), tx);
             await ActionLogWriter.AppendAsync(tx, User, "添加评议对象", $"《{evaluation.Name}》：{Describe(form)}");
-            return Redirect(EvaluationScope.Url(id) + "#targets");
+            return Saved.Redirect(this, EvaluationScope.Url(id), Anchor(targetId), $"已保存：添加了{Describe(form)}");
         }, ct);
 
     [HttpPost("{targetId:guid}")]
@@ -44,7 +45,7 @@ public sealed class TargetsController(NpgsqlDataSource db) : Controller
                 """, Row(targetId, id, form), tx);
             if (updated == 0) return NotFound();
             await ActionLogWriter.AppendAsync(tx, User, "修改评议对象", $"《{evaluation.Name}》：{Describe(form)}");
-            return Redirect(EvaluationScope.Url(id) + "#targets");
+            return Saved.Redirect(this, EvaluationScope.Url(id), Anchor(targetId), $"已保存：{Describe(form)}");
         }, ct);
 
     [HttpPost("{targetId:guid}/delete")]
@@ -55,7 +56,7 @@ public sealed class TargetsController(NpgsqlDataSource db) : Controller
                 "delete from target where id = @targetId and evaluation_id = @id returning name", new { id, targetId }, tx);
             if (name is null) return NotFound();
             await ActionLogWriter.AppendAsync(tx, User, "删除评议对象", $"《{evaluation.Name}》：{name}");
-            return Redirect(EvaluationScope.Url(id) + "#targets");
+            return Saved.Redirect(this, EvaluationScope.Url(id), "targets", $"已删除：{name}");
         }, ct);
 
     [HttpPost("{targetId:guid}/move")]
@@ -73,8 +74,12 @@ public sealed class TargetsController(NpgsqlDataSource db) : Controller
                     targets.Select((t, i) => new { t.Id, Position = i + 1 }), tx);
                 await ActionLogWriter.AppendAsync(tx, User, "调整评议对象顺序", $"《{evaluation.Name}》：{string.Join("、", targets.Select(t => t.Name))}");
             }
-            return Redirect(EvaluationScope.Url(id) + "#targets");
+            var position = targets.FindIndex(t => t.Id == targetId);
+            return Saved.Redirect(this, EvaluationScope.Url(id), Anchor(targetId), $"已保存：{targets[position].Name} 排在第 {position + 1} 位");
         }, ct);
+
+    /// <summary>A target's element on the evaluation page (Show.cshtml).</summary>
+    public static string Anchor(Guid targetId) => $"target-{targetId:N}";
 
     private static object Row(Guid targetId, Guid id, TargetForm form) => new
     {
@@ -84,7 +89,7 @@ public sealed class TargetsController(NpgsqlDataSource db) : Controller
     };
 
     private static string Describe(TargetForm form) =>
-        $"{(form.Kind == "team" ? "领导班子" : "班子成员")} {form.Name!.Trim()}{(string.IsNullOrWhiteSpace(form.Title) ? "" : $"（{form.Title.Trim()}）")}" +
+        $"{(form.Kind == "team" ? "领导班子" : "班子成员")} {TargetLabel.Of(form.Name!.Trim(), form.Title)}" +
         (form.Kind == "member" && form.TransferredOutOn is { } d ? $"，{d:yyyy年M月d日}调出" : "");
 
     /// <summary>The shared rules (<see cref="SetupRules"/>), against the evaluation's other targets as they stand in this transaction.</summary>

@@ -4,6 +4,7 @@ using Evaluation.Core.Forms;
 using Evaluation.Core.Text;
 using Evaluation.Core.Tallies;
 using Microsoft.AspNetCore.Html;
+using Label = Evaluation.Core.Forms.TargetLabel;
 
 namespace Evaluation.Web.Features.Reports;
 
@@ -43,8 +44,8 @@ public static class ReportFormat
         if (target is null) return new HtmlString("整体");
         // The name never breaks (a column too narrow for it is the layout's fault); a long title may.
         var label = new HtmlContentBuilder(6).AppendHtml("<bdi class=\"name\">").Append(UserText.Balanced(target.Name)).AppendHtml("</bdi>");
-        return target.Title is { Length: > 0 } title
-            ? label.AppendHtml("<span class=\"title\">（").AppendHtml(User(title)).AppendHtml("）</span>")
+        return Label.Post(target.Title) is { } post
+            ? label.AppendHtml($"<span class=\"title\">{Label.Open}").AppendHtml(User(post)).AppendHtml($"{Label.Close}</span>")
             : label;
     }
 

@@ -512,17 +512,26 @@ function buildSteps(form) {
 
 const sectionOf = (step) => (step.target ? (rec.answers.targets[step.target.id] ??= {}) : rec.answers.once);
 
+/** A member's post inside the label's brackets, its own brackets made commas (Evaluation.Core.Forms.TargetLabel.Post). */
+function postOf(t) {
+  if (t.kind === 'team' || !t.title || !t.title.trim()) return null;
+  if (!/[（）()]/.test(t.title)) return t.title.trim();
+  const pieces = t.title.split(/[（）()]/).map((p) => p.replace(/^[，、；,;：:\s\u3000]+|[，、；,;：:\s\u3000]+$/g, '')).filter((p) => p);
+  return pieces.length ? pieces.join('，') : null;
+}
+
 function stepTitle(step) {
   if (!step.target) return steps.length > 1 ? '总体评价和意见建议' : rec.form.questionnaire.title;
-  const t = step.target;
-  return t.kind === 'team' ? t.name : t.title ? `${t.name}（${t.title}）` : t.name;
+  const post = postOf(step.target);
+  return post ? `${step.target.name}（${post}）` : step.target.name;
 }
 
 /** The same as nodes, each name isolated. */
 function stepHeading(step) {
   const t = step.target;
   if (!t) return iso(stepTitle(step));
-  return t.kind !== 'team' && t.title ? [iso(t.name), '（', iso(t.title), '）'] : iso(t.name);
+  const post = postOf(t);
+  return post ? [iso(t.name), '（', iso(post), '）'] : iso(t.name);
 }
 
 function stepNote(step) {

@@ -36,8 +36,8 @@ public sealed class DemoOutputsTests
         _world = await StaffWorld.StartAsync();
         await DemoEvaluation.SeedAsync(_world.App.Services);
         await using var conn = await _world.OpenAsync();
-        // The demo prints its accounts' passwords once; the test gives them one it knows.
-        await conn.ExecuteAsync("update staff_account set password_hash = @Hash where user_name like 'demo-%'",
+        // The demo prints its accounts' passwords once, to be changed at first sign-in; the test gives them one it knows.
+        await conn.ExecuteAsync("update staff_account set password_hash = @Hash, must_change_password = false where user_name like 'demo-%'",
             new { Hash = Passwords.Hash(StaffWorld.Password) });
         _rounds = (await conn.QueryAsync<(string Name, Guid Id)>("select name, id from evaluation where status = 'closed'"))
             .ToDictionary(r => r.Name, r => r.Id);
