@@ -72,6 +72,13 @@ public static class FormJson
         return Canonical(new { questionnaire = form.Questionnaire, targets, raters });
     }
 
+    /// <summary>
+    /// The form a phone of this key group is handed: the frozen form as it is when no category is limited, else only the
+    /// targets the group rates. Its targets keep their ids, so its ballots count against the frozen form itself.
+    /// </summary>
+    public static string PhoneForm(string frozenForm, Guid keyGroupId) =>
+        ReadFrozenForm(frozenForm) is { Raters: not null } limited ? FrozenForm(limited.ForKeyGroup(keyGroupId)) : frozenForm;
+
     public static string Sha256Hex(string text) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 

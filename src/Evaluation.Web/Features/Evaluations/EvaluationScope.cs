@@ -81,7 +81,7 @@ public static class EvaluationScope
 
     public static async Task<IReadOnlyList<CategoryRow>> CategoriesAsync(NpgsqlConnection conn, Guid evaluationId, NpgsqlTransaction? tx = null) =>
         (await conn.QueryAsync<CategoryRow>(
-            "select id, name, expected_count, position from respondent_category where evaluation_id = @evaluationId order by position, name",
+            "select id, name, expected_count, position, target_ids from respondent_category where evaluation_id = @evaluationId order by position, name",
             new { evaluationId }, tx)).ToList();
 
     public static async Task<EvaluationPage?> PageAsync(NpgsqlConnection conn, Guid id, ClaimsPrincipal user, IReadOnlyList<string> errors,
@@ -138,7 +138,8 @@ public sealed record TargetRow(Guid Id, string Kind, string Name, string? Title,
     };
 }
 
-public sealed record CategoryRow(Guid Id, string Name, int ExpectedCount, int Position);
+/// <param name="TargetIds">The targets this category rates (评议范围); null for every target.</param>
+public sealed record CategoryRow(Guid Id, string Name, int ExpectedCount, int Position, Guid[]? TargetIds = null);
 
 /// <summary>Aggregate counts only (DESIGN.md §2.6): never which slip was used.</summary>
 public sealed record TurnoutRow(Guid CategoryId, string Name, int Expected, int Issued, int Voided, int CheckedIn, int Ballots);
