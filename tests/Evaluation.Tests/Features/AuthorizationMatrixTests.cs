@@ -51,6 +51,8 @@ public sealed class AuthorizationMatrixTests
         new("POST", "/evaluations/{e}/categories", [Organizer], Scoped: true),
         new("POST", "/evaluations/{e}/categories/{category}", [Organizer], Scoped: true),
         new("POST", "/evaluations/{e}/categories/{category}/delete", [Organizer], Scoped: true),
+        new("GET", "/evaluations/{e}/categories/{category}/targets", [Organizer], Scoped: true),
+        new("POST", "/evaluations/{e}/categories/{category}/targets", [Organizer], Scoped: true),
         new("GET", "/evaluations/{e}/questionnaire", UnitStaff, Scoped: true),
         new("POST", "/evaluations/{e}/questionnaire/header", [Organizer], Scoped: true),
         new("POST", "/evaluations/{e}/questionnaire/questions", [Organizer], Scoped: true),

@@ -80,9 +80,10 @@ public static class EvaluationScope
             new { evaluationId }, tx)).Select(t => t.ToTarget()).ToList();
 
     public static async Task<IReadOnlyList<CategoryRow>> CategoriesAsync(NpgsqlConnection conn, Guid evaluationId, NpgsqlTransaction? tx = null) =>
-        (await conn.QueryAsync<CategoryRow>(
+        // A tuple: Dapper matches a record's constructor on the reader's field types, and Npgsql types uuid[] as Array.
+        (await conn.QueryAsync<(Guid Id, string Name, int ExpectedCount, int Position, Guid[]? TargetIds)>(
             "select id, name, expected_count, position, target_ids from respondent_category where evaluation_id = @evaluationId order by position, name",
-            new { evaluationId }, tx)).ToList();
+            new { evaluationId }, tx)).Select(c => new CategoryRow(c.Id, c.Name, c.ExpectedCount, c.Position, c.TargetIds)).ToList();
 
     public static async Task<EvaluationPage?> PageAsync(NpgsqlConnection conn, Guid id, ClaimsPrincipal user, IReadOnlyList<string> errors,
         NpgsqlTransaction? tx = null)
