@@ -118,8 +118,12 @@ public static partial class ExcelReportCheck
             SheetsSeen.Add(target.Target.Id);
             var last = LastRow(ws);
             for (var r = 2; r <= last; r++)
+            {
+                if (Text(ws, r, 1) is var note && note.StartsWith(L.RatersNotePrefix, StringComparison.Ordinal) && note != L.RatersNote(target))
+                    Problem($"{label} · 评议人员：报告为“{note}”，重算为“{L.RatersNote(target) ?? "全部类别"}”");
                 if (RankNote().Match(Text(ws, r, 1)) is { Success: true } m && int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) != target.Rank)
                     Problem($"{label} · 排名：报告为第 {m.Groups[1].Value} 名，重算为{(target.Rank is { } rank ? $"第 {rank} 名" : "不排名")}");
+            }
             Items(ws, 2, target.Items);
         }
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Evaluation.Core.Ballots;
 using Evaluation.Core.Crypto;
 using Evaluation.Core.Forms;
 using Evaluation.Core.Tallies;
@@ -230,6 +231,7 @@ public static class BundleVerifier
             : new Check("问卷", false, $"问卷内容的哈希为 {formHash}，与包内所记 {bundle.FormHash} 不符"));
 
         checks.Add(Rules(bundle));
+        if (form?.Raters is not null) checks.Add(RaterScopes(form, bundle.Groups));
         if (sealedBox)
         {
             checks.Add(Credentials(bundle.Groups));
@@ -286,6 +288,35 @@ public static class BundleVerifier
             ? new Check("计票规则", true, $"最小公布单元 {bundle.Settings.SmallCell} 票，计分系数和类别权重都在本系统允许的范围内")
             : new Check("计票规则", false, $"包内所记的计票规则本系统不会采用，其结果不可信：{string.Join("", problems)}");
     }
+
+    /// <summary>
+    /// The frozen form limits some key groups to some targets (its hash, checked against the opening entry, pins the
+    /// scopes): each limited group is one of the bundle's, each target one of the form's; ballots answering about a
+    /// target outside their group's scope are named here, and the recount counts them 无效 as the server must have.
+    /// </summary>
+    private static Check RaterScopes(FrozenForm form, IReadOnlyList<BundleGroup> groups)
+    {
+        var groupIds = groups.Select(g => g.Id).ToHashSet();
+        var targetIds = form.Targets.Select(t => t.Id).ToHashSet();
+        var problems = new List<string>();
+        foreach (var (group, scope) in form.Raters!)
+        {
+            if (!groupIds.Contains(group)) problems.Add($"限定范围的密钥组 {group} 不在包内");
+            if (scope.Count == 0) problems.Add($"密钥组 {group} 的评议范围为空");
+            if (scope.FirstOrDefault(t => !targetIds.Contains(t)) is var unknown && unknown != Guid.Empty)
+                problems.Add($"密钥组 {group} 的评议范围含问卷中没有的对象 {unknown}");
+        }
+        if (problems.Count > 0)
+            return new Check("评议范围", false, $"冻结问卷中的评议范围有误：{string.Join("；", problems)}");
+
+        var outside = groups.Sum(g => g.Ballots.Count(b => AnswersOutside(form, g.Id, b.Answers)));
+        var limited = groups.Where(g => form.Raters!.ContainsKey(g.Id)).Select(g => $"{g.Name}（{form.Raters![g.Id].Count} 个对象）");
+        return new Check("评议范围", true, $"限定评议对象的密钥组：{string.Join("、", limited)}"
+            + (outside == 0 ? "；没有选票为范围外的对象作答" : $"；{outside} 张选票为范围外的对象作答，重算时计为无效"));
+    }
+
+    private static bool AnswersOutside(FrozenForm form, Guid group, string answers) =>
+        BallotJson.TryRead(answers, out var read, out _) && read.Targets.Keys.Any(t => !form.Rates(group, t));
 
     /// <summary>A ballot as the tally reads it, in its group; a ballot whose hex does not parse counts with empty bytes and fails its signature.</summary>
     private static TallyBallot ToTallyBallot(BundleGroup group, BundleBallot ballot) =>

@@ -50,12 +50,34 @@ public static class FormJson
     public static string FormHash(Questionnaire questionnaire, IReadOnlyList<Target> targets) =>
         Sha256Hex(FrozenForm(questionnaire, targets));
 
+    public static string FormHash(FrozenForm form) => Sha256Hex(FrozenForm(form));
+
     /// <summary>Reads back what <see cref="FrozenForm(Questionnaire, IReadOnlyList{Target})"/> wrote.</summary>
     public static FrozenForm ReadFrozenForm(string json) =>
         JsonSerializer.Deserialize<FrozenForm>(json, Options) ?? throw new JsonException("empty frozen form");
 
     public static string FrozenForm(Questionnaire questionnaire, IReadOnlyList<Target> targets) =>
-        Canonical(new { questionnaire, targets = targets.OrderBy(t => t.Position).ThenBy(t => t.Id).ToList() });
+        FrozenForm(new FrozenForm(questionnaire, targets));
+
+    /// <summary>
+    /// The canonical frozen form. <c>raters</c> is written only when some key group is limited (an empty scope list is
+    /// no limit), so a form without limits is byte for byte what it was before scopes existed, and so is its hash.
+    /// </summary>
+    public static string FrozenForm(FrozenForm form)
+    {
+        var targets = form.Targets.OrderBy(t => t.Position).ThenBy(t => t.Id).ToList();
+        var raters = form.Raters is { Count: > 0 } limited
+            ? limited.ToDictionary(p => p.Key, p => targets.Where(t => p.Value.Contains(t.Id)).Select(t => t.Id).ToList())
+            : null;
+        return Canonical(new { questionnaire = form.Questionnaire, targets, raters });
+    }
+
+    /// <summary>
+    /// The form a phone of this key group is handed: the frozen form as it is when no category is limited, else only the
+    /// targets the group rates. Its targets keep their ids, so its ballots count against the frozen form itself.
+    /// </summary>
+    public static string PhoneForm(string frozenForm, Guid keyGroupId) =>
+        ReadFrozenForm(frozenForm) is { Raters: not null } limited ? FrozenForm(limited.ForKeyGroup(keyGroupId)) : frozenForm;
 
     public static string Sha256Hex(string text) =>
         Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));

@@ -86,5 +86,23 @@ public sealed record Target
     };
 }
 
-/// <summary>What voters answer once voting opens: the questionnaire and the targets, frozen together.</summary>
-public sealed record FrozenForm(Questionnaire Questionnaire, IReadOnlyList<Target> Targets);
+/// <summary>
+/// What voters answer once voting opens: the questionnaire and the targets, frozen together, and <see cref="Raters"/>:
+/// for each key group whose categories evaluate only some targets (服务对象代表 rate the 班子, not each member), those
+/// targets' ids. A key group not listed rates every target; null when no category is limited, so a form without limits
+/// hashes exactly as before.
+/// </summary>
+public sealed record FrozenForm(Questionnaire Questionnaire, IReadOnlyList<Target> Targets,
+    IReadOnlyDictionary<Guid, IReadOnlyList<Guid>>? Raters = null)
+{
+    /// <summary>Whether ballots of this key group (a ballot proves its group) may answer about the target.</summary>
+    public bool Rates(Guid keyGroupId, Guid targetId) =>
+        Raters is null || !Raters.TryGetValue(keyGroupId, out var scope) || scope.Contains(targetId);
+
+    /// <summary>Whether some key group does not rate the target, so its figures count only part of the ballots.</summary>
+    public bool IsLimited(Guid targetId) => Raters is not null && Raters.Values.Any(scope => !scope.Contains(targetId));
+
+    /// <summary>The form a phone of this key group answers: only the targets in its scope, without the scope itself.</summary>
+    public FrozenForm ForKeyGroup(Guid keyGroupId) =>
+        Raters is null ? this : new(Questionnaire, Targets.Where(t => Rates(keyGroupId, t.Id)).ToList());
+}

@@ -118,6 +118,15 @@ public static class WorkbookLayout
         TargetTitlePrefix + TargetLabel.Of(t.Name, t.Title, UserText.Isolate);
 
     public static string TransferredNote(DateOnly left) => $"已于 {left:yyyy-MM-dd} 调出。";
+    /// <summary>
+    /// A target some categories do not rate (评议范围): who rated it and its own denominators; null when everyone rates it.
+    /// The reports print it under the target's name, the verifier compares it with its recount.
+    /// </summary>
+    public static string? RatersNote(TargetTally target) => target.RatedBy is { } raters
+        ? $"{RatersNotePrefix}{string.Join("、", raters.Select(UserText.Isolate))}（只由这些类别评议）；应到 {target.Expected} 人，"
+          + (target.Ballots is { } n ? $"作答 {n} 票。" : "作答不足最小公布单元，不公布。")
+        : null;
+    public const string RatersNotePrefix = "评议人员：";
     public static string RankNote(int rank) => $"{RankNotePrefix}{rank}{RankNoteSuffix}";
     public const string RankNotePrefix = "排名：第 ";
     public const string RankNoteSuffix = " 名";

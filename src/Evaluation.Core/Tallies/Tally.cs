@@ -91,7 +91,21 @@ public sealed record ItemTally
     public Scale? Scale => Question.Kind == QuestionKind.Rating ? Forms.Scale.Find(Question.Scale) : null;
 }
 
-public sealed record TargetTally(Target Target, IReadOnlyList<ItemTally> Items, ItemTally? Headline, int? Rank, IReadOnlyList<string> Warnings);
+public sealed record TargetTally(Target Target, IReadOnlyList<ItemTally> Items, ItemTally? Headline, int? Rank, IReadOnlyList<string> Warnings)
+{
+    /// <summary>
+    /// Set when some categories do not rate this target (<see cref="FrozenForm.Raters"/>): the names of the tally's categories
+    /// (key groups) that do, whose 应到 and ballots alone are this target's denominators. Null when everyone rates it.
+    /// </summary>
+    public IReadOnlyList<string>? RatedBy { get; init; }
+    /// <summary>Limited targets: 应到 of the categories that rate it.</summary>
+    public int Expected { get; init; }
+    /// <summary>
+    /// Limited targets: the answering (valid, not 弃权) ballots of the categories that rate it; null when withheld because
+    /// they, or the answering ballots of the categories that do not, number fewer than k (either would single them out).
+    /// </summary>
+    public int? Ballots { get; init; }
+}
 
 /// <summary>
 /// A free-text answer, or the 其他 box of a choice, verbatim. <see cref="Key"/> names it for triage without naming the
@@ -163,7 +177,7 @@ public sealed record Tally(
         foreach (var ballot in ballots)
         {
             receivedPerCategory[ballot.CategoryId] = receivedPerCategory.GetValueOrDefault(ballot.CategoryId) + 1;
-            if (Read(ballot.Answers, byId, targetsById) is not { } answers) continue;
+            if (Read(ballot.Answers, byId, targetsById, form, ballot.CategoryId) is not { } answers) continue;
             valid.Add(ballot);
             if (BallotValidator.IsBlank(answers)) continue;
             answering++;
@@ -202,13 +216,22 @@ public sealed record Tally(
         if (suppressed) opinions.Clear();
         var groupMembers = groups.Select(g => g.CategoryIds.Select(id => categoryIndex[id]).ToArray()).ToList();
 
-        var tallies = items.Select(c => c.Result(answering, k, settings, groups, groupMembers)).ToList();
+        var scopes = targets.ToDictionary(t => t.Id, t => RaterScope.Of(form, t, categories, answeringPerCategory, answering, k));
+        var tallies = items.Select(c => c.Target is { } t && scopes[t.Id] is { } scope
+            ? scope.Ballots is { } ballotsInScope
+                ? c.Result(ballotsInScope, k, settings, scope.Groups(groups), scope.Groups(groups).Select(g => g.CategoryIds.Select(id => categoryIndex[id]).ToArray()).ToList())
+                : new ItemTally { Question = c.Question, Target = t, Suppressed = true }
+            : c.Result(answering, k, settings, groups, groupMembers)).ToList();
         var general = tallies.Where(t => t.Target is null).ToList();
         var perTarget = targets.Select(t =>
         {
             var own = tallies.Where(i => i.Target?.Id == t.Id).ToList();
             var warnings = own.SelectMany(i => i.Rates?.Warnings ?? []).Distinct().ToList();
-            return new TargetTally(t, own, own.FirstOrDefault(i => i.Question.Kind == QuestionKind.Rating), null, warnings);
+            var scope = scopes[t.Id];
+            return new TargetTally(t, own, own.FirstOrDefault(i => i.Question.Kind == QuestionKind.Rating), null, warnings)
+            {
+                RatedBy = scope?.Names, Expected = scope?.Expected ?? 0, Ballots = scope?.Ballots,
+            };
         }).ToList();
 
         var hidden = tallies.Where(t => t.Suppressed).Select(t => (t.Target?.Id, t.Question.Id)).ToHashSet();
@@ -216,12 +239,12 @@ public sealed record Tally(
         // since listing them under the item would give its count (and who chose 其他) away.
         var shuffled = opinions.Where(o => !hidden.Contains((o.Target?.Id, o.Question.Id))).ToArray();
         random.Shuffle(shuffled);
-        var rows = suppressed ? [] : valid.Select(b => b.Answers).ToArray();
+        var rows = suppressed ? [] : valid.ToArray();
         random.Shuffle(rows);
         // Read again row by row as the 原始票 sheet is written, for the same reason as above.
         var anonymous = rows.Select(json =>
         {
-            var answers = Read(json, byId, targetsById)!;
+            var answers = Read(json.Answers, byId, targetsById, form, json.CategoryId)!;
             return new AnonymousBallot(BallotValidator.IsBlank(answers), WithoutHidden(answers, hidden));
         });
 
@@ -251,15 +274,18 @@ public sealed record Tally(
         };
     }
 
-    /// <summary>The answers if the ballot fits the frozen form's structure; null makes it 无效.</summary>
-    private static BallotAnswers? Read(string json, Dictionary<string, Question> questions, Dictionary<Guid, Target> targets)
+    /// <summary>
+    /// The answers if the ballot fits the frozen form's structure, its key group's scope included; null makes it 无效: an
+    /// answer about a target the ballot's categories do not rate could only come from a page other than ours.
+    /// </summary>
+    private static BallotAnswers? Read(string json, Dictionary<string, Question> questions, Dictionary<Guid, Target> targets, FrozenForm form, Guid keyGroup)
     {
         if (!BallotJson.TryRead(json, out var answers, out _)) return null;
         foreach (var id in answers.Once.Keys)
             if (!questions.TryGetValue(id, out var q) || q.IsPerTarget) return null;
         foreach (var (targetId, section) in answers.Targets)
         {
-            if (!targets.TryGetValue(targetId, out var target)) return null;
+            if (!targets.TryGetValue(targetId, out var target) || !form.Rates(keyGroup, targetId)) return null;
             foreach (var id in section.Keys)
                 if (!questions.TryGetValue(id, out var q) || !target.IsAskedAbout(q)) return null;
         }

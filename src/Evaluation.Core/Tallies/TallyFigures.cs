@@ -44,6 +44,13 @@ public static class TallyFigures
         foreach (var target in tally.Targets)
         {
             var name = TargetLabel(target.Target);
+            if (target.RatedBy is { } raters)
+            {
+                // Only for targets some categories do not rate, so a tally without limits publishes exactly what it did.
+                Add($"target/{target.Target.Id:N}/raters", $"{name} · 评议人员", string.Join("、", raters));
+                Add($"target/{target.Target.Id:N}/expected", $"{name} · 应到", Integer(target.Expected));
+                Add($"target/{target.Target.Id:N}/ballots", $"{name} · 作答（票）", target.Ballots is { } n ? Integer(n) : "不公布（作答不足）");
+            }
             if (target.Rank is { } rank) Add($"target/{target.Target.Id:N}/rank", $"{name} · 排名", Integer(rank));
             if (target.Warnings.Count > 0) Add($"target/{target.Target.Id:N}/warnings", $"{name} · 预警", string.Join("；", target.Warnings));
             foreach (var item in target.Items)

@@ -56,6 +56,8 @@ public sealed class AuthorizationMatrixTests
         new("GET", "/evaluations/{e}/import", [Organizer], Scoped: true),
         new("POST", "/evaluations/{e}/import", [Organizer], Scoped: true),
         new("POST", "/evaluations/{e}/import/confirm", [Organizer], Scoped: true),
+        new("GET", "/evaluations/{e}/categories/{category}/targets", [Organizer], Scoped: true),
+        new("POST", "/evaluations/{e}/categories/{category}/targets", [Organizer], Scoped: true),
         new("GET", "/evaluations/{e}/questionnaire", UnitStaff, Scoped: true),
         new("GET", "/evaluations/{e}/preview", UnitStaff, Scoped: true),
         new("GET", "/evaluations/{e}/preview/form", UnitStaff, Scoped: true),

@@ -51,15 +51,16 @@ public static class CopyEvaluation
             from target t join unnest(@oldTargets, @newTargets) as m (old_id, new_id) on m.old_id = t.id
             """, new { id, oldTargets, newTargets }, tx);
         // key_group_id is not copied: key groups are made when voting opens.
-        // target_ids (migration 0010, "who rates whom") belongs in this column list, mapped to the copy's targets through
-        // the same pairs: array(select n.new_id from unnest(c.target_ids) o (old_id)
-        //                       join unnest(@oldTargets, @newTargets) as n (old_id, new_id) on n.old_id = o.old_id).
+        // A limited category (target_ids, "who rates whom") keeps its scope, mapped onto the copy's targets.
         await conn.ExecuteAsync(
             """
-            insert into respondent_category (id, evaluation_id, name, expected_count, position)
-            select m.new_id, @id, c.name, c.expected_count, c.position
+            insert into respondent_category (id, evaluation_id, name, expected_count, position, target_ids)
+            select m.new_id, @id, c.name, c.expected_count, c.position,
+                   case when c.target_ids is null then null else
+                       array(select n.new_id from unnest(c.target_ids) as o (old_id)
+                             join unnest(@oldTargets, @newTargets) as n (old_id, new_id) on n.old_id = o.old_id) end
             from respondent_category c join unnest(@oldCategories, @newCategories) as m (old_id, new_id) on m.old_id = c.id
-            """, new { id, oldCategories, newCategories }, tx);
+            """, new { id, oldCategories, newCategories, oldTargets, newTargets }, tx);
         return new Copied(id, oldTargets.Length, oldCategories.Length);
     }
 

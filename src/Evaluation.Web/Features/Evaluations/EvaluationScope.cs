@@ -82,9 +82,10 @@ public static class EvaluationScope
             new { evaluationId }, tx)).Select(t => t.ToTarget()).ToList();
 
     public static async Task<IReadOnlyList<CategoryRow>> CategoriesAsync(NpgsqlConnection conn, Guid evaluationId, NpgsqlTransaction? tx = null) =>
-        (await conn.QueryAsync<CategoryRow>(
-            "select id, name, expected_count, position from respondent_category where evaluation_id = @evaluationId order by position, name",
-            new { evaluationId }, tx)).ToList();
+        // A tuple: Dapper matches a record's constructor on the reader's field types, and Npgsql types uuid[] as Array.
+        (await conn.QueryAsync<(Guid Id, string Name, int ExpectedCount, int Position, Guid[]? TargetIds)>(
+            "select id, name, expected_count, position, target_ids from respondent_category where evaluation_id = @evaluationId order by position, name",
+            new { evaluationId }, tx)).Select(c => new CategoryRow(c.Id, c.Name, c.ExpectedCount, c.Position, c.TargetIds)).ToList();
 
     public static async Task<EvaluationPage?> PageAsync(NpgsqlConnection conn, Guid id, ClaimsPrincipal user, IReadOnlyList<string> errors,
         NpgsqlTransaction? tx = null)
@@ -142,7 +143,8 @@ public sealed record TargetRow(Guid Id, string Kind, string Name, string? Title,
     };
 }
 
-public sealed record CategoryRow(Guid Id, string Name, int ExpectedCount, int Position);
+/// <param name="TargetIds">The targets this category rates (评议范围); null for every target.</param>
+public sealed record CategoryRow(Guid Id, string Name, int ExpectedCount, int Position, Guid[]? TargetIds = null);
 
 /// <summary>Aggregate counts only (DESIGN.md §2.6): never which slip was used.</summary>
 /// <summary><see cref="Replacements"/>: slips 补发 for a phone that died after check-in, counted within <see cref="Issued"/>.</summary>

@@ -2,6 +2,7 @@ using Dapper;
 using Evaluation.Core.Audit;
 using Evaluation.Core.Crypto;
 using Evaluation.Core.Forms;
+using Evaluation.Web.Features.Raters;
 using Evaluation.Web.Features.Voting;
 using Evaluation.Web.Features.Reports;
 using Evaluation.Web.Infrastructure;
@@ -126,6 +127,7 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
                 errors.Add("请至少添加一个评议人员类别（如机关工作人员），并填写应到人数。");
             else if (categories.Sum(c => c.ExpectedCount) == 0)
                 errors.Add("请填写各评议人员类别的应到人数。");
+            errors.AddRange(await RaterScopes.OpeningProblemsAsync(conn, tx, id, targets, categories));
             if (form.Custody is not (null or BoxKeys.Cards or BoxKeys.Server))
                 errors.Add("请选择开箱方式：监票人密钥卡，或服务器保管。");
             if (errors.Count > 0) return await this.ShowWithErrorsAsync(conn, tx, id, errors);

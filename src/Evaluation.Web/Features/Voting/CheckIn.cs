@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using Dapper;
 using Evaluation.Core.Crypto;
+using Evaluation.Core.Forms;
 using Evaluation.Core.Slips;
 using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
@@ -50,7 +51,9 @@ public static class CheckIn
         var phone = await open.PhoneViewAsync(slip.EvaluationId, keyGroupId, async () =>
         {
             await using var conn = await db.OpenConnectionAsync(ct);
-            return await conn.QuerySingleAsync<(string, byte[], byte[], byte[])>(SelectPhoneView, new { slip.EvaluationId, KeyGroupId = keyGroupId });
+            var view = await conn.QuerySingleAsync<(string Form, byte[], byte[], byte[])>(SelectPhoneView, new { slip.EvaluationId, KeyGroupId = keyGroupId });
+            // A category limited to some targets (评议范围) sees only those: its key group's form.
+            return view with { Form = FormJson.PhoneForm(view.Form, keyGroupId) };
         });
         return Results.Json(new SlipDescription(
             new SlipEvaluation(slip.EvaluationId, slip.Name, slip.UnitName, slip.Round, slip.Rehearsal),

@@ -1,6 +1,7 @@
 using Dapper;
 using Evaluation.Core.Crypto;
 using Evaluation.Web.Features.Evaluations;
+using Evaluation.Web.Features.Raters;
 using Npgsql;
 
 namespace Evaluation.Web.Features.Voting;
@@ -15,7 +16,16 @@ public static class KeyGroups
 {
     public sealed record KeyGroup(Guid Id, string Name, IReadOnlyList<CategoryRow> Members, byte[] DoorPublicKey, byte[] BallotPublicKey);
 
-    public static IReadOnlyList<IReadOnlyList<CategoryRow>> Form(IReadOnlyList<CategoryRow> categories, int k)
+    /// <summary>
+    /// Categories that rate different targets (评议范围) never share a group: the ballot proves its group, and the tally
+    /// knows from the group alone which targets the ballot may answer about. Pass scopes as <see cref="RaterScopes.Effective"/>
+    /// made them; <see cref="RaterScopes.OpeningProblems"/> refuses a scope whose group would expect fewer than 2k.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<CategoryRow>> Form(IReadOnlyList<CategoryRow> categories, int k) =>
+        categories.GroupBy(RaterScopes.Key).SelectMany(alike => FormAlike(alike.ToList(), k))
+            .OrderBy(g => g[0].Position).ThenBy(g => g[0].Name, StringComparer.Ordinal).ToList();
+
+    private static IEnumerable<IReadOnlyList<CategoryRow>> FormAlike(IReadOnlyList<CategoryRow> categories, int k)
     {
         var least = 2 * k;
         var groups = categories.Where(c => c.ExpectedCount >= least).Select(c => new List<CategoryRow> { c }).ToList();
@@ -25,9 +35,7 @@ public static class KeyGroups
             if (small.Sum(c => c.ExpectedCount) >= least || groups.Count == 0) groups.Add(small);
             else groups.MinBy(g => g.Sum(c => c.ExpectedCount))!.AddRange(small);
         }
-        return groups
-            .Select(g => (IReadOnlyList<CategoryRow>)g.OrderBy(c => c.Position).ThenBy(c => c.Name, StringComparer.Ordinal).ToList())
-            .OrderBy(g => g[0].Position).ThenBy(g => g[0].Name, StringComparer.Ordinal).ToList();
+        return groups.Select(g => (IReadOnlyList<CategoryRow>)g.OrderBy(c => c.Position).ThenBy(c => c.Name, StringComparer.Ordinal).ToList());
     }
 
     /// <summary>Forms the groups, makes and seals their keys, and points every category at its group.</summary>

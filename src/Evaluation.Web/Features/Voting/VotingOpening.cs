@@ -4,6 +4,7 @@ using Evaluation.Core.Crypto;
 using Evaluation.Core.Forms;
 using Evaluation.Core.Tallies;
 using Evaluation.Web.Features.Evaluations;
+using Evaluation.Web.Features.Raters;
 using Evaluation.Web.Infrastructure;
 using Npgsql;
 
@@ -20,12 +21,12 @@ public static class VotingOpening
         Guid evaluationId, string evaluationName, Questionnaire questionnaire, string actor)
     {
         var targets = await EvaluationScope.TargetsAsync(conn, evaluationId, tx);
-        var categories = await EvaluationScope.CategoriesAsync(conn, evaluationId, tx);
+        var categories = RaterScopes.Effective(await EvaluationScope.CategoriesAsync(conn, evaluationId, tx), targets);
         var settings = TallySettings.FromJson(await conn.QuerySingleAsync<string?>(
             "select tally_settings from evaluation where id = @evaluationId", new { evaluationId }, tx));
         var groups = await KeyGroups.CreateAsync(conn, tx, keyEncryptionKey, evaluationId, categories, settings.EffectiveSmallCell);
-        var frozen = FormJson.FrozenForm(questionnaire, targets);
-        var hash = FormJson.FormHash(questionnaire, targets);
+        var frozen = FormJson.FrozenForm(new FrozenForm(questionnaire, targets, RaterScopes.Raters(groups)));
+        var hash = FormJson.Sha256Hex(frozen);
         await conn.ExecuteAsync(
             "update evaluation set status = 'open', frozen_form = @frozen, form_hash = @hash, opened_at = now() where id = @evaluationId",
             new { evaluationId, frozen, hash }, tx);

@@ -90,6 +90,24 @@ public sealed class CopyEvaluationTests : OrganizerSession
     }
 
     [Test]
+    public async Task Copy_keeps_a_limited_categorys_scope_on_the_copys_own_targets()
+    {
+        var source = await ReportScenario.SeedAsync(World, World.UnitA, name: "评议范围的复制");
+        await using var conn = await World.OpenAsync();
+        await conn.ExecuteAsync(
+            "update respondent_category set target_ids = array(select id from target where evaluation_id = @Id and kind = 'team') where id = @Category",
+            new { source.Id, Category = source.Categories[0] });
+
+        var id = await CopyAsync(source.Id, "评议范围的复制（复制）", "总结大会后满意度测评");
+
+        var scopes = (await conn.QueryAsync<(string Name, Guid[]? Targets)>(
+            "select name, target_ids from respondent_category where evaluation_id = @id order by position", new { id })).ToList();
+        var copiedTeam = await conn.QuerySingleAsync<Guid>("select id from target where evaluation_id = @id and kind = 'team'", new { id });
+        Assert.That(scopes[0].Targets, Is.EqualTo(new[] { copiedTeam }), "the scope names the copy's 班子, not the source's");
+        Assert.That(scopes.Skip(1).Select(s => s.Targets), Has.All.Null, "an unlimited category stays unlimited");
+    }
+
+    [Test]
     public async Task Copy_with_another_template_takes_its_questionnaire_and_keeps_targets_and_categories()
     {
         var source = await ClosedRoundWithRulesAsync();

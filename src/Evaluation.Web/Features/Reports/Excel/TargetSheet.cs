@@ -17,6 +17,8 @@ public static class TargetSheet
         s.Note(row++, L.Byline(e.UnitName, e.Name, e.Round));
         if (t.TransferredOutOn is { } left)
             s.Note(row++, L.TransferredNote(left));
+        if (L.RatersNote(target) is { } raters)
+            s.Note(row++, raters);
         if (target.Rank is { } rank)
             s.Note(row++, L.RankNote(rank));
         if (target.Warnings.Count > 0)
