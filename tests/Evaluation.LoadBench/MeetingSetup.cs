@@ -127,7 +127,8 @@ public static partial class MeetingSetup
     [GeneratedRegex(@"<input type=""checkbox"" name=""Units"" value=""(?<id>[0-9a-f-]{36})""[^>]*>(?<name>[^<]*)</label>")]
     private static partial Regex UnitOption();
 
-    [GeneratedRegex(@"<option value=""(?<id>[0-9a-f-]{36})"">(?<name>[^<（]*)（应到")]
+    // Each category's issuing form: its id in a hidden field, its name opening the count's label.
+    [GeneratedRegex(@"<input type=""hidden"" name=""CategoryId"" value=""(?<id>[0-9a-f-]{36})"">\s*<label for=""slip-count-[0-9a-f-]{36}"">(?<name>[^<]*)<span")]
     private static partial Regex CategoryOption();
 
     // The printed link is https://host/v#TOKEN: the token after '#', never sent to a server by a browser.

@@ -2,6 +2,7 @@ using System.Text.Json;
 using Dapper;
 using Evaluation.Core.Forms;
 using Evaluation.Web.Features.Evaluations;
+using Evaluation.Web.Features.Raters;
 using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -31,22 +32,37 @@ public sealed class PreviewController(NpgsqlDataSource db, IWebHostEnvironment e
         return await EvaluationScope.FindAsync(conn, id, User) is null ? Results.NotFound() : VotingEndpoints.PhonePage(env, HttpContext);
     }
 
+    /// <param name="category">The category whose phones to preview (one limited by 评议范围 sees only its targets); the first when absent.</param>
     [HttpGet("form")]
-    public async Task<IResult> Form(Guid id, CancellationToken ct)
+    public async Task<IResult> Form(Guid id, [FromQuery] Guid? category, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         var evaluation = await EvaluationScope.FindAsync(conn, id, User);
         if (evaluation is null) return Results.NotFound();
         var (rehearsal, frozen) = await conn.QuerySingleAsync<(bool, string?)>(
             "select rehearsal_of is not null, frozen_form from evaluation where id = @id", new { id });
-        var category = await conn.QueryFirstOrDefaultAsync<(Guid, string)?>(
-            "select id, name from respondent_category where evaluation_id = @id order by position, name limit 1", new { id });
-        // Once voting has opened, the form the phones get is the frozen one; before, the one that opening would freeze.
-        var form = frozen ?? FormJson.FrozenForm(evaluation.ReadQuestionnaire(), await EvaluationScope.TargetsAsync(conn, id));
+        var targets = await EvaluationScope.TargetsAsync(conn, id);
+        var categories = RaterScopes.Effective(await EvaluationScope.CategoriesAsync(conn, id), targets);
+        var shown = category is { } wanted ? categories.FirstOrDefault(c => c.Id == wanted) : categories.FirstOrDefault();
+        if (category is not null && shown is null) return Results.NotFound();
+        // Once voting has opened, the form the category's phones get is the frozen one for its key group; before, the one
+        // opening would freeze, cut to the category's scope as its phones would see it.
+        string form;
+        if (frozen is not null)
+        {
+            var keyGroup = shown is null ? null
+                : await conn.QuerySingleAsync<Guid?>("select key_group_id from respondent_category where id = @Id", new { shown.Id });
+            form = keyGroup is { } g ? FormJson.PhoneForm(frozen, g) : frozen;
+        }
+        else
+        {
+            var scoped = shown?.TargetIds is { } scope ? targets.Where(t => scope.Contains(t.Id)).ToList() : targets;
+            form = FormJson.FrozenForm(evaluation.ReadQuestionnaire(), scoped);
+        }
         Response.Headers.CacheControl = "no-store";
         return Results.Json(new PreviewDescription(
             new SlipEvaluation(evaluation.Id, evaluation.Name, evaluation.UnitName, evaluation.Round, rehearsal),
-            category is { } c ? new SlipCategory(c.Item1, c.Item2) : new SlipCategory(Guid.Empty, NoCategory),
+            shown is { } c ? new SlipCategory(c.Id, c.Name) : new SlipCategory(Guid.Empty, NoCategory),
             JsonDocument.Parse(form).RootElement));
     }
 }

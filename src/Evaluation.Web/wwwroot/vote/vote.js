@@ -346,7 +346,7 @@ async function openPreview() {
   let response = null;
   try {
     // Not followed: a signed-out session is sent to the login page, which is no form.
-    response = await fetch(`${location.pathname}/form`, { cache: 'no-store', credentials: 'same-origin', redirect: 'manual' });
+    response = await fetch(`${location.pathname}/form${location.search}`, { cache: 'no-store', credentials: 'same-origin', redirect: 'manual' });
   } catch { /* offline: said below */ }
   if (!response?.ok) {
     return showProblem('无法预览', response?.status === 404 ? '没有找到这项评议，或您无权查看。请回到评议列表重新打开。'

@@ -55,6 +55,36 @@ public sealed class RaterScopePageTests : OrganizerSession
     }
 
     [Test]
+    public async Task Preview_OfALimitedCategory_ShowsOnlyItsTargets_InTheDraftAndOnceOpen_AndOtherCategoriesEveryTarget()
+    {
+        var (evaluation, clients) = await DraftWithClientsAsync();
+        using (var save = await PostAsync($"{evaluation.Url}/categories/{clients}/targets", ("TargetIds", evaluation.TeamId.ToString())))
+            Assert.That(save.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        async Task<(string Category, Guid[] Targets)> PreviewAsync(string query)
+        {
+            using var response = await Organizer.GetAsync($"{evaluation.Url}/preview/form{query}");
+            var body = await StaffClient.BodyAsync(response);
+            Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.OK), body);
+            using var json = System.Text.Json.JsonDocument.Parse(body);
+            return (json.RootElement.GetProperty("category").GetProperty("name").GetString()!,
+                json.RootElement.GetProperty("form").GetProperty("targets").EnumerateArray().Select(t => t.GetProperty("id").GetGuid()).ToArray());
+        }
+
+        Assert.That(await PreviewAsync($"?category={clients}"), Is.EqualTo(("服务对象代表", new[] { evaluation.TeamId })).Using<(string, Guid[])>(
+            (a, b) => a.Item1 == b.Item1 && a.Item2.SequenceEqual(b.Item2)));
+        Assert.That((await PreviewAsync($"?category={evaluation.CategoryId}")).Targets, Is.EquivalentTo(new[] { evaluation.TeamId, evaluation.MemberId }));
+        using (var foreign = await Organizer.GetAsync($"{evaluation.Url}/preview/form?category={Guid.NewGuid()}"))
+            Assert.That(foreign.StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
+        using (var show = await Organizer.GetAsync(evaluation.Url))
+            Assert.That(await StaffClient.BodyAsync(show), Does.Contain($"preview?category={clients}"));
+
+        using (var open = await PostAsync($"{evaluation.Url}/open"))
+            Assert.That(open.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(open));
+        Assert.That((await PreviewAsync($"?category={clients}")).Targets, Is.EqualTo(new[] { evaluation.TeamId }), "once open: the key group's phone form");
+        Assert.That((await PreviewAsync($"?category={evaluation.CategoryId}")).Targets, Is.EquivalentTo(new[] { evaluation.TeamId, evaluation.MemberId }));
+    }
+
+    [Test]
     public async Task TickingEveryTarget_IsNoLimit()
     {
         var (evaluation, clients) = await DraftWithClientsAsync();
