@@ -1,4 +1,3 @@
-using Dapper;
 using Evaluation.Web.Features.Evaluations;
 using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
@@ -43,10 +42,6 @@ public sealed class BoardController(NpgsqlDataSource db, IConfiguration configur
         return Json(await FiguresAsync(conn, evaluation));
     }
 
-    private static async Task<BoardFigures> FiguresAsync(NpgsqlConnection conn, EvaluationHeader evaluation)
-    {
-        var rehearsal = await conn.ExecuteScalarAsync<bool>(
-            "select rehearsal_of is not null from evaluation where id = @Id", new { evaluation.Id });
-        return BoardFigures.Of(evaluation.Status, rehearsal, await TurnoutTable.LoadAsync(conn, evaluation.Id), DateTimeOffset.UtcNow);
-    }
+    private static async Task<BoardFigures> FiguresAsync(NpgsqlConnection conn, EvaluationHeader evaluation) =>
+        BoardFigures.Of(evaluation.Status, evaluation.IsRehearsal, await TurnoutTable.LoadAsync(conn, evaluation.Id), DateTimeOffset.UtcNow);
 }

@@ -39,8 +39,7 @@ public sealed class PreviewController(NpgsqlDataSource db, IWebHostEnvironment e
         await using var conn = await db.OpenConnectionAsync(ct);
         var evaluation = await EvaluationScope.FindAsync(conn, id, User);
         if (evaluation is null) return Results.NotFound();
-        var (rehearsal, frozen) = await conn.QuerySingleAsync<(bool, string?)>(
-            "select rehearsal_of is not null, frozen_form from evaluation where id = @id", new { id });
+        var frozen = await conn.QuerySingleAsync<string?>("select frozen_form from evaluation where id = @id", new { id });
         var targets = await EvaluationScope.TargetsAsync(conn, id);
         var categories = RaterScopes.Effective(await EvaluationScope.CategoriesAsync(conn, id), targets);
         var shown = category is { } wanted ? categories.FirstOrDefault(c => c.Id == wanted) : categories.FirstOrDefault();
@@ -61,7 +60,7 @@ public sealed class PreviewController(NpgsqlDataSource db, IWebHostEnvironment e
         }
         Response.Headers.CacheControl = "no-store";
         return Results.Json(new PreviewDescription(
-            new SlipEvaluation(evaluation.Id, evaluation.Name, evaluation.UnitName, evaluation.Round, rehearsal),
+            new SlipEvaluation(evaluation.Id, evaluation.Name, evaluation.UnitName, evaluation.Round, evaluation.IsRehearsal),
             shown is { } c ? new SlipCategory(c.Id, c.Name) : new SlipCategory(Guid.Empty, NoCategory),
             JsonDocument.Parse(form).RootElement));
     }
