@@ -36,11 +36,7 @@ public sealed class ImportBrowserTests
     private async Task<IPage> SignedInPageAsync(int width, int height)
     {
         var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = width, Height = height } });
-        await page.GotoAsync($"{_server.Origin}/login");
-        await page.GetByLabel("用户名").FillAsync("organizer-browser");
-        await page.GetByLabel("密码").FillAsync(VotingServer.OrganizerPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/login"));
+        await _server.SignInAsync(page);
         return page;
     }
 

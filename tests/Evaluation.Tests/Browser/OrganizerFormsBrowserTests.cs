@@ -58,12 +58,7 @@ public sealed class OrganizerFormsBrowserTests
     private async Task<IPage> SignedInPageAsync((int Width, int Height) size, string user = "organizer-browser", string password = VotingServer.OrganizerPassword)
     {
         var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = size.Width, Height = size.Height } });
-        await page.GotoAsync($"{_server.Origin}/login");
-        await page.GetByLabel("用户名").FillAsync(user);
-        await page.GetByLabel("密码").FillAsync(password);
-        await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
-        // Generous: on a busy machine a sign-in (which hashes a password) can take many seconds.
-        await page.WaitForURLAsync(url => !url.Contains("/login"), new() { Timeout = 90_000 });
+        await _server.SignInAsync(page, user, password);
         return page;
     }
 

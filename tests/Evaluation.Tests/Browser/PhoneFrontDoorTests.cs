@@ -78,15 +78,6 @@ public sealed class PhoneFrontDoorTests
         return (evaluation, await VotingServer.IssueSlipsAsync(_organizer, evaluation, slips));
     }
 
-    private async Task SignInAsync(IPage page)
-    {
-        await page.GotoAsync($"{_server.Origin}/login");
-        await page.GetByLabel("用户名").FillAsync("organizer-browser");
-        await page.GetByLabel("密码").FillAsync(VotingServer.OrganizerPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
-        await page.WaitForURLAsync(url => url.EndsWith("/evaluations"));
-    }
-
     /// <summary>Every row a vote could leave behind, in the whole database.</summary>
     private async Task<string> StoredRowsAsync()
     {
@@ -242,7 +233,7 @@ public sealed class PhoneFrontDoorTests
 
         // The preview of a rehearsal carries both marks.
         var organizer = await NewPageAsync("rehearsal-preview");
-        await SignInAsync(organizer.Page);
+        await _server.SignInAsync(organizer.Page);
         await organizer.OpenAsync($"/evaluations/{rehearsal.Id}/preview");
         await organizer.ShowsAsync("intro");
         await Assertions.Expect(organizer.Page.Locator("#band p")).ToHaveTextAsync(new[] { PreviewBand, RehearsalBand });
@@ -254,7 +245,7 @@ public sealed class PhoneFrontDoorTests
     {
         var evaluation = await _server.SeedDraftAsync("预览评议");
         var organizer = await NewPageAsync("preview", 1366, 768);
-        await SignInAsync(organizer.Page);
+        await _server.SignInAsync(organizer.Page);
         await organizer.Page.GotoAsync($"{_server.Origin}/evaluations/{evaluation.Id}");
         var link = organizer.Page.GetByRole(AriaRole.Link, new() { Name = "按手机上的样子逐步预览" });
         Assert.That(await link.GetAttributeAsync("href"), Is.EqualTo($"/evaluations/{evaluation.Id}/preview"));
@@ -314,7 +305,7 @@ public sealed class PhoneFrontDoorTests
 
         // The same preview on a phone's screen.
         var phone = await NewPageAsync("preview-phone");
-        await SignInAsync(phone.Page);
+        await _server.SignInAsync(phone.Page);
         await phone.OpenAsync($"/evaluations/{evaluation.Id}/preview");
         await phone.ShowsAsync("intro");
         await phone.SnapAsync("intro");

@@ -65,11 +65,7 @@ public sealed class ProjectorBoardTests
             ViewportSize = new() { Width = width, Height = height }, IsMobile = phone, HasTouch = phone, Locale = "zh-CN",
         });
         var page = await context.NewPageAsync();
-        await page.GotoAsync($"{_server.Origin}/login");
-        await page.GetByLabel("用户名").FillAsync("organizer-browser");
-        await page.GetByLabel("密码").FillAsync(VotingServer.OrganizerPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/login"));
+        await _server.SignInAsync(page);
         return page;
     }
 

@@ -32,11 +32,7 @@ public sealed class RaterScopeBrowserTests
         {
             var staff = await browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height }, Locale = "zh-CN" });
             var page = await staff.NewPageAsync();
-            await page.GotoAsync($"{server.Origin}/login");
-            await page.GetByLabel("用户名").FillAsync("organizer-browser");
-            await page.GetByLabel("密码").FillAsync(VotingServer.OrganizerPassword);
-            await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
-            await page.WaitForURLAsync(url => !url.Contains("/login"));
+            await server.SignInAsync(page);
             await page.GotoAsync(scopeUrl);
             await Assertions.Expect(page.Locator("h1")).ToContainTextAsync("“服务对象代表”评议哪些对象");
             if (width == 360)

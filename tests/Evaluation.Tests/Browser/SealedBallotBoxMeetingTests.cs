@@ -101,11 +101,7 @@ public sealed class SealedBallotBoxMeetingTests
         await using var desk = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 }, Locale = "zh-CN" });
         var screen = await desk.NewPageAsync();
         screen.Console += (_, message) => console.Add(message.Text);
-        await screen.GotoAsync($"{_server.Origin}/login");
-        await screen.GetByLabel("用户名").FillAsync("organizer-browser");
-        await screen.GetByLabel("密码").FillAsync(VotingServer.OrganizerPassword);
-        await screen.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
-        await screen.WaitForURLAsync(url => !url.Contains("/login"));
+        await _server.SignInAsync(screen);
         await screen.GotoAsync($"{_server.Origin}/evaluations/{evaluation.Id}/unseal");
         var first = screen.GetByLabel("第 1 位监票人的密钥卡代码");
         var second = screen.GetByLabel("第 2 位监票人的密钥卡代码");

@@ -35,11 +35,7 @@ public sealed class SlipsPageTests
     private async Task<IPage> SignedInAsync(IBrowserContext context)
     {
         var page = await context.NewPageAsync();
-        await page.GotoAsync($"{_server.Origin}/login");
-        await page.GetByLabel("用户名").FillAsync("organizer-browser");
-        await page.GetByLabel("密码").FillAsync(VotingServer.OrganizerPassword);
-        await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/login"));
+        await _server.SignInAsync(page);
         return page;
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using Dapper;
+using Microsoft.Playwright;
 using Evaluation.Core.Forms;
 using Evaluation.Tests.Infrastructure;
 using Evaluation.Web.Features.Accounts;
@@ -94,6 +95,16 @@ public sealed partial class VotingServer : IAsyncDisposable
     }
 
     /// <summary>Signs in as the organiser, as a browser would (antiforgery token from the form, then the cookie session).</summary>
+    /// <summary>Signs a browser page in through the login form. Generous: on a busy machine hashing a password takes seconds.</summary>
+    public async Task SignInAsync(IPage page, string user = "organizer-browser", string password = OrganizerPassword)
+    {
+        await page.GotoAsync($"{Origin}/login");
+        await page.GetByLabel("用户名").FillAsync(user);
+        await page.GetByLabel("密码").FillAsync(password);
+        await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
+        await page.WaitForURLAsync(url => !url.Contains("/login"), new() { Timeout = 90_000 });
+    }
+
     public async Task<StaffClient> SignInAsOrganizerAsync()
     {
         var organizer = new StaffClient(_service.Client());
