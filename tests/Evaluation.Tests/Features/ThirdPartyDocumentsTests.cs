@@ -85,8 +85,12 @@ public sealed class ThirdPartyDocumentsTests : OrganizerSession
             }
 
         // Refusals, each really given: the framework's and the handlers'.
+        var lost = (await IssueSlipsAsync(evaluation, 1))[0];
+        using (var voided = await PostAsync($"{evaluation.Url}/slips/void", ("code", lost)))
+            Assert.That(voided.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(voided));
         using (var phone = Phone())
         {
+            (await phone.PostAsJsonAsync("/api/v/slip", new { token = lost })).Dispose(); // voided: 410
             (await phone.PostAsJsonAsync("/api/v/slip", new { token = "2222233333444445555X" })).Dispose(); // no such slip: 404
             (await phone.PostAsJsonAsync("/api/v/slip", new { token = "abc" })).Dispose(); // not a code: 400 from the handler
             (await phone.PostAsync("/api/v/slip", new StringContent("{\"token\":", Encoding.UTF8, "application/json"))).Dispose(); // 400 from the framework
@@ -213,7 +217,7 @@ public sealed class ThirdPartyDocumentsTests : OrganizerSession
         Assert.That(seen, Is.SupersetOf(new[]
         {
             "/api/v/slip 200", "/api/v/checkin 200", "/api/v/ballot 200", "/api/v/slip 404", "/api/v/slip 400", "/api/v/slip 415",
-            "/api/v/slip 409", "/api/v/checkin 409", "/api/v/checkin 413", "/api/v/ballot 409", "/api/v/ballot 400",
+            "/api/v/slip 409", "/api/v/slip 410", "/api/v/checkin 409", "/api/v/checkin 413", "/api/v/ballot 409", "/api/v/ballot 400",
         }), "the round trip and its refusals were really recorded");
     }
 
