@@ -3,7 +3,13 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Security.Cryptography;
 using Dapper;
+using Evaluation.Core.Audit;
+using Evaluation.Core.Crypto;
+using Evaluation.Core.Forms;
+using Evaluation.Core.Tallies;
+using Evaluation.Tests.Core.Audit;
 using Evaluation.Tests.Features.Voting;
 using Evaluation.Tests.Infrastructure;
 using Evaluation.Web.Features.Audit;
@@ -281,6 +287,52 @@ public sealed class ThirdPartyDocumentsTests : OrganizerSession
         Assert.That(bundle["groups"]![0]!["ballots"]!.AsArray().Select(b => b!["answers"]!.GetValue<string>()), Has.Some.Contains("campaign-opinion"));
         Assert.That(bundle["box"]!["custody"]!.GetValue<string>(), Is.EqualTo("cards"));
         Assert.That(bundle["box"]!["cards"]!.AsArray().Select(c => c!["holder"]!.GetValue<string>()), Is.EqualTo(new[] { "王监票", "李监票", "赵监票" }));
+    }
+
+    /// <summary>
+    /// Format 1 (evaluations voted before the sealed box) as the server still builds it for them: the schema's other branch.
+    /// Built in process by the core, since a new evaluation can no longer be voted that way.
+    /// </summary>
+    [Test]
+    public void Format1Bundle_AsTheCoreBuildsItForEvaluationsBeforeTheSealedBox_MatchesTheSchema_ButNotWithAFormat2Field()
+    {
+        var form = new FrozenForm(FormTemplates.MobilisationEvaluation.Questionnaire,
+            [new Target { Id = Guid.NewGuid(), Kind = TargetKind.Team, Name = "领导班子", Position = 1 }]);
+        var frozen = FormJson.FrozenForm(form.Questionnaire, form.Targets);
+        var categories = new[] { ("机关工作人员", 7), ("服务对象代表", 2) }.Select(c =>
+            (Key: BlindRsaPrivateKey.Generate(), Counts: new TallyCategory(Guid.NewGuid(), c.Item1, c.Item2 + 1, c.Item2 + 1, 0, c.Item2))).ToList();
+        var ballots = categories.SelectMany(c => Enumerable.Range(0, c.Counts.CheckedIn).Select(_ =>
+        {
+            var message = BlindRsa.Prepare(RandomNumberGenerator.GetBytes(32));
+            var blinding = BlindRsa.Blind(c.Key.PublicKey, message);
+            var signature = BlindRsa.Finalize(c.Key.PublicKey, message, BlindRsa.BlindSign(c.Key, blinding.BlindedMessage), blinding.Inverse);
+            return new TallyBallot(c.Counts.Id, message, signature, "{}");
+        })).ToList();
+        var tally = Tally.Count(form, categories.Select(c => c.Counts).ToList(), ballots, TallySettings.Default);
+        var id = Guid.NewGuid();
+        var built = AuditBundleBuilder.Build(new BundleEvaluation(id, "甲单位", "旧评议", "动员大会后", DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow),
+            frozen, FormJson.Sha256Hex(frozen), TallySettings.Default,
+            categories.Select(c => new BundleCategory(c.Counts, c.Key.PublicKey.ExportSpki())).ToList(), ballots, tally,
+            TestLog.Chain(("开始投票", BundleVerifier.OpenDetail("旧评议", id, FormJson.Sha256Hex(frozen), categories.Select(c => c.Key.PublicKey.ExportSpki())))));
+        var file = new MemoryStream();
+        built.WriteTo(file);
+        var bundle = JsonNode.Parse(file.ToArray())!;
+
+        var result = Validate(bundle);
+        Assert.That(result.IsValid, Is.True, Errors(result));
+        Assert.That(bundle["format"]!.GetValue<string>(), Is.EqualTo("minzhu-pingyi/audit-bundle/1"));
+        Assert.That(bundle["groups"]!.AsArray(), Has.Count.EqualTo(1), "the category under k is merged");
+        bundle["groups"]![0]!["ballotKey"] = bundle["groups"]![0]!["publicKeys"]![0]!.GetValue<string>();
+        Assert.That(Validate(bundle).IsValid, Is.False, "a format 2 field in a format 1 bundle");
+    }
+
+    [Test]
+    public void Format2Bundle_WithAFormat1Field_DoesNotMatchTheSchema()
+    {
+        var bundle = Bundle();
+        bundle["groups"]![0]!["publicKeys"] = new JsonArray(bundle["groups"]![0]!["ballotKey"]!.GetValue<string>());
+
+        Assert.That(Validate(bundle).IsValid, Is.False);
     }
 
     private static readonly string[] Removals =
