@@ -16,7 +16,10 @@ public static class VotingApiDocument
     public const string Path = "/openapi/v1.json";
     private const string Name = "v1";
 
-    /// <summary>Every code a refusal may carry; the framework's own refusals (bad JSON, wrong content type) carry none.</summary>
+    /// <summary>
+    /// Every code a refusal may carry: <see cref="VotingProblem"/>'s, and too-large from the body limit (RequestLimits), which
+    /// answers before any endpoint runs. The framework's own refusals (bad JSON, wrong content type) carry none.
+    /// </summary>
     public static readonly string[] ErrorCodes = [VotingProblem.Retry, VotingProblem.Used, VotingProblem.Closed, VotingProblem.NotOpen, VotingProblem.TooMany, "too-large"];
 
     private const string Base64 = "^[A-Za-z0-9+/]*={0,2}$";
