@@ -1,4 +1,5 @@
 using Evaluation.Web.Features.Accounts;
+using Evaluation.Web.Features.Audit;
 using Evaluation.Web.Features.Demo;
 using Evaluation.Web.Features.Operations;
 using Evaluation.Web.Features.Voting;
@@ -33,6 +34,7 @@ try
         builder.Services.AddStaticAssetCompression();
         builder.Services.AddScoped<ViewRenderer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BallotBox>());
+        builder.Services.AddVotingApiDocument();
         builder.Services.AddControllersWithViews(mvc =>
         {
             mvc.Filters.Add(new AutoValidateAntiforgeryTokenAttribute());
@@ -88,6 +90,8 @@ try
 
         app.MapOperations();
         app.MapVoting();
+        app.MapVotingApiDocument();
+        app.MapAuditBundleSchema();
         app.MapControllers();
 
         await app.RunAsync();

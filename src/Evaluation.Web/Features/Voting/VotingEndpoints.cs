@@ -25,9 +25,10 @@ public static class VotingEndpoints
             context.HttpContext.Response.Headers.CacheControl = "no-store";
             return await next(context);
         }).AcceptsJsonOnly();
-        api.MapPost("/slip", CheckIn.DescribeAsync).LimitBodyTo(MaxCheckInBodyBytes);
-        api.MapPost("/checkin", CheckIn.CheckInAsync).LimitBodyTo(MaxCheckInBodyBytes);
-        api.MapPost("/ballot", Submit.SubmitAsync).LimitBodyTo(MaxBallotBodyBytes);
+        // Each documented for clients of others' making (VotingApiDocument, /openapi/v1.json).
+        api.MapPost("/slip", CheckIn.DescribeAsync).LimitBodyTo(MaxCheckInBodyBytes).DocumentSlip();
+        api.MapPost("/checkin", CheckIn.CheckInAsync).LimitBodyTo(MaxCheckInBodyBytes).DocumentCheckIn();
+        api.MapPost("/ballot", Submit.SubmitAsync).LimitBodyTo(MaxBallotBodyBytes).DocumentBallot();
 
         // The phone page; the slip token travels after '#', which browsers never send. / is the same page, the bare
         // address an attendee types from the slip; /v stays for the QR links already printed. /kiosk is the same page
