@@ -14,11 +14,20 @@ namespace Evaluation.Web.Features.Opinions;
 /// <summary>
 /// What the triage forms post. <see cref="Tags"/> are the ticked 四风 boxes; <see cref="Theme"/> is free text holding
 /// further themes separated by 、 or a comma. <see cref="EntryId"/> is the entry chosen in "归入已有条目".
+/// <see cref="MixedTargets"/> is <see cref="ConfirmedMixedTargets"/> once the 督导组 has seen that the opinions concern
+/// different targets and merges them all the same (仍然合并).
 /// </summary>
-public sealed record TriageForm(string[]? Keys, string? Text, string[]? Tags, string? Theme, Guid? EntryId)
+public sealed record TriageForm(string[]? Keys, string? Text, string[]? Tags, string? Theme, Guid? EntryId, string? MixedTargets = null)
 {
+    public const string ConfirmedMixedTargets = "confirmed";
     public static readonly TriageForm Empty = new(null, null, null, null, null);
 }
+
+/// <summary>A target the opinions of a refused merge concern, and how many of them (the chosen entry's included).</summary>
+public sealed record InvolvedTarget(string Label, int Opinions);
+
+/// <summary>A merge held back because its opinions concern different targets: what to confirm, and where 仍然合并 posts.</summary>
+public sealed record MixedTargetsQuestion(string Action, IReadOnlyList<InvolvedTarget> Targets);
 
 /// <summary>The untriaged opinions about one target (or asked once: 整体), question by question in the form's order.</summary>
 public sealed record OpinionGroup(string Heading, IReadOnlyList<(Question Question, IReadOnlyList<Opinion> Opinions)> Questions);
@@ -35,7 +44,7 @@ public sealed record TagFields(string IdPrefix, IReadOnlyList<string> Ticked, st
 /// <param name="Editing">The entry whose edit form <see cref="Form"/> refills after a refused edit; null for the merge form.</param>
 public sealed record OpinionsPage(
     ResultsReport Report, IReadOnlyList<DigestItem> Entries, IReadOnlyList<OpinionGroup> Untriaged, bool CanTriage,
-    IReadOnlyList<string> Errors, TriageForm Form, Guid? Editing)
+    IReadOnlyList<string> Errors, TriageForm Form, Guid? Editing, MixedTargetsQuestion? Mixed = null)
 {
     public string Url => $"/evaluations/{Report.Evaluation.Id}/opinions";
     public int TriagedOriginals => Entries.Sum(e => e.Originals.Count);
@@ -72,9 +81,12 @@ public sealed class OpinionsController(NpgsqlDataSource db) : Controller
         {
             var keys = Distinct(form.Keys);
             var (text, tags, errors) = Wording(form);
-            errors.InsertRange(0, await UnknownKeysAsync(conn, id, keys, ct));
+            var opinions = await OpinionsAsync(conn, id, ct);
+            errors.InsertRange(0, UnknownKeys(opinions, keys));
             if (errors.Count > 0) return await ShowWithErrorsAsync(conn, evaluation, errors, form, null, ct);
             if (await AlreadyMergedAsync(conn, tx, id, keys) is { } refusal) return refusal;
+            var (question, targets) = await MixedTargetsAsync(conn, tx, evaluation, opinions, keys, null, form, "entries", ct);
+            if (question is not null) return question;
 
             var entryId = Guid.NewGuid();
             await conn.ExecuteAsync(
@@ -85,7 +97,7 @@ public sealed class OpinionsController(NpgsqlDataSource db) : Controller
                 new { entryId, id, keys }, tx);
             // Counts and ids only: the wording and the keys stand for answers, which no log may hold (DESIGN.md §2.4).
             await ActionLogWriter.AppendAsync(tx, User, LogAction,
-                $"《{evaluation.Name}》（编号 {id}）：新建梳理条目 {entryId}，归入原始意见 {keys.Length} 条，标签 {tags.Length} 个");
+                $"《{evaluation.Name}》（编号 {id}）：新建梳理条目 {entryId}，归入原始意见 {keys.Length} 条，标签 {tags.Length} 个{MixedNote(targets)}");
             TempData["Notice"] = $"已将 {keys.Length} 条原始意见梳理为 1 条。";
             return Redirect($"{UrlOf(id)}#entry-{entryId}");
         }, ct);
@@ -95,7 +107,8 @@ public sealed class OpinionsController(NpgsqlDataSource db) : Controller
         TriageAsync(id, async (conn, tx, evaluation) =>
         {
             var keys = Distinct(form.Keys);
-            var errors = await UnknownKeysAsync(conn, id, keys, ct);
+            var opinions = await OpinionsAsync(conn, id, ct);
+            var errors = UnknownKeys(opinions, keys);
             var entryId = form.EntryId is { } chosen
                 ? await conn.QuerySingleOrDefaultAsync<Guid?>(
                     "select id from opinion_entry where id = @chosen and evaluation_id = @id", new { chosen, id }, tx)
@@ -106,12 +119,14 @@ public sealed class OpinionsController(NpgsqlDataSource db) : Controller
                 errors.Add("所选条目已不存在（可能刚被删除），请重新选择。");
             if (errors.Count > 0) return await ShowWithErrorsAsync(conn, evaluation, errors, form, null, ct);
             if (await AlreadyMergedAsync(conn, tx, id, keys) is { } refusal) return refusal;
+            var (question, targets) = await MixedTargetsAsync(conn, tx, evaluation, opinions, keys, entryId, form, "add", ct);
+            if (question is not null) return question;
 
             await conn.ExecuteAsync(
                 "insert into opinion_merge (entry_id, evaluation_id, opinion_key) select @entryId, @id, unnest(@keys)",
                 new { entryId, id, keys }, tx);
             await ActionLogWriter.AppendAsync(tx, User, LogAction,
-                $"《{evaluation.Name}》（编号 {id}）：向梳理条目 {entryId} 归入原始意见 {keys.Length} 条");
+                $"《{evaluation.Name}》（编号 {id}）：向梳理条目 {entryId} 归入原始意见 {keys.Length} 条{MixedNote(targets)}");
             TempData["Notice"] = $"已将 {keys.Length} 条原始意见归入所选条目。";
             return Redirect($"{UrlOf(id)}#entry-{entryId}");
         }, ct);
@@ -247,15 +262,47 @@ public sealed class OpinionsController(NpgsqlDataSource db) : Controller
         return (text, tags, errors);
     }
 
+    /// <summary>The evaluation's published opinions as counted now, by key.</summary>
+    private static async Task<IReadOnlyDictionary<string, Opinion>> OpinionsAsync(NpgsqlConnection conn, Guid id, CancellationToken ct) =>
+        (await EvaluationResults.CountAsync(conn, id, ct)).Opinions.GroupBy(o => o.Key, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+
     /// <summary>Keys must name opinions of this evaluation as counted now, not of another evaluation or a guess.</summary>
-    private static async Task<List<string>> UnknownKeysAsync(NpgsqlConnection conn, Guid id, string[] keys, CancellationToken ct)
+    private static List<string> UnknownKeys(IReadOnlyDictionary<string, Opinion> opinions, string[] keys)
     {
         if (keys.Length == 0) return ["请先勾选要梳理的原始意见（至少一条）。"];
-        var tally = await EvaluationResults.CountAsync(conn, id, ct);
-        var known = tally.Opinions.Select(o => o.Key).ToHashSet(StringComparer.Ordinal);
-        var unknown = keys.Count(k => !known.Contains(k));
+        var unknown = keys.Count(k => !opinions.ContainsKey(k));
         return unknown == 0 ? [] : [$"所选意见中有 {unknown} 条不是本次评议的意见，请刷新页面后重新勾选。"];
     }
+
+    /// <summary>
+    /// One entry is reported as one line: opinions about different targets (the 班子, a member, 整体) merged into it would
+    /// read as one target's. So such a merge is held back (409, nothing written) with the page asking 仍然合并 or 返回,
+    /// unless the form says it was confirmed. An entry's own originals count, so adding to it is asked the same way.
+    /// </summary>
+    /// <returns>The question to answer first, or null; and how many different targets the merged entry concerns.</returns>
+    private async Task<(IActionResult? Question, int Targets)> MixedTargetsAsync(NpgsqlConnection conn, NpgsqlTransaction tx,
+        EvaluationHeader evaluation, IReadOnlyDictionary<string, Opinion> opinions, string[] keys, Guid? entryId, TriageForm form,
+        string action, CancellationToken ct)
+    {
+        var entryKeys = entryId is { } entry
+            ? await conn.QueryAsync<string>("select opinion_key from opinion_merge where entry_id = @entry", new { entry }, tx)
+            : [];
+        var involved = keys.Concat(entryKeys).Distinct(StringComparer.Ordinal)
+            .Select(k => opinions.GetValueOrDefault(k)).OfType<Opinion>()
+            .GroupBy(o => o.Target?.Id)
+            .OrderBy(g => g.First().Target is { } t ? t.Position : int.MaxValue)
+            .Select(g => new InvolvedTarget(ReportFormat.TargetLabel(g.First().Target), g.Count()))
+            .ToList();
+        if (involved.Count < 2 || form.MixedTargets == TriageForm.ConfirmedMixedTargets) return (null, involved.Count);
+
+        Response.StatusCode = StatusCodes.Status409Conflict;
+        var page = await PageAsync(conn, evaluation, [], form, null, ct);
+        return (View("Index", page with { Mixed = new MixedTargetsQuestion($"{UrlOf(evaluation.Id)}/{action}", involved) }), involved.Count);
+    }
+
+    /// <summary>Said in the log when the merged entry concerns several targets: how many, and that this was confirmed.</summary>
+    private static string MixedNote(int targets) => targets > 1 ? $"，涉及 {targets} 个不同的评议对象（已确认仍然合并）" : "";
 
     /// <summary>
     /// An opinion belongs to one entry at most. One already in an entry is refused (409) rather than silently moved: taking

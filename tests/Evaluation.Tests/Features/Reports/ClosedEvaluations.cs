@@ -5,6 +5,7 @@ using Evaluation.Core.Crypto;
 using Evaluation.Core.Forms;
 using Evaluation.Core.Slips;
 using Evaluation.Tests.Infrastructure;
+using Npgsql;
 
 namespace Evaluation.Tests.Features.Reports;
 
@@ -36,13 +37,19 @@ public static class ClosedEvaluations
             : [],
     ]);
 
-    public static async Task<ClosedEvaluation> SeedClosedAsync(this StaffWorld world, Guid unit, FrozenForm form,
+    public static Task<ClosedEvaluation> SeedClosedAsync(this StaffWorld world, Guid unit, FrozenForm form,
+        IReadOnlyList<(string Name, int Expected)> categories, IEnumerable<SeedBallot> ballots,
+        int unusedSlips = 0, string name = "测试评议", string round = "动员大会后民主评议") =>
+        SeedClosedAsync(world.OpenAsync, unit, form, categories, ballots, unusedSlips, name, round);
+
+    /// <param name="open">Opens a connection to the database to seed: a <see cref="StaffWorld"/>'s, or a browser test server's.</param>
+    public static async Task<ClosedEvaluation> SeedClosedAsync(Func<Task<NpgsqlConnection>> open, Guid unit, FrozenForm form,
         IReadOnlyList<(string Name, int Expected)> categories, IEnumerable<SeedBallot> ballots,
         int unusedSlips = 0, string name = "测试评议", string round = "动员大会后民主评议")
     {
         var id = Guid.NewGuid();
         var categoryIds = categories.Select(_ => Guid.NewGuid()).ToList();
-        await using var conn = await world.OpenAsync();
+        await using var conn = await open();
         await using var tx = await conn.BeginTransactionAsync();
         await conn.ExecuteAsync(
             """

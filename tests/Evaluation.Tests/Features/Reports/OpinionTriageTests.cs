@@ -168,7 +168,7 @@ public sealed class OpinionTriageTests
         var entryUrl = $"{evaluation.Url}/opinions/entries/{entryId}";
 
         using (var added = await PostAsync(_supervisor, $"{evaluation.Url}/opinions/add",
-                   ("Keys", keys[Meetings2]), ("Keys", keys[Member]), ("EntryId", entryId.ToString())))
+                   ("Keys", keys[Meetings2]), ("Keys", keys[Member]), ("EntryId", entryId.ToString()), ("MixedTargets", "confirmed")))
             Assert.That(added.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
         Assert.That(await PageAsync(_supervisor, evaluation), Does.Contain("原始意见 15 条，梳理为 13 条"));
 
@@ -361,6 +361,68 @@ public sealed class OpinionTriageTests
         Assert.That(moved.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
         Assert.That(await StoredAsync(evaluation.Id), Is.EqualTo((2L, 3L, 2L)), "neither the new entry nor the unmerged key was written");
         Assert.That(await _world.ScalarAsync<long>("select count(*) from opinion_merge where entry_id = @secondId", new { secondId }), Is.EqualTo(1));
+    }
+
+    [Test]
+    public async Task Merge_OfOpinionsAboutDifferentTargets_IsHeldBackWithAPageNamingThem_AndNothingIsWritten()
+    {
+        var evaluation = await SeedAsync();
+        var keys = await KeysAsync(evaluation.Id);
+
+        using var response = await CreateAsync(_supervisor, evaluation, [keys[Meetings1], keys[Meetings2], keys[Member], keys[Campaign]],
+            "作风问题", "形式主义");
+
+        var body = WebUtility.HtmlDecode(await StaffClient.BodyAsync(response));
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Conflict), body);
+        Assert.That(body, Does.Contain("所选意见涉及不同的评议对象，尚未合并"));
+        Assert.That(body, Does.Contain("<bdi>领导班子</bdi>：2 条").And.Contain("<bdi>张三（副局长）</bdi>：1 条").And.Contain("<bdi>整体</bdi>：1 条"));
+        Assert.That(body, Does.Contain("仍然合并</button>").And.Contain("返回修改</a>"));
+        Assert.That(body, Does.Contain("name=\"MixedTargets\" value=\"confirmed\""), "仍然合并 posts the confirmation");
+        Assert.That(body, Does.Contain(">作风问题</textarea>"), "返回修改 finds the wording as typed");
+        Assert.That(await StoredAsync(evaluation.Id), Is.EqualTo((0L, 0L, 0L)));
+    }
+
+    [Test]
+    public async Task Merge_OfOpinionsAboutDifferentTargets_WhenConfirmed_IsOneEntry_AndTheLogSaysSo()
+    {
+        var evaluation = await SeedAsync();
+        var keys = await KeysAsync(evaluation.Id);
+
+        using var response = await PostAsync(_supervisor, $"{evaluation.Url}/opinions/entries",
+            ("Keys", keys[Meetings1]), ("Keys", keys[Member]), ("Keys", keys[Campaign]), ("Text", "作风问题"), ("MixedTargets", "confirmed"));
+
+        Assert.That(response.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(response));
+        Assert.That(await StoredAsync(evaluation.Id), Is.EqualTo((1L, 3L, 1L)));
+        var logged = await _world.ScalarAsync<string>(
+            "select detail from staff_action where action = '梳理意见' and detail like '%' || @Id::text || '%'", new { evaluation.Id });
+        Assert.That(logged, Does.Contain("归入原始意见 3 条").And.Contain("涉及 3 个不同的评议对象（已确认仍然合并）"));
+    }
+
+    [Test]
+    public async Task AddingOpinionsAboutAnotherTargetToAnEntry_IsHeldBackUntilConfirmed()
+    {
+        var evaluation = await SeedAsync();
+        var keys = await KeysAsync(evaluation.Id);
+        using (var created = await CreateAsync(_supervisor, evaluation, [keys[Meetings1], keys[Meetings2]], "会议偏多"))
+            Assert.That(created.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), "opinions about one target merge without a question");
+        var entryId = await _world.ScalarAsync<Guid>("select id from opinion_entry where evaluation_id = @Id", new { evaluation.Id });
+
+        using (var held = await PostAsync(_supervisor, $"{evaluation.Url}/opinions/add", ("Keys", keys[Member]), ("EntryId", entryId.ToString())))
+        {
+            var body = WebUtility.HtmlDecode(await StaffClient.BodyAsync(held));
+            Assert.That(held.StatusCode, Is.EqualTo(HttpStatusCode.Conflict), body);
+            Assert.That(body, Does.Contain("<bdi>领导班子</bdi>：2 条").And.Contain("<bdi>张三（副局长）</bdi>：1 条"), "the entry's own originals count");
+            Assert.That(body, Does.Contain($"action=\"{evaluation.Url}/opinions/add\""));
+        }
+        Assert.That(await StoredAsync(evaluation.Id), Is.EqualTo((1L, 2L, 1L)));
+
+        using (var confirmed = await PostAsync(_supervisor, $"{evaluation.Url}/opinions/add",
+                   ("Keys", keys[Member]), ("EntryId", entryId.ToString()), ("MixedTargets", "confirmed")))
+            Assert.That(confirmed.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        Assert.That(await StoredAsync(evaluation.Id), Is.EqualTo((1L, 3L, 2L)));
+        Assert.That(await _world.ScalarAsync<string>(
+                "select detail from staff_action where action = '梳理意见' and detail like '%' || @Id::text || '%' order by seq desc limit 1", new { evaluation.Id }),
+            Does.Contain("涉及 2 个不同的评议对象（已确认仍然合并）"));
     }
 
     [Test]
