@@ -1,6 +1,7 @@
 using Evaluation.Web.Features.Accounts;
 using Evaluation.Web.Features.Demo;
 using Evaluation.Web.Features.Operations;
+using Evaluation.Web.Features.Rollup;
 using Evaluation.Web.Features.Voting;
 using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
@@ -30,6 +31,8 @@ try
         builder.Services.AddSingleton<OpenEvaluations>();
         builder.Services.AddSingleton(new FailedLookups(TimeProvider.System));
         builder.Services.AddSingleton<PdfPrinter>();
+        builder.Services.AddOptions<ReportsOptions>().BindConfiguration(ReportsOptions.Section)
+            .Validate(o => o.IsValid, ReportsOptions.Problem).ValidateOnStart();
         builder.Services.AddStaticAssetCompression();
         builder.Services.AddScoped<ViewRenderer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BallotBox>());
@@ -94,7 +97,7 @@ try
     }
 }
 // A missing program or a missing or wrong setting: one message saying what to install or set, not a stack trace.
-catch (Exception e) when (e is LocalPostgresException or SettingException)
+catch (Exception e) when (e is LocalPostgresException or SettingException or Microsoft.Extensions.Options.OptionsValidationException)
 {
     Console.Error.WriteLine(e.Message);
     return 1;
