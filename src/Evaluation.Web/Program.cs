@@ -52,6 +52,8 @@ try
         builder.Services.Configure<WebEncoderOptions>(encoders => encoders.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
 
         await using var app = builder.Build();
+        // Settings first, before anything is migrated or seeded: a wrong one stops the start with its sentence, not a stack trace.
+        _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ReportsOptions>>().Value;
         // Replicas starting together take turns: migrations, then the checks and keys they must all agree on.
         Database.Migrate(Database.MigrationsConnectionString(builder.Configuration, connectionString), app.Logger, whileLocked: () =>
         {
