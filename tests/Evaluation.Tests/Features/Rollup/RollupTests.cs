@@ -78,7 +78,7 @@ public sealed class RollupTests
     }
 
     /// <summary>The roll-up table alone: the pickers above it list every closed evaluation of one's units.</summary>
-    private static string Table(string page) => page[page.IndexOf("<table class=\"stack rollup\"", StringComparison.Ordinal)..];
+    private static string Table(string page) => page[page.IndexOf("<table class=\"stack rollup", StringComparison.Ordinal)..];
 
     private static string Text(string html) => Regex.Replace(WebUtility.HtmlDecode(Regex.Replace(html, "<[^>]+>", "")), @"\s+", " ");
 
