@@ -2,6 +2,7 @@ using Evaluation.Web.Features.Accounts;
 using Evaluation.Web.Features.Audit;
 using Evaluation.Web.Features.Demo;
 using Evaluation.Web.Features.Operations;
+using Evaluation.Web.Features.Rollup;
 using Evaluation.Web.Features.Voting;
 using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
@@ -31,6 +32,8 @@ try
         builder.Services.AddSingleton<OpenEvaluations>();
         builder.Services.AddSingleton(new FailedLookups(TimeProvider.System));
         builder.Services.AddSingleton<PdfPrinter>();
+        builder.Services.AddOptions<ReportsOptions>().BindConfiguration(ReportsOptions.Section)
+            .Validate(o => o.IsValid, ReportsOptions.Problem).ValidateOnStart();
         builder.Services.AddStaticAssetCompression();
         builder.Services.AddScoped<ViewRenderer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BallotBox>());
@@ -51,6 +54,8 @@ try
         builder.Services.Configure<WebEncoderOptions>(encoders => encoders.TextEncoderSettings = new TextEncoderSettings(UnicodeRanges.All));
 
         await using var app = builder.Build();
+        // Settings first, before anything is migrated or seeded: a wrong one stops the start with its sentence, not a stack trace.
+        _ = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<ReportsOptions>>().Value;
         // Replicas starting together take turns: migrations, then the checks and keys they must all agree on.
         Database.Migrate(Database.MigrationsConnectionString(builder.Configuration, connectionString), app.Logger, whileLocked: () =>
         {
@@ -98,7 +103,7 @@ try
     }
 }
 // A missing program or a missing or wrong setting: one message saying what to install or set, not a stack trace.
-catch (Exception e) when (e is LocalPostgresException or SettingException)
+catch (Exception e) when (e is LocalPostgresException or SettingException or Microsoft.Extensions.Options.OptionsValidationException)
 {
     Console.Error.WriteLine(e.Message);
     return 1;

@@ -33,6 +33,12 @@ public sealed class AuthorizationMatrixTests
         new("POST", "/admin/accounts/{victim}/enable", [Admin]),
         new("GET", "/admin/units", [Admin]),
         new("POST", "/admin/units", [Admin]),
+        new("GET", "/admin/campaigns", [Admin]),
+        new("POST", "/admin/campaigns", [Admin]),
+        new("POST", "/admin/campaigns/{campaign}/name", [Admin]),
+        new("GET", "/results/rollup", [Organizer, Supervisor]),
+        new("GET", "/results/rollup.xlsx", [Organizer, Supervisor]),
+        new("GET", "/results/rollup.pdf", [Organizer, Supervisor]),
         new("GET", "/evaluations", UnitStaff),
         new("GET", "/evaluations/new", [Organizer]),
         new("POST", "/evaluations/new", [Organizer]),
@@ -89,12 +95,16 @@ public sealed class AuthorizationMatrixTests
     private StaffWorld _world = null!;
     private readonly Dictionary<string, StaffClient> _clients = [];
     private Guid _victim;
+    private Guid _campaign;
 
     [OneTimeSetUp]
     public async Task Start()
     {
         _world = await StaffWorld.StartAsync();
         _victim = await _world.AddAccountAsync("victim", "organizer", _world.UnitA);
+        _campaign = Guid.NewGuid();
+        await using (var conn = await _world.OpenAsync())
+            await Dapper.SqlMapper.ExecuteAsync(conn, "insert into campaign (id, name) values (@_campaign, '矩阵测试活动')", new { _campaign });
         foreach (var userName in _world.Accounts.Keys)
             _clients[userName] = await _world.SignInAsync(userName);
         _clients["anonymous"] = _world.App.CreateStaffClient();
@@ -115,7 +125,7 @@ public sealed class AuthorizationMatrixTests
         var path = endpoint.Path
             .Replace("{e}", evaluation.Id.ToString()).Replace("{member}", evaluation.MemberId.ToString())
             .Replace("{category}", evaluation.CategoryId.ToString()).Replace("{question}", evaluation.QuestionId)
-            .Replace("{victim}", _victim.ToString());
+            .Replace("{victim}", _victim.ToString()).Replace("{campaign}", _campaign.ToString());
         var client = _clients[caller];
 
         using var response = endpoint.Method == "GET"

@@ -16,6 +16,7 @@ public static class DemoEvaluation
 {
     public const string UnitName = "示例市卫生局";
     public const string EvaluationName = "2026年局领导班子和班子成员民主评议";
+    public const string CampaignName = "党的群众路线教育实践活动";
 
     private static readonly (string UserName, string DisplayName, string Role)[] Accounts =
     [
@@ -94,6 +95,13 @@ public static class DemoEvaluation
         await ActionLogWriter.AppendAsync(tx, "系统", "创建演示数据", $"{UnitName}《{EvaluationName}》，编号 {evaluationId}");
         var rounds = await DemoResults.SeedAsync(conn, tx, services.GetRequiredService<KeyEncryptionKey>(), unitId, UnitName,
             Members.Select(m => (m.Name, m.Title, m.TransferredMonthsAgo > 0 ? today.AddMonths(-m.TransferredMonthsAgo) : (DateOnly?)null)).ToList());
+        // One campaign over the draft and both closed rounds, so the roll-up shows them grouped as a 督导组 would look at them.
+        var campaignId = await conn.ExecuteScalarAsync<Guid>(
+            """
+            insert into campaign (id, name) values (gen_random_uuid(), @CampaignName)
+            on conflict (name) do update set name = excluded.name returning id
+            """, new { CampaignName }, tx);
+        await conn.ExecuteAsync("update evaluation set campaign_id = @campaignId where unit_id = @unitId", new { campaignId, unitId }, tx);
         await tx.CommitAsync();
         // 开箱 runs in transactions of its own, on rounds already sealed and committed, as the 监票人 would open them.
         foreach (var round in rounds)

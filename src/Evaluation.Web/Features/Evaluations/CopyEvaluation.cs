@@ -18,8 +18,9 @@ public static class CopyEvaluation
 
     /// <summary>
     /// Copies into a new draft of the source's unit: the questionnaire (or <paramref name="questionnaire"/> instead), the
-    /// counting rules, the targets and the categories with their 应到, each under a new id. The caller holds the
-    /// transaction, checks the source is the caller's, and logs.
+    /// campaign (the next round of a campaign belongs to it; the draft's details can change that), the counting rules, the
+    /// targets and the categories with their 应到, each under a new id. The caller holds the transaction, checks the source
+    /// is the caller's, and logs.
     /// </summary>
     public static async Task<Copied> CopyAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid sourceId, string name, string round,
         Questionnaire? questionnaire, Guid? rehearsalOf = null)
@@ -34,8 +35,8 @@ public static class CopyEvaluation
         // status, frozen_form, form_hash, opened_at and closed_at are left to their defaults: the copy is a draft.
         await conn.ExecuteAsync(
             """
-            insert into evaluation (id, unit_id, name, round, questionnaire, tally_settings, rehearsal_of)
-            select @id, unit_id, @name, @round, coalesce(@Questionnaire, questionnaire), @Settings, @rehearsalOf
+            insert into evaluation (id, unit_id, name, round, questionnaire, tally_settings, rehearsal_of, campaign_id)
+            select @id, unit_id, @name, @round, coalesce(@Questionnaire, questionnaire), @Settings, @rehearsalOf, campaign_id
             from evaluation where id = @sourceId
             """,
             new

@@ -1,6 +1,7 @@
 using System.Security.Claims;
 using Dapper;
 using Evaluation.Core.Forms;
+using Evaluation.Web.Features.Campaigns;
 using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Mvc;
 using Npgsql;
@@ -30,7 +31,8 @@ public static class EvaluationStatus
 
 public sealed record EvaluationHeader(
     Guid Id, Guid UnitId, string UnitName, string Name, string Round, string Status,
-    string Questionnaire, string? FormHash, DateTime CreatedAt, DateTime? OpenedAt, DateTime? ClosedAt, Guid? RehearsalOf = null)
+    string Questionnaire, string? FormHash, DateTime CreatedAt, DateTime? OpenedAt, DateTime? ClosedAt, Guid? RehearsalOf = null,
+    Guid? CampaignId = null, string? CampaignName = null)
 {
     public bool IsDraft => Status == EvaluationStatus.Draft;
     /// <summary>A 演练 (Features/Rehearsals): its own slips, keys and ballots, marked on every page and report, purged in one click.</summary>
@@ -46,8 +48,8 @@ public static class EvaluationScope
     private const string SelectScoped =
         """
         select e.id, e.unit_id, u.name as unit_name, e.name, e.round, e.status, e.questionnaire, e.form_hash,
-               e.created_at, e.opened_at, e.closed_at, e.rehearsal_of
-        from evaluation e join unit u on u.id = e.unit_id
+               e.created_at, e.opened_at, e.closed_at, e.rehearsal_of, e.campaign_id, c.name as campaign_name
+        from evaluation e join unit u on u.id = e.unit_id left join campaign c on c.id = e.campaign_id
         where e.id = @id
           and exists (select 1 from staff_unit su where su.unit_id = e.unit_id and su.account_id = @me)
         """;
@@ -92,9 +94,10 @@ public static class EvaluationScope
     {
         var evaluation = await FindAsync(conn, id, user, tx);
         if (evaluation is null) return null;
+        var canEdit = evaluation.IsDraft && user.IsInRole(Roles.Organizer);
         return new EvaluationPage(evaluation, evaluation.ReadQuestionnaire(), await TargetsAsync(conn, id, tx), await CategoriesAsync(conn, id, tx),
-            CanEdit: evaluation.IsDraft && user.IsInRole(Roles.Organizer), errors, await TurnoutTable.LoadAsync(conn, id, tx),
-            await VotingLogEntries.FindAsync(conn, evaluation, tx));
+            canEdit, errors, await TurnoutTable.LoadAsync(conn, id, tx),
+            await VotingLogEntries.FindAsync(conn, evaluation, tx), canEdit ? await CampaignsController.ListAsync(conn, tx) : []);
     }
 
     /// <summary>The evaluation page again, with what was wrong; 400 so that nothing about it looks like success.</summary>

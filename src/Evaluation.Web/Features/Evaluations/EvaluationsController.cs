@@ -2,6 +2,7 @@ using Dapper;
 using Evaluation.Core.Audit;
 using Evaluation.Core.Crypto;
 using Evaluation.Core.Forms;
+using Evaluation.Web.Features.Campaigns;
 using Evaluation.Web.Features.Raters;
 using Evaluation.Web.Features.Voting;
 using Evaluation.Web.Features.Reports;
@@ -13,14 +14,16 @@ using Npgsql;
 namespace Evaluation.Web.Features.Evaluations;
 
 public sealed record EvaluationListRow(Guid Id, string UnitName, string Name, string Round, string Status, DateTime CreatedAt, int Targets, int Expected, bool Rehearsal);
-public sealed record NewEvaluationForm(Guid? UnitId, string? Name, string? Round, string? Template, bool PresetCategories = true);
-public sealed record NewEvaluationPage(NewEvaluationForm Form, IReadOnlyList<(Guid Id, string Name)> Units, IReadOnlyList<string> Errors);
-public sealed record DetailsForm(string? Name, string? Round);
+/// <param name="Campaign">The campaign's id, or empty for none (a string, so a value that is no campaign is refused, not dropped).</param>
+public sealed record NewEvaluationForm(Guid? UnitId, string? Name, string? Round, string? Template, bool PresetCategories = true, string? Campaign = null);
+public sealed record NewEvaluationPage(NewEvaluationForm Form, IReadOnlyList<(Guid Id, string Name)> Units, IReadOnlyList<string> Errors,
+    IReadOnlyList<Campaign> Campaigns);
+public sealed record DetailsForm(string? Name, string? Round, string? Campaign);
 /// <summary>开始投票: <c>custody</c> "cards" with every card's 核对码 typed back, or "server" (服务器保管, the default of the API).</summary>
 public sealed record OpenForm(string? Custody, string?[]? CheckCodes);
 public sealed record EvaluationPage(
     EvaluationHeader Evaluation, Questionnaire Questionnaire, IReadOnlyList<Target> Targets, IReadOnlyList<CategoryRow> Categories,
-    bool CanEdit, IReadOnlyList<string> Errors, TurnoutTable Turnout, VotingLogEntries LogEntries);
+    bool CanEdit, IReadOnlyList<string> Errors, TurnoutTable Turnout, VotingLogEntries LogEntries, IReadOnlyList<Campaign> Campaigns);
 
 [Authorize(Roles = Roles.UnitStaff)]
 [Route("evaluations")]
@@ -49,38 +52,45 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
     }
 
     [Authorize(Roles = Roles.Organizer), HttpGet("new")]
-    public async Task<IActionResult> New(CancellationToken ct) =>
-        View(new NewEvaluationPage(new NewEvaluationForm(null, null, RoundPresets[0], FormTemplates.MobilisationEvaluation.Id), await MyUnitsAsync(ct), []));
+    public async Task<IActionResult> New(CancellationToken ct)
+    {
+        await using var conn = await db.OpenConnectionAsync(ct);
+        return View(new NewEvaluationPage(new NewEvaluationForm(null, null, RoundPresets[0], FormTemplates.MobilisationEvaluation.Id),
+            await MyUnitsAsync(ct), [], await CampaignsController.ListAsync(conn)));
+    }
 
     [Authorize(Roles = Roles.Organizer), HttpPost("new")]
     public async Task<IActionResult> Create([FromForm] NewEvaluationForm form, CancellationToken ct)
     {
         var units = await MyUnitsAsync(ct);
+        await using var conn = await db.OpenConnectionAsync(ct);
+        await using var tx = await conn.BeginTransactionAsync(ct);
         var errors = DetailsProblems(form.Name, form.Round);
         if (form.UnitId is not { } unitId || units.All(u => u.Id != unitId))
             errors.Add("请选择您负责的单位。");
         var template = form.Template == "blank" ? null : FormTemplates.Find(form.Template);
         if (template is null && form.Template != "blank")
             errors.Add("请选择问卷模板。");
+        var campaign = await CampaignsController.ChooseAsync(conn, tx, form.Campaign);
+        if (campaign.Problem is { } campaignProblem) errors.Add(campaignProblem);
         if (errors.Count > 0)
         {
             Response.StatusCode = StatusCodes.Status400BadRequest;
-            return View("New", new NewEvaluationPage(form, units, errors));
+            return View("New", new NewEvaluationPage(form, units, errors, await CampaignsController.ListAsync(conn, tx)));
         }
 
         var questionnaire = template?.Questionnaire ?? new Questionnaire { Title = form.Name!.Trim() };
         var id = Guid.NewGuid();
-        await using var conn = await db.OpenConnectionAsync(ct);
-        await using var tx = await conn.BeginTransactionAsync(ct);
         await conn.ExecuteAsync(
-            "insert into evaluation (id, unit_id, name, round, questionnaire) values (@id, @UnitId, @Name, @Round, @Questionnaire)",
-            new { id, form.UnitId, Name = form.Name!.Trim(), Round = form.Round!.Trim(), Questionnaire = FormJson.Canonical(questionnaire) }, tx);
+            "insert into evaluation (id, unit_id, name, round, questionnaire, campaign_id) values (@id, @UnitId, @Name, @Round, @Questionnaire, @CampaignId)",
+            new { id, form.UnitId, Name = form.Name!.Trim(), Round = form.Round!.Trim(), Questionnaire = FormJson.Canonical(questionnaire), CampaignId = campaign.Chosen?.Id }, tx);
         if (form.PresetCategories)
             await conn.ExecuteAsync(
                 "insert into respondent_category (id, evaluation_id, name, expected_count, position) values (@CategoryId, @id, @Name, 0, @Position)",
                 CategoryPresets.Select((name, i) => new { CategoryId = Guid.NewGuid(), id, Name = name, Position = i + 1 }), tx);
         await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.CreateAction,
-            $"{units.First(u => u.Id == form.UnitId).Name}《{form.Name!.Trim()}》（{form.Round!.Trim()}），模板：{template?.Name ?? "空白"}，编号 {id}");
+            $"{units.First(u => u.Id == form.UnitId).Name}《{form.Name!.Trim()}》（{form.Round!.Trim()}），模板：{template?.Name ?? "空白"}" +
+            $"{CampaignsController.LogNote(campaign.Chosen)}，编号 {id}");
         await tx.CommitAsync(ct);
         return Redirect(EvaluationScope.Url(id));
     }
@@ -107,12 +117,16 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
         this.EditDraftAsync(db, id, async (conn, tx, evaluation) =>
         {
             var errors = DetailsProblems(form.Name, form.Round);
+            var campaign = await CampaignsController.ChooseAsync(conn, tx, form.Campaign);
+            if (campaign.Problem is { } campaignProblem) errors.Add(campaignProblem);
             if (errors.Count > 0) return await this.ShowWithErrorsAsync(conn, tx, id, errors);
             var name = evaluation.IsRehearsal ? Rehearsals.RehearsalNames.Named(form.Name!.Trim()) : form.Name!.Trim();
-            await conn.ExecuteAsync("update evaluation set name = @name, round = @Round where id = @id",
-                new { id, name, Round = form.Round!.Trim() }, tx);
-            await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.EditAction, $"《{evaluation.Name}》改为《{name}》（{form.Round!.Trim()}），编号 {id}");
-            return Saved.Redirect(this, EvaluationScope.Url(id), "details", $"已保存：名称《{name}》，轮次“{form.Round!.Trim()}”");
+            await conn.ExecuteAsync("update evaluation set name = @name, round = @Round, campaign_id = @CampaignId where id = @id",
+                new { id, name, Round = form.Round!.Trim(), CampaignId = campaign.Chosen?.Id }, tx);
+            await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.EditAction,
+                $"《{evaluation.Name}》改为《{name}》（{form.Round!.Trim()}）{CampaignsController.LogNote(campaign.Chosen)}，编号 {id}");
+            return Saved.Redirect(this, EvaluationScope.Url(id), "details",
+                $"已保存：名称《{name}》，轮次“{form.Round!.Trim()}”，{(campaign.Chosen is { } c ? $"活动“{c.Name}”" : "不归入活动")}");
         }, ct);
 
     [Authorize(Roles = Roles.Organizer), HttpPost("{id:guid}/open")]

@@ -60,7 +60,7 @@ public sealed partial class SavedConfirmationTests : OrganizerSession
         var (location, element, _) = await SaveAndFollowAsync($"{evaluation.Url}/details", ("Name", "2026年民主评议"), ("Round", "动员大会后民主评议"));
 
         Assert.That(location, Is.EqualTo($"{evaluation.Url}#details"));
-        Assert.That(SavedNote(element[..element.IndexOf("</section>", StringComparison.Ordinal)]), Is.EqualTo("已保存：名称《2026年民主评议》，轮次“动员大会后民主评议”"));
+        Assert.That(SavedNote(element[..element.IndexOf("</section>", StringComparison.Ordinal)]), Is.EqualTo("已保存：名称《2026年民主评议》，轮次“动员大会后民主评议”，不归入活动"));
     }
 
     [Test]

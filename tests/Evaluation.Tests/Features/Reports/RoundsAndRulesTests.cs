@@ -220,21 +220,27 @@ public sealed class RoundsAndRulesTests
     }
 
     [Test]
-    public async Task Roll_up_lists_one_row_per_unit_for_the_round_and_only_the_supervisors_units()
+    public async Task Roll_up_lists_one_row_per_unit_for_the_campaign_and_only_the_supervisors_units()
     {
         var round = "年中民主评议";
-        var unitC = Guid.NewGuid();
+        var (unitC, campaign) = (Guid.NewGuid(), Guid.NewGuid());
         await using (var conn = await _world.OpenAsync())
             await conn.ExecuteAsync(
                 """
                 insert into unit (id, name) values (@unitC, '丙单位');
                 insert into staff_unit (account_id, unit_id) values (@supervisor, @unitC);
-                """, new { unitC, supervisor = _world.Accounts["supervisor-a"] });
-        await ReportScenario.SeedAsync(_world, _world.UnitA, name: "甲单位年中评议", round: round);
-        await ReportScenario.SeedAsync(_world, unitC, name: "丙单位年中评议", round: round);
-        await ReportScenario.SeedAsync(_world, _world.UnitB, name: "乙单位年中评议", round: round);
+                insert into campaign (id, name) values (@campaign, '年中活动');
+                """, new { unitC, campaign, supervisor = _world.Accounts["supervisor-a"] });
+        var seeded = new[]
+        {
+            await ReportScenario.SeedAsync(_world, _world.UnitA, name: "甲单位年中评议", round: round),
+            await ReportScenario.SeedAsync(_world, unitC, name: "丙单位年中评议", round: round),
+            await ReportScenario.SeedAsync(_world, _world.UnitB, name: "乙单位年中评议", round: round),
+        };
+        await using (var conn = await _world.OpenAsync())
+            await conn.ExecuteAsync("update evaluation set campaign_id = @campaign where id = any(@Ids)", new { campaign, Ids = seeded.Select(e => e.Id).ToArray() });
 
-        var page = await StaffClient.BodyAsync(await _supervisor.GetAsync($"/results/rollup?round={Uri.EscapeDataString(round)}"));
+        var page = await StaffClient.BodyAsync(await _supervisor.GetAsync($"/results/rollup?campaign={campaign}"));
 
         Assert.That(page, Does.Contain("甲单位年中评议").And.Contain("丙单位年中评议"));
         Assert.That(page, Does.Not.Contain("乙单位年中评议"), "unit B is not this supervisor's");
