@@ -1,4 +1,5 @@
 using Evaluation.Web.Features.Accounts;
+using Evaluation.Web.Features.Audit;
 using Evaluation.Web.Features.Demo;
 using Evaluation.Web.Features.Operations;
 using Evaluation.Web.Features.Voting;
@@ -30,6 +31,7 @@ try
         builder.Services.AddSingleton<OpenEvaluations>();
         builder.Services.AddSingleton(new FailedLookups(TimeProvider.System));
         builder.Services.AddSingleton<PdfPrinter>();
+        builder.Services.AddVerifierDownloads();
         builder.Services.AddStaticAssetCompression();
         builder.Services.AddScoped<ViewRenderer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BallotBox>());
