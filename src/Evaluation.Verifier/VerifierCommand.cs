@@ -4,7 +4,7 @@ using Evaluation.Core.Audit;
 namespace Evaluation.Verifier;
 
 /// <summary>
-/// evaluation-verify <审计包.json> [--report <测评结果.xlsx>] [--anchor <操作日志哈希>]…
+/// evaluation-verify <审计包.json> [--report <测评结果.xlsx>] [--anchor <操作日志哈希>]… (<see cref="VerifierArguments.Usage"/>)
 /// One line per check; exit status 0 only when every check passed, 1 when one failed, 2 when the files could not be read.
 /// </summary>
 public static class VerifierCommand
@@ -15,8 +15,13 @@ public static class VerifierCommand
 
         if (!VerifierArguments.TryParse(args, out var options, out var usageError))
         {
+            if (usageError is null)
+            {
+                Console.WriteLine(VerifierArguments.Usage);
+                return 0;
+            }
             Console.Error.WriteLine(usageError);
-            Console.Error.WriteLine("用法：dotnet run --project src/Evaluation.Verifier -- <审计包.json> [--report <测评结果.xlsx>] [--anchor <操作日志哈希>]…");
+            Console.Error.WriteLine(VerifierArguments.Usage);
             return 2;
         }
         var (bundlePath, reportPath, anchors) = options!;

@@ -34,6 +34,7 @@ try
         builder.Services.AddSingleton<PdfPrinter>();
         builder.Services.AddOptions<ReportsOptions>().BindConfiguration(ReportsOptions.Section)
             .Validate(o => o.IsValid, ReportsOptions.Problem).ValidateOnStart();
+        builder.Services.AddVerifierDownloads();
         builder.Services.AddStaticAssetCompression();
         builder.Services.AddScoped<ViewRenderer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BallotBox>());

@@ -1,5 +1,8 @@
 using System.Net;
+using Evaluation.Core.Forms;
+using Evaluation.Tests.Features.Reports;
 using Evaluation.Tests.Infrastructure;
+using Microsoft.AspNetCore.Hosting;
 
 namespace Evaluation.Tests.Features;
 
@@ -15,7 +18,8 @@ public sealed class AuthorizationMatrixTests
     private static readonly string[] UnitStaff = [Organizer, Supervisor, Auditor];
 
     /// <param name="Scoped">The endpoint belongs to one unit's evaluation, so staff of another unit must get 404.</param>
-    public sealed record Endpoint(string Method, string Path, string[] Allowed, bool Scoped = false)
+    /// <param name="Closed">The endpoint exists only once voting has closed: it is called on a closed evaluation.</param>
+    public sealed record Endpoint(string Method, string Path, string[] Allowed, bool Scoped = false, bool Closed = false)
     {
         public override string ToString() => $"{Method} {Path}";
     }
@@ -83,6 +87,13 @@ public sealed class AuthorizationMatrixTests
         new("POST", "/evaluations/{e}/slips/void-batch", [Organizer], Scoped: true),
         new("POST", "/evaluations/{e}/slips/replacement", [Organizer], Scoped: true),
         new("GET", "/audit-log", [Auditor]),
+        new("GET", "/evaluations/{e}/results", UnitStaff, Scoped: true, Closed: true),
+        new("GET", "/evaluations/{e}/results.pdf", UnitStaff, Scoped: true, Closed: true),
+        new("GET", "/evaluations/{e}/results.xlsx", UnitStaff, Scoped: true, Closed: true),
+        new("GET", "/evaluations/{e}/compare", [Organizer, Supervisor], Scoped: true, Closed: true),
+        new("GET", "/evaluations/{e}/audit-bundle", [Auditor], Scoped: true, Closed: true),
+        new("GET", "/verifier/win-x64", [Auditor]),
+        new("GET", "/verifier/linux-x64", [Auditor]),
         new("GET", "/account/password", Everyone),
         new("POST", "/account/password", Everyone),
     ];
@@ -96,11 +107,16 @@ public sealed class AuthorizationMatrixTests
     private readonly Dictionary<string, StaffClient> _clients = [];
     private Guid _victim;
     private Guid _campaign;
+    private string _verifier = null!;
 
     [OneTimeSetUp]
     public async Task Start()
     {
-        _world = await StaffWorld.StartAsync();
+        // Stand-ins for the published verifier: who may download it does not depend on what it is.
+        _verifier = Directory.CreateTempSubdirectory("matrix-verifier-").FullName;
+        await File.WriteAllTextAsync(Path.Combine(_verifier, "evaluation-verify.exe"), "stand-in");
+        await File.WriteAllTextAsync(Path.Combine(_verifier, "evaluation-verify"), "stand-in");
+        _world = await StaffWorld.StartAsync(web => web.UseSetting("Verifier:Directory", _verifier));
         _victim = await _world.AddAccountAsync("victim", "organizer", _world.UnitA);
         _campaign = Guid.NewGuid();
         await using (var conn = await _world.OpenAsync())
@@ -115,6 +131,7 @@ public sealed class AuthorizationMatrixTests
     {
         foreach (var client in _clients.Values) client.Dispose();
         await _world.DisposeAsync();
+        Directory.Delete(_verifier, recursive: true);
     }
 
     [TestCaseSource(nameof(Cases))]
@@ -122,8 +139,12 @@ public sealed class AuthorizationMatrixTests
     {
         // A fresh evaluation in unit A per case, so one case's successful change cannot affect the next.
         var evaluation = await _world.SeedDraftAsync(_world.UnitA);
+        var id = endpoint.Closed
+            ? (await _world.SeedClosedAsync(_world.UnitA, ClosedEvaluations.Form(FormTemplates.MobilisationEvaluation.Questionnaire, "张三"),
+                [("机关工作人员", 10)], [])).Id
+            : evaluation.Id;
         var path = endpoint.Path
-            .Replace("{e}", evaluation.Id.ToString()).Replace("{member}", evaluation.MemberId.ToString())
+            .Replace("{e}", id.ToString()).Replace("{member}", evaluation.MemberId.ToString())
             .Replace("{category}", evaluation.CategoryId.ToString()).Replace("{question}", evaluation.QuestionId)
             .Replace("{victim}", _victim.ToString()).Replace("{campaign}", _campaign.ToString());
         var client = _clients[caller];

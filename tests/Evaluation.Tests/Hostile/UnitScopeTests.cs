@@ -96,6 +96,9 @@ public sealed class UnitScopeTests : HostileSession
         }
         yield return new("auditor-b", "GET", "reading unit A's evaluation", t => t._draft.Url, HttpStatusCode.NotFound);
         yield return new("auditor-b", "GET", "downloading unit A's audit bundle", t => $"{t._closed.Url}/audit-bundle", HttpStatusCode.NotFound);
+        yield return new("auditor-b", "GET", "reading unit A's results", t => $"{t._closed.Url}/results", HttpStatusCode.NotFound);
+        yield return new("auditor-b", "GET", "downloading unit A's PDF report", t => $"{t._closed.Url}/results.pdf", HttpStatusCode.NotFound);
+        yield return new("auditor-b", "GET", "downloading unit A's Excel report", t => $"{t._closed.Url}/results.xlsx", HttpStatusCode.NotFound);
         yield return new("supervisor-b", "POST", "merging unit A's opinions", t => $"{t._closed.Url}/opinions/entries", HttpStatusCode.NotFound,
             _ => [("Keys", "x"), ("Text", "越权梳理")]);
         yield return new("organizer-a", "GET", "comparing with unit B's round", t => $"{t._closed.Url}/compare?with={t._theirs.Id}", HttpStatusCode.NotFound);
@@ -106,8 +109,9 @@ public sealed class UnitScopeTests : HostileSession
             yield return new("supervisor-a", method, what.Replace("unit A's", "their unit's"), path, HttpStatusCode.Forbidden, fields);
             yield return new("auditor-a", method, what.Replace("unit A's", "their unit's"), path, HttpStatusCode.Forbidden, fields);
         }
-        yield return new("auditor-a", "GET", "reading their unit's results", t => $"{t._closed.Url}/results", HttpStatusCode.Forbidden);
-        yield return new("auditor-a", "GET", "downloading their unit's Excel report", t => $"{t._closed.Url}/results.xlsx", HttpStatusCode.Forbidden);
+        // The 审计 reads their unit's published results (to hold them against the bundle), but neither compares nor triages.
+        yield return new("auditor-a", "GET", "comparing their unit's rounds", t => $"{t._closed.Url}/compare", HttpStatusCode.Forbidden);
+        yield return new("auditor-a", "GET", "reading their unit's opinion triage", t => $"{t._closed.Url}/opinions", HttpStatusCode.Forbidden);
         yield return new("organizer-a", "GET", "downloading the audit bundle", t => $"{t._closed.Url}/audit-bundle", HttpStatusCode.Forbidden);
         yield return new("supervisor-a", "GET", "downloading the audit bundle", t => $"{t._closed.Url}/audit-bundle", HttpStatusCode.Forbidden);
         yield return new("organizer-a", "POST", "merging opinions", t => $"{t._closed.Url}/opinions/entries", HttpStatusCode.Forbidden,

@@ -1,6 +1,7 @@
 using Dapper;
 using Evaluation.Core;
 using Evaluation.Core.Audit;
+using Evaluation.Web.Features.Evaluations;
 using Evaluation.Web.Features.Reports;
 using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
@@ -56,8 +57,10 @@ public sealed class AuditBundleController(NpgsqlDataSource db) : Controller
         var file = new MemoryStream();
         bundle.WriteTo(file);
         file.Position = 0;
-        return File(file, "application/json", DownloadNames.Safe($"审计包-{evaluation.UnitName}-{evaluation.Name}.json"));
+        return File(file, "application/json", FileName(evaluation));
     }
+
+    public static string FileName(EvaluationHeader evaluation) => DownloadNames.Safe($"审计包-{evaluation.UnitName}-{evaluation.Name}.json");
 
     private static DateTimeOffset? Utc(DateTime? at) => at is { } t ? new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)) : null;
 }

@@ -31,11 +31,18 @@ public sealed record ResultsReport(EvaluationHeader Evaluation, Tally Tally, Opi
 
 /// <summary>
 /// Results exist only once voting has closed (DESIGN.md §2.6: during voting, staff see aggregate counts only), and only
-/// for the unit's 组织者 and 督导组: anything else answers 404, exactly as an evaluation that does not exist.
+/// for the unit's 组织者 and 督导组, and its 审计 for the published results themselves: anything else answers 404, exactly
+/// as an evaluation that does not exist.
 /// </summary>
 public static class EvaluationResults
 {
     public const string ReaderRoles = "organizer,supervisor";
+
+    /// <summary>
+    /// The results page, PDF and Excel: the 审计 holds the published report against the audit bundle (the verifier's
+    /// --report), so reads what was published; triage, comparison and roll-up stay with <see cref="ReaderRoles"/>.
+    /// </summary>
+    public const string ReportReaderRoles = "organizer,supervisor,auditor";
 
     public static async Task<EvaluationHeader?> FindClosedAsync(NpgsqlConnection conn, Guid id, ClaimsPrincipal user) =>
         await EvaluationScope.FindAsync(conn, id, user) is { Status: EvaluationStatus.Closed } evaluation ? evaluation : null;

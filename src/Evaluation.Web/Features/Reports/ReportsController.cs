@@ -11,7 +11,7 @@ namespace Evaluation.Web.Features.Reports;
 public sealed record ReportPrint(ResultsReport Report, DateTimeOffset PrintedAt);
 
 /// <summary>The results of a closed evaluation: on screen, as PDF and as Excel. Everything else answers 404.</summary>
-[Authorize(Roles = EvaluationResults.ReaderRoles)]
+[Authorize(Roles = EvaluationResults.ReportReaderRoles)]
 [Route("evaluations/{id:guid}")]
 public sealed class ReportsController(NpgsqlDataSource db, PdfPrinter pdf, ViewRenderer views) : Controller
 {
@@ -55,7 +55,7 @@ public sealed class ReportsController(NpgsqlDataSource db, PdfPrinter pdf, ViewR
         return File(workbook, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", FileName(evaluation, "xlsx"));
     }
 
-    [HttpGet("compare")]
+    [Authorize(Roles = EvaluationResults.ReaderRoles), HttpGet("compare")]
     public async Task<IActionResult> Compare(Guid id, [FromQuery] Guid? with, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
@@ -89,7 +89,7 @@ public sealed class ReportsController(NpgsqlDataSource db, PdfPrinter pdf, ViewR
         await tx.CommitAsync(ct);
     }
 
-    private static string FileName(EvaluationHeader evaluation, string extension) =>
+    public static string FileName(EvaluationHeader evaluation, string extension) =>
         DownloadNames.Safe($"测评结果-{evaluation.UnitName}-{evaluation.Name}.{extension}");
 }
 

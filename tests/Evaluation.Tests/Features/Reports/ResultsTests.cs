@@ -81,11 +81,21 @@ public sealed class ResultsTests
     }
 
     [Test]
-    public async Task Auditor_is_refused_results_whatever_the_evaluation()
+    public async Task Auditor_of_the_unit_reads_the_published_results_but_is_refused_the_comparison()
     {
+        // The 审计 holds the published report against the audit bundle (verifier --report); comparing rounds is the 督导组's.
         using var auditor = await _world.SignInAsync("auditor-a");
-        foreach (var url in new[] { "results", "results.pdf", "results.xlsx", "compare" })
-            Assert.That((await auditor.GetAsync($"{_evaluation.Url}/{url}")).StatusCode, Is.EqualTo(HttpStatusCode.Forbidden), url);
+        foreach (var url in new[] { "results", "results.pdf", "results.xlsx" })
+            Assert.That((await auditor.GetAsync($"{_evaluation.Url}/{url}")).StatusCode, Is.EqualTo(HttpStatusCode.OK), url);
+        Assert.That((await auditor.GetAsync($"{_evaluation.Url}/compare")).StatusCode, Is.EqualTo(HttpStatusCode.Forbidden));
+    }
+
+    [Test]
+    public async Task Auditor_of_another_unit_gets_404_for_the_results()
+    {
+        using var auditor = await _world.SignInAsync("auditor-b");
+        foreach (var url in new[] { "results", "results.pdf", "results.xlsx" })
+            Assert.That((await auditor.GetAsync($"{_evaluation.Url}/{url}")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound), url);
     }
 
     [Test]
