@@ -36,13 +36,20 @@ public static class ClosedEvaluations
             : [],
     ]);
 
-    public static async Task<ClosedEvaluation> SeedClosedAsync(this StaffWorld world, Guid unit, FrozenForm form,
+    public static Task<ClosedEvaluation> SeedClosedAsync(this StaffWorld world, Guid unit, FrozenForm form,
+        IReadOnlyList<(string Name, int Expected)> categories, IEnumerable<SeedBallot> ballots,
+        int unusedSlips = 0, string name = "测试评议", string round = "动员大会后民主评议") =>
+        SeedClosedAsync(world.ConnectionString, unit, form, categories, ballots, unusedSlips, name, round);
+
+    /// <summary>The same, into any test database: a browser test's service process has no <see cref="StaffWorld"/>.</summary>
+    public static async Task<ClosedEvaluation> SeedClosedAsync(string connectionString, Guid unit, FrozenForm form,
         IReadOnlyList<(string Name, int Expected)> categories, IEnumerable<SeedBallot> ballots,
         int unusedSlips = 0, string name = "测试评议", string round = "动员大会后民主评议")
     {
         var id = Guid.NewGuid();
         var categoryIds = categories.Select(_ => Guid.NewGuid()).ToList();
-        await using var conn = await world.OpenAsync();
+        await using var conn = new Npgsql.NpgsqlConnection(connectionString);
+        await conn.OpenAsync();
         await using var tx = await conn.BeginTransactionAsync();
         await conn.ExecuteAsync(
             """
