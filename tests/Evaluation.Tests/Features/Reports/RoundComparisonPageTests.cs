@@ -83,7 +83,7 @@ public sealed class RoundComparisonPageTests
 
     private static List<string> Options(string page) => Regex.Matches(page, "<option[^>]*>(.*?)</option>").Select(m => Text(m.Groups[1].Value)).ToList();
 
-    /// <summary>The table's rows by their first cell, each as its cells' text.</summary>
+    /// <summary>The table's rows by their first cell, each as its cells' text (a rate's cell repeats its n for the phone's stacked card).</summary>
     private static Dictionary<string, string[]> Rows(string page) =>
         Regex.Matches(page[page.IndexOf("<tbody>", StringComparison.Ordinal)..], "<tr>(.*?)</tr>", RegexOptions.Singleline)
             .Select(r => Regex.Matches(r.Groups[1].Value, "<td[^>]*>(.*?)</td>", RegexOptions.Singleline)
@@ -116,10 +116,10 @@ public sealed class RoundComparisonPageTests
         var rows = Rows(page);
 
         Assert.That(Text(page), Does.Contain("差异检验用费希尔精确检验（Fisher's exact test，双侧）比较两轮的比率，p < 0.05 记为“差异显著”，p ≥ 0.05 记为“差异不显著”"));
-        Assert.That(rows["领导班子"], Is.EqualTo(new[] { "领导班子", "好评率 100.0%", "8", "好评率 75.3%", "190", "-24.7 个百分点", "差异不显著 p = 0.202" }));
-        Assert.That(rows["李四"], Is.EqualTo(new[] { "李四", "称职率 100.0%", "8", "称职率 52.6%", "190", "-47.4 个百分点", "差异显著 p = 0.008" }));
+        Assert.That(rows["领导班子"], Is.EqualTo(new[] { "领导班子", "好评率 100.0%（n = 8）", "8", "好评率 75.3%（n = 190）", "190", "-24.7 个百分点", "差异不显著 p = 0.202" }));
+        Assert.That(rows["李四"], Is.EqualTo(new[] { "李四", "称职率 100.0%（n = 8）", "8", "称职率 52.6%（n = 190）", "190", "-47.4 个百分点", "差异显著 p = 0.008" }));
         // 3 answers about 张三 in the small round: neither the rate nor n, no change and no test.
-        Assert.That(rows["张三"], Is.EqualTo(new[] { "张三", "—", "—", "称职率 78.9%", "190", "—", "—" }));
+        Assert.That(rows["张三"], Is.EqualTo(new[] { "张三", "—", "—", "称职率 78.9%（n = 190）", "190", "—", "—" }));
         Assert.That(Regex.Match(page, "<tr>\\s*<td class=\"label\" data-label=\"评议对象\"><bdi>领导班子</bdi>.*?</tr>", RegexOptions.Singleline).Value,
             Does.Contain("change-unsupported"), "a change the samples cannot support is not coloured as a fall");
     }
