@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using Evaluation.Core.Ballots;
 using Evaluation.Core.Forms;
 using Evaluation.Core.Tallies;
+using Evaluation.Web.Features.Evaluations;
 using Evaluation.Web.Features.Reports;
 
 namespace Evaluation.Tests.Core.Tallies;
@@ -67,6 +68,22 @@ public sealed class RoundComparisonTests
     public void P_is_printed_so_that_its_digits_never_contradict_the_verdict(double p, string printed)
     {
         Assert.That(RoundComparisonResult.P(p), Is.EqualTo(printed));
+    }
+
+    private static EvaluationHeader Closed(string utc) => new(Guid.NewGuid(), Guid.NewGuid(), "甲单位", "动员大会后民主评议", "动员大会后民主评议",
+        "closed", "{}", null, DateTime.UtcNow, null, DateTime.SpecifyKind(DateTime.Parse(utc, System.Globalization.CultureInfo.InvariantCulture), DateTimeKind.Utc));
+
+    [Test]
+    public void Rounds_are_dated_by_their_closing_day_in_China_time_and_by_the_minute_when_both_closed_the_same_day()
+    {
+        // 17:30 UTC is 01:30 the next day in Beijing.
+        var (spring, autumn) = (Closed("2026-04-10T17:30:00"), Closed("2026-10-09T02:00:00"));
+        var apart = new RoundComparisonResult(spring, autumn, []);
+        Assert.That((apart.Closed(spring), apart.Closed(autumn)), Is.EqualTo(("2026-04-11", "2026-10-09")));
+
+        var (morning, afternoon) = (Closed("2026-10-09T01:00:00"), Closed("2026-10-09T07:15:30"));
+        var sameDay = new RoundComparisonResult(morning, afternoon, []);
+        Assert.That((sameDay.Closed(morning), sameDay.Closed(afternoon)), Is.EqualTo(("2026-10-09 09:00:00", "2026-10-09 15:15:30")));
     }
 
     private static readonly Questionnaire Mobilisation = FormTemplates.MobilisationEvaluation.Questionnaire;
