@@ -1,3 +1,4 @@
+using System.Globalization;
 using Dapper;
 using Evaluation.Core.Tallies;
 using Evaluation.Web.Features.Evaluations;
@@ -60,7 +61,7 @@ public sealed class ReportsController(NpgsqlDataSource db, PdfPrinter pdf, ViewR
     {
         await using var conn = await db.OpenConnectionAsync(ct);
         if (await EvaluationResults.FindClosedAsync(conn, id, User) is not { } evaluation) return NotFound();
-        // The rounds this one was copied from or into come first (and are compared at once); rehearsals last, marked.
+        // Listed: the round copied from or into this one first, then by closing, newest first; rehearsals last, marked.
         var linked = (await CopyEvaluation.LinkedRoundsAsync(conn, evaluation.Id, ct)).ToArray();
         var rounds = (await conn.QueryAsync<RoundChoice>(new CommandDefinition(
             """
@@ -68,7 +69,7 @@ public sealed class ReportsController(NpgsqlDataSource db, PdfPrinter pdf, ViewR
             where unit_id = @UnitId and status = 'closed' and id <> @Id
             order by rehearsal_of is not null, id = any(@linked) desc, closed_at desc
             """, new { evaluation.UnitId, evaluation.Id, linked }, cancellationToken: ct))).ToList();
-        with ??= rounds.FirstOrDefault(r => r.Linked && !r.Rehearsal)?.Id;
+        with ??= PreviousRound(evaluation, rounds)?.Id;
         if (with is not { } otherId)
             return View(new ComparePage(evaluation, rounds, null));
         if (rounds.All(r => r.Id != otherId) || await EvaluationResults.FindClosedAsync(conn, otherId, User) is not { } other)
@@ -79,6 +80,18 @@ public sealed class ReportsController(NpgsqlDataSource db, PdfPrinter pdf, ViewR
         var comparison = new RoundComparisonResult(before, after, RoundComparison.Compare(
             await EvaluationResults.CountAsync(conn, before.Id, ct), await EvaluationResults.CountAsync(conn, after.Id, ct)));
         return View(new ComparePage(evaluation, rounds, comparison));
+    }
+
+    /// <summary>
+    /// The round compared at once: the unit's previous round, i.e. the latest real (not rehearsal) round that closed before this
+    /// one, preferring the one this was copied from (the organiser's own word for which round it follows, even when an unrelated
+    /// survey closed in between); when none closed before, the latest real one at all. Never a rehearsal, unless picked.
+    /// </summary>
+    private static RoundChoice? PreviousRound(EvaluationHeader evaluation, IReadOnlyList<RoundChoice> rounds)
+    {
+        var real = rounds.Where(r => !r.Rehearsal).ToList();
+        var earlier = real.Where(r => r.ClosedAt < evaluation.ClosedAt).OrderByDescending(r => r.Linked).ThenByDescending(r => r.ClosedAt);
+        return earlier.FirstOrDefault() ?? real.MaxBy(r => r.ClosedAt);
     }
 
     private async Task LogExportAsync(NpgsqlConnection conn, EvaluationHeader evaluation, string format, Tally tally, CancellationToken ct)
@@ -96,6 +109,28 @@ public sealed class ReportsController(NpgsqlDataSource db, PdfPrinter pdf, ViewR
 /// <param name="Linked">This round was copied from the compared one, or the compared one from it.</param>
 public sealed record RoundChoice(Guid Id, string Name, string Round, DateTime? ClosedAt, bool Rehearsal = false, bool Linked = false);
 
-public sealed record RoundComparisonResult(EvaluationHeader Before, EvaluationHeader After, IReadOnlyList<ComparisonRow> Rows);
+public sealed record RoundComparisonResult(EvaluationHeader Before, EvaluationHeader After, IReadOnlyList<ComparisonRow> Rows)
+{
+    /// <summary>
+    /// When a round closed, China time: the date, or the time as well when both rounds closed on the same day, so that the two
+    /// rounds always read apart, even under one name.
+    /// </summary>
+    public string Closed(EvaluationHeader round)
+    {
+        static string Full(EvaluationHeader e) => e.ClosedAt is { } c ? ChinaTime.Format(c) : "";
+        static string Day(EvaluationHeader e) => Full(e) is { Length: >= 10 } f ? f[..10] : "";
+        return Day(Before) == Day(After) ? Full(round) : Day(round);
+    }
+
+    /// <summary>"p = 0.486", "p < 0.001"; with a fourth decimal where three would round across the level and contradict the verdict.</summary>
+    public static string P(double p)
+    {
+        if (p < 0.001) return "p < 0.001";
+        var text = p.ToString("0.000", CultureInfo.InvariantCulture);
+        if (double.Parse(text, CultureInfo.InvariantCulture) < RoundComparison.Level != p < RoundComparison.Level)
+            text = p.ToString("0.0000", CultureInfo.InvariantCulture);
+        return "p = " + text;
+    }
+}
 
 public sealed record ComparePage(EvaluationHeader Evaluation, IReadOnlyList<RoundChoice> Rounds, RoundComparisonResult? Comparison);

@@ -145,10 +145,10 @@ public sealed class CopyEvaluationTests : OrganizerSession
         var page = WebUtility.HtmlDecode(Regex.Replace(await StaffClient.BodyAsync(await supervisor.GetAsync($"{copy.Url}/compare")), "</?bdi[^>]*>", ""));
         var fromSource = WebUtility.HtmlDecode(Regex.Replace(await StaffClient.BodyAsync(await supervisor.GetAsync($"{source.Url}/compare")), "</?bdi[^>]*>", ""));
 
-        Assert.That(page, Does.Contain("动员大会后民主评议 → 总结大会后民主评议"));
+        Assert.That(page, Does.Contain("前一轮：《动员大会后评议》").And.Contain("后一轮：《总结大会后评议》"));
         Assert.That(page, Does.Contain("好评率 66.7%").And.Contain("好评率 100.0%").And.Contain("+33.3 个百分点"));
         Assert.That(page, Does.Contain("动员大会后评议（动员大会后民主评议").And.Contain("· 复制关系"));
-        Assert.That(fromSource, Does.Contain("动员大会后民主评议 → 总结大会后民主评议"), "the source's comparison finds its copy too");
+        Assert.That(fromSource, Does.Contain("前一轮：《动员大会后评议》").And.Contain("后一轮：《总结大会后评议》"), "the source's comparison finds its copy too");
     }
 
     [Test]

@@ -204,7 +204,7 @@ public sealed class RoundsAndRulesTests
         // Rounds and names stand in <bdi> (issue 12); the sentence is read without them.
         var page = WebUtility.HtmlDecode(Regex.Replace(await StaffClient.BodyAsync(await supervisorB.GetAsync($"{after.Url}/compare?with={before.Id}")), "</?bdi[^>]*>", ""));
 
-        Assert.That(page, Does.Contain("动员大会后民主评议 → 总结大会后满意度测评"));
+        Assert.That(page, Does.Contain("前一轮：《动员大会后评议》（动员大会后民主评议）").And.Contain("后一轮：《总结大会后测评》（总结大会后满意度测评）"));
         Assert.That(page, Does.Contain("好评率 66.7%").And.Contain("满意率 90.0%").And.Contain("+23.3 个百分点"));
         Assert.That(page, Does.Contain("称职率 62.5%").And.Contain("满意率 50.0%").And.Contain("-12.5 个百分点"));
         Assert.That((await supervisorB.GetAsync($"{after.Url}/compare?with={Guid.NewGuid()}")).StatusCode, Is.EqualTo(HttpStatusCode.NotFound));
