@@ -80,7 +80,7 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
                 "insert into respondent_category (id, evaluation_id, name, expected_count, position) values (@CategoryId, @id, @Name, 0, @Position)",
                 CategoryPresets.Select((name, i) => new { CategoryId = Guid.NewGuid(), id, Name = name, Position = i + 1 }), tx);
         await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.CreateAction,
-            $"{units.First(u => u.Id == form.UnitId).Name}《{form.Name!.Trim()}》（{form.Round!.Trim()}），模板：{template?.Name ?? "空白"}，编号 {id}");
+            $"{units.First(u => u.Id == form.UnitId).Name}《{form.Name!.Trim()}》（{form.Round!.Trim()}），模板：{template?.Name ?? "空白"}，编号 {id}", evaluationId: id);
         await tx.CommitAsync(ct);
         return Redirect(EvaluationScope.Url(id));
     }
@@ -111,7 +111,7 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
             var name = evaluation.IsRehearsal ? Rehearsals.RehearsalNames.Named(form.Name!.Trim()) : form.Name!.Trim();
             await conn.ExecuteAsync("update evaluation set name = @name, round = @Round where id = @id",
                 new { id, name, Round = form.Round!.Trim() }, tx);
-            await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.EditAction, $"《{evaluation.Name}》改为《{name}》（{form.Round!.Trim()}），编号 {id}");
+            await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.EditAction, $"《{evaluation.Name}》改为《{name}》（{form.Round!.Trim()}），编号 {id}", evaluationId: id);
             return Saved.Redirect(this, EvaluationScope.Url(id), "details", $"已保存：名称《{name}》，轮次“{form.Round!.Trim()}”");
         }, ct);
 
@@ -163,7 +163,7 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
                     evaluation.IsDraft ? "投票还没有开始，不能结束。" : "投票已经结束。");
             // The counting rules lock here (CountingController), so the log keeps the ones every report is counted by.
             await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.CloseAction,
-                BundleVerifier.CloseDetail(evaluation.Name, id, await CountingController.DescribeAsync(conn, id, tx)));
+                BundleVerifier.CloseDetail(evaluation.Name, id, await CountingController.DescribeAsync(conn, id, tx)), evaluationId: id);
             custody = (await BoxKeys.StateAsync(conn, id, tx))?.Custody;
             await tx.CommitAsync(ct);
             await BoxOpening.VacuumAfterSealAsync(conn);
