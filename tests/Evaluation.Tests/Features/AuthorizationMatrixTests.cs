@@ -77,6 +77,8 @@ public sealed class AuthorizationMatrixTests
         new("POST", "/evaluations/{e}/slips/void-batch", [Organizer], Scoped: true),
         new("POST", "/evaluations/{e}/slips/replacement", [Organizer], Scoped: true),
         new("GET", "/audit-log", [Auditor]),
+        new("GET", "/audit-log.xlsx", [Auditor]),
+        new("GET", "/audit-log.csv", [Auditor]),
         new("GET", "/account/password", Everyone),
         new("POST", "/account/password", Everyone),
     ];

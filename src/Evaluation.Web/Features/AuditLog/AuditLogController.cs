@@ -20,10 +20,11 @@ public sealed class AuditLogController(NpgsqlDataSource db) : Controller
     public const string ExportAction = "导出操作日志";
 
     [HttpGet("/audit-log")]
-    public async Task<IActionResult> Index(string? evaluation, string? actor, string? action, string? from, string? to, string? page,
-        CancellationToken ct)
+    public async Task<IActionResult> Index([FromQuery] string? evaluation, [FromQuery] string? actor, [FromQuery(Name = "action")] string? actionName,
+        [FromQuery] string? from, [FromQuery] string? to, [FromQuery] string? page, CancellationToken ct)
     {
-        var (filter, errors) = AuditLogFilter.Parse(evaluation, actor, action, from, to);
+        // [FromQuery] throughout: MVC's own route values include "action", which would otherwise fill the action filter.
+        var (filter, errors) = AuditLogFilter.Parse(evaluation, actor, actionName, from, to);
         var pageNumber = 1;
         if (!string.IsNullOrWhiteSpace(page) && (!int.TryParse(page, out pageNumber) || pageNumber < 1))
             errors.Add($"页码“{page}”无效：请填写从 1 起的整数，或点页面下方的页码。");
@@ -47,12 +48,14 @@ public sealed class AuditLogController(NpgsqlDataSource db) : Controller
     }
 
     [HttpGet("/audit-log.xlsx")]
-    public Task<IActionResult> Excel(string? evaluation, string? actor, string? action, string? from, string? to, CancellationToken ct) =>
-        ExportAsync(evaluation, actor, action, from, to, "Excel", ct);
+    public Task<IActionResult> Excel([FromQuery] string? evaluation, [FromQuery] string? actor, [FromQuery(Name = "action")] string? actionName,
+        [FromQuery] string? from, [FromQuery] string? to, CancellationToken ct) =>
+        ExportAsync(evaluation, actor, actionName, from, to, "Excel", ct);
 
     [HttpGet("/audit-log.csv")]
-    public Task<IActionResult> Csv(string? evaluation, string? actor, string? action, string? from, string? to, CancellationToken ct) =>
-        ExportAsync(evaluation, actor, action, from, to, "CSV", ct);
+    public Task<IActionResult> Csv([FromQuery] string? evaluation, [FromQuery] string? actor, [FromQuery(Name = "action")] string? actionName,
+        [FromQuery] string? from, [FromQuery] string? to, CancellationToken ct) =>
+        ExportAsync(evaluation, actor, actionName, from, to, "CSV", ct);
 
     private async Task<IActionResult> ExportAsync(string? evaluation, string? actor, string? action, string? from, string? to, string format,
         CancellationToken ct)

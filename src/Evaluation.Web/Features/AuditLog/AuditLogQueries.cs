@@ -8,7 +8,7 @@ namespace Evaluation.Web.Features.AuditLog;
 /// <summary>One entry as the page and the exports show it: the hashed fields, and the evaluation it concerns (outside the hash).</summary>
 public sealed record LoggedAction(long Seq, DateTime At, string Actor, string Action, string Detail, string PrevHash, string Hash, Guid? EvaluationId);
 
-/// <param name="Label">《name》（round，created date）: names repeat across rounds, so the round and the date tell them apart.</param>
+/// <param name="Label">《name》（round, created date, the id's start）: names repeat across rounds, so the rest tells them apart.</param>
 public sealed record EvaluationChoice(Guid Id, string Label);
 
 public sealed record AuditLogChoices(IReadOnlyList<EvaluationChoice> Evaluations, IReadOnlyList<string> Actors, IReadOnlyList<string> Actions);
@@ -65,7 +65,7 @@ public static class AuditLogQueries
         var actions = await conn.QueryAsync<string>(new CommandDefinition("select distinct action from staff_action order by action", transaction: tx, cancellationToken: ct));
         return new AuditLogChoices(
             evaluations.Select(e => new EvaluationChoice(e.Id,
-                $"《{e.Name}》（{e.Round}，{ChinaTime.Format(e.CreatedAt)[..10]} 创建{(e.Rehearsal ? "，演练" : "")}）")).ToList(),
+                $"《{e.Name}》（{e.Round}，{ChinaTime.Format(e.CreatedAt)[..10]} 创建{(e.Rehearsal ? "，演练" : "")}，编号 {e.Id.ToString()[..8]}…）")).ToList(),
             actors.ToList(), actions.ToList());
     }
 }
