@@ -11,10 +11,14 @@ public static class ActionLogWriter
     // Serialises appends so two actions cannot both chain onto the same predecessor.
     private const long AppendLockKey = 0x6576616C5F6C6F67;
 
-    public static async Task AppendAsync(IDbTransaction tx, ClaimsPrincipal actor, string action, string detail) =>
-        await AppendAsync(tx, actor.ActorLabel(), action, detail);
+    /// <param name="evaluationId">
+    /// The evaluation the action concerns, for the 审计's filter (Features/AuditLog). Outside the hash: the detail, which the
+    /// chain covers, names the evaluation; this only finds the entry again, as names repeat across rounds.
+    /// </param>
+    public static async Task AppendAsync(IDbTransaction tx, ClaimsPrincipal actor, string action, string detail, Guid? evaluationId = null) =>
+        await AppendAsync(tx, actor.ActorLabel(), action, detail, evaluationId);
 
-    public static async Task AppendAsync(IDbTransaction tx, string actor, string action, string detail)
+    public static async Task AppendAsync(IDbTransaction tx, string actor, string action, string detail, Guid? evaluationId = null)
     {
         var conn = tx.Connection!;
         await conn.ExecuteAsync("select pg_advisory_xact_lock(@AppendLockKey)", new { AppendLockKey }, tx);
@@ -29,8 +33,11 @@ public static class ActionLogWriter
         if (last is { } l && Utc(l.At) > at) at = Utc(l.At);
         var hash = ActionLog.HashOf(seq, at, actor, action, detail, prev);
         await conn.ExecuteAsync(
-            "insert into staff_action (seq, at, actor, action, detail, prev_hash, hash) values (@seq, @at, @actor, @action, @detail, @prev, @hash)",
-            new { seq, at, actor, action, detail, prev, hash }, tx);
+            """
+            insert into staff_action (seq, at, actor, action, detail, prev_hash, hash, evaluation_id)
+            values (@seq, @at, @actor, @action, @detail, @prev, @hash, @evaluationId)
+            """,
+            new { seq, at, actor, action, detail, prev, hash, evaluationId }, tx);
     }
 
     /// <summary>The newest entry, or null while the log is empty.</summary>

@@ -94,6 +94,8 @@ public sealed class AuthorizationMatrixTests
         new("GET", "/evaluations/{e}/audit-bundle", [Auditor], Scoped: true, Closed: true),
         new("GET", "/verifier/win-x64", [Auditor]),
         new("GET", "/verifier/linux-x64", [Auditor]),
+        new("GET", "/audit-log.xlsx", [Auditor]),
+        new("GET", "/audit-log.csv", [Auditor]),
         new("GET", "/account/password", Everyone),
         new("POST", "/account/password", Everyone),
     ];

@@ -29,7 +29,7 @@ public sealed class AuditBundleController(NpgsqlDataSource db) : Controller
         var input = await EvaluationResults.CountingInputAsync(conn, id, ct, tx);
         var tally = input.Count();
         await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.ExportAction,
-            BundleVerifier.ExportDetail(evaluation.Name, id, tally.Turnout.Received, tally.Fingerprint));
+            BundleVerifier.ExportDetail(evaluation.Name, id, tally.Turnout.Received, tally.Fingerprint), evaluationId: id);
         var keys = (await conn.QueryAsync<(Guid Id, byte[] DoorKey, byte[] BallotKey)>(new CommandDefinition(
             "select id, door_public_key, ballot_public_key from key_group where evaluation_id = @id", new { id }, tx, cancellationToken: ct)))
             .ToDictionary(k => k.Id);

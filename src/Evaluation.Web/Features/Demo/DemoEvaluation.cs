@@ -92,7 +92,7 @@ public static class DemoEvaluation
             "insert into respondent_category (id, evaluation_id, name, expected_count, position) values (@Id, @evaluationId, @Name, @Expected, @Position)",
             Categories.Select((c, i) => new { Id = Guid.NewGuid(), evaluationId, c.Name, c.Expected, Position = i + 1 }), tx);
 
-        await ActionLogWriter.AppendAsync(tx, "系统", "创建演示数据", $"{UnitName}《{EvaluationName}》，编号 {evaluationId}");
+        await ActionLogWriter.AppendAsync(tx, "系统", "创建演示数据", $"{UnitName}《{EvaluationName}》，编号 {evaluationId}", evaluationId: evaluationId);
         var rounds = await DemoResults.SeedAsync(conn, tx, services.GetRequiredService<KeyEncryptionKey>(), unitId, UnitName,
             Members.Select(m => (m.Name, m.Title, m.TransferredMonthsAgo > 0 ? today.AddMonths(-m.TransferredMonthsAgo) : (DateOnly?)null)).ToList());
         // One campaign over the draft and both closed rounds, so the roll-up shows them grouped as a 督导组 would look at them.

@@ -132,7 +132,7 @@ public static class DemoResults
         var wrongCards = await BoxKeys.ConfirmCardsAsync(conn, tx, id, cards.Cards.Select(c => (string?)c.CheckCode).ToList());
         if (wrongCards.Count > 0) throw new InvalidOperationException(string.Join("；", wrongCards));
 
-        await ActionLogWriter.AppendAsync(tx, "系统", "创建演示数据", $"已结束的示例评议《{name}》，{Categories.Sum(c => c.Voters)} 票，编号 {id}");
+        await ActionLogWriter.AppendAsync(tx, "系统", "创建演示数据", $"已结束的示例评议《{name}》，{Categories.Sum(c => c.Voters)} 票，编号 {id}", evaluationId: id);
         var groups = await VotingOpening.OpenAsync(conn, tx, keyEncryptionKey, id, name, questionnaire, "系统");
         await conn.ExecuteAsync("update evaluation set opened_at = now() - make_interval(days => @daysAgo) where id = @id", new { id, daysAgo }, tx);
         var boxKey = await conn.QuerySingleAsync<byte[]>("select public_key from ballot_box where evaluation_id = @id", new { id }, tx);
@@ -192,7 +192,7 @@ public static class DemoResults
             throw new InvalidOperationException($"示例评议《{name}》未能结束投票。");
         await conn.ExecuteAsync("update evaluation set closed_at = opened_at + interval '40 minutes' where id = @id", new { id }, tx);
         await ActionLogWriter.AppendAsync(tx, "系统", BundleVerifier.CloseAction,
-            BundleVerifier.CloseDetail(name, id, await CountingController.DescribeAsync(conn, id, tx)));
+            BundleVerifier.CloseDetail(name, id, await CountingController.DescribeAsync(conn, id, tx)), evaluationId: id);
         return new SealedRound(id, name, cards.Cards.Select(c => c.Code).ToList());
     }
 

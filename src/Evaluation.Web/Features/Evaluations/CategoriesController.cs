@@ -27,7 +27,7 @@ public sealed class CategoriesController(NpgsqlDataSource db) : Controller
                 values (@categoryId, @id, @Name, @ExpectedCount,
                         (select coalesce(max(position), 0) + 1 from respondent_category where evaluation_id = @id))
                 """, new { categoryId, id, Name = form.Name!.Trim(), form.ExpectedCount }, tx);
-            await ActionLogWriter.AppendAsync(tx, User, "添加评议人员类别", $"《{evaluation.Name}》：{form.Name!.Trim()}，应到 {form.ExpectedCount} 人");
+            await ActionLogWriter.AppendAsync(tx, User, "添加评议人员类别", $"《{evaluation.Name}》：{form.Name!.Trim()}，应到 {form.ExpectedCount} 人", evaluationId: evaluation.Id);
             return Saved.Redirect(this, EvaluationScope.Url(id), Anchor(categoryId), $"已保存：添加了类别“{form.Name!.Trim()}”，应到 {form.ExpectedCount} 人");
         }, ct);
 
@@ -41,7 +41,7 @@ public sealed class CategoriesController(NpgsqlDataSource db) : Controller
                 "update respondent_category set name = @Name, expected_count = @ExpectedCount where id = @categoryId and evaluation_id = @id",
                 new { categoryId, id, Name = form.Name!.Trim(), form.ExpectedCount }, tx);
             if (updated == 0) return NotFound();
-            await ActionLogWriter.AppendAsync(tx, User, "修改评议人员类别", $"《{evaluation.Name}》：{form.Name!.Trim()}，应到 {form.ExpectedCount} 人");
+            await ActionLogWriter.AppendAsync(tx, User, "修改评议人员类别", $"《{evaluation.Name}》：{form.Name!.Trim()}，应到 {form.ExpectedCount} 人", evaluationId: evaluation.Id);
             return Saved.Redirect(this, EvaluationScope.Url(id), Anchor(categoryId), $"已保存：类别“{form.Name!.Trim()}”，应到 {form.ExpectedCount} 人");
         }, ct);
 
@@ -52,7 +52,7 @@ public sealed class CategoriesController(NpgsqlDataSource db) : Controller
             var name = await conn.QuerySingleOrDefaultAsync<string>(
                 "delete from respondent_category where id = @categoryId and evaluation_id = @id returning name", new { categoryId, id }, tx);
             if (name is null) return NotFound();
-            await ActionLogWriter.AppendAsync(tx, User, "删除评议人员类别", $"《{evaluation.Name}》：{name}");
+            await ActionLogWriter.AppendAsync(tx, User, "删除评议人员类别", $"《{evaluation.Name}》：{name}", evaluationId: evaluation.Id);
             return Saved.Redirect(this, EvaluationScope.Url(id), "categories", $"已删除：类别“{name}”");
         }, ct);
 

@@ -53,7 +53,7 @@ public sealed class CopyController(NpgsqlDataSource db) : Controller
         var (name, round) = (form.Name!.Trim(), form.Round!.Trim());
         var copy = await CopyEvaluation.CopyAsync(conn, tx, source.Id, name, round, template?.Questionnaire);
         await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.CreateAction,
-            CopyEvaluation.LogDetail(source.UnitName, name, round, source, template?.Name ?? "沿用原评议的问卷", copy));
+            CopyEvaluation.LogDetail(source.UnitName, name, round, source, template?.Name ?? "沿用原评议的问卷", copy), evaluationId: copy.Id);
         await tx.CommitAsync(ct);
         TempData["Notice"] = $"已从《{source.Name}》复制：评议对象 {copy.Targets} 个，评议人员类别 {copy.Categories} 个（含应到人数），问卷和计票规则。" +
                              "票签、选票和意见梳理不复制。请核对后开始投票。";

@@ -90,7 +90,7 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
                 CategoryPresets.Select((name, i) => new { CategoryId = Guid.NewGuid(), id, Name = name, Position = i + 1 }), tx);
         await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.CreateAction,
             $"{units.First(u => u.Id == form.UnitId).Name}《{form.Name!.Trim()}》（{form.Round!.Trim()}），模板：{template?.Name ?? "空白"}" +
-            $"{CampaignsController.LogNote(campaign.Chosen)}，编号 {id}");
+            $"{CampaignsController.LogNote(campaign.Chosen)}，编号 {id}", evaluationId: id);
         await tx.CommitAsync(ct);
         return Redirect(EvaluationScope.Url(id));
     }
@@ -124,7 +124,7 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
             await conn.ExecuteAsync("update evaluation set name = @name, round = @Round, campaign_id = @CampaignId where id = @id",
                 new { id, name, Round = form.Round!.Trim(), CampaignId = campaign.Chosen?.Id }, tx);
             await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.EditAction,
-                $"《{evaluation.Name}》改为《{name}》（{form.Round!.Trim()}）{CampaignsController.LogNote(campaign.Chosen)}，编号 {id}");
+                $"《{evaluation.Name}》改为《{name}》（{form.Round!.Trim()}）{CampaignsController.LogNote(campaign.Chosen)}，编号 {id}", evaluationId: id);
             return Saved.Redirect(this, EvaluationScope.Url(id), "details",
                 $"已保存：名称《{name}》，轮次“{form.Round!.Trim()}”，{(campaign.Chosen is { } c ? $"活动“{c.Name}”" : "不归入活动")}");
         }, ct);
@@ -177,7 +177,7 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
                     evaluation.IsDraft ? "投票还没有开始，不能结束。" : "投票已经结束。");
             // The counting rules lock here (CountingController), so the log keeps the ones every report is counted by.
             await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.CloseAction,
-                BundleVerifier.CloseDetail(evaluation.Name, id, await CountingController.DescribeAsync(conn, id, tx)));
+                BundleVerifier.CloseDetail(evaluation.Name, id, await CountingController.DescribeAsync(conn, id, tx)), evaluationId: id);
             custody = (await BoxKeys.StateAsync(conn, id, tx))?.Custody;
             await tx.CommitAsync(ct);
             await BoxOpening.VacuumAfterSealAsync(conn);

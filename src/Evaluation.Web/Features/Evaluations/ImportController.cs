@@ -85,7 +85,7 @@ public sealed class ImportController(NpgsqlDataSource db) : Controller
                 "update respondent_category set expected_count = @ExpectedCount where evaluation_id = @id and name = @Name",
                 updated.Select(c => new { id, c.Name, c.ExpectedCount }), tx);
 
-            await ActionLogWriter.AppendAsync(tx, User, Action, $"《{evaluation.Name}》：{Describe(input, targets, added, updated)}");
+            await ActionLogWriter.AppendAsync(tx, User, Action, $"《{evaluation.Name}》：{Describe(input, targets, added, updated)}", evaluationId: evaluation.Id);
             return Redirect(EvaluationScope.Url(id) + "#targets");
         }, ct);
 

@@ -121,7 +121,7 @@ public sealed class QuestionnaireController(NpgsqlDataSource db) : Controller
 
             var canonical = FormJson.Canonical(changed);
             await conn.ExecuteAsync("update evaluation set questionnaire = @canonical where id = @id", new { id, canonical }, tx);
-            await ActionLogWriter.AppendAsync(tx, User, "修改问卷", $"《{evaluation.Name}》：{action}，问卷草稿哈希 {FormJson.Sha256Hex(canonical)}");
+            await ActionLogWriter.AppendAsync(tx, User, "修改问卷", $"《{evaluation.Name}》：{action}，问卷草稿哈希 {FormJson.Sha256Hex(canonical)}", evaluationId: evaluation.Id);
             var number = changed.Questions.ToList().FindIndex(q => Anchor(q.Id) == anchor);
             return Saved.Redirect(this, $"/evaluations/{id}/questionnaire", anchor,
                 number < 0 ? $"已保存：{action}" : $"已保存：{action}（第 {number + 1} 题）");

@@ -28,7 +28,7 @@ public sealed class TargetsController(NpgsqlDataSource db) : Controller
                 values (@TargetId, @id, @Kind, @Name, @Title, @TransferredOutOn,
                         (select coalesce(max(position), 0) + 1 from target where evaluation_id = @id))
                 """, Row(targetId, id, form), tx);
-            await ActionLogWriter.AppendAsync(tx, User, "添加评议对象", $"《{evaluation.Name}》：{Describe(form)}");
+            await ActionLogWriter.AppendAsync(tx, User, "添加评议对象", $"《{evaluation.Name}》：{Describe(form)}", evaluationId: evaluation.Id);
             return Saved.Redirect(this, EvaluationScope.Url(id), Anchor(targetId), $"已保存：添加了{Describe(form)}");
         }, ct);
 
@@ -44,7 +44,7 @@ public sealed class TargetsController(NpgsqlDataSource db) : Controller
                 where id = @TargetId and evaluation_id = @id
                 """, Row(targetId, id, form), tx);
             if (updated == 0) return NotFound();
-            await ActionLogWriter.AppendAsync(tx, User, "修改评议对象", $"《{evaluation.Name}》：{Describe(form)}");
+            await ActionLogWriter.AppendAsync(tx, User, "修改评议对象", $"《{evaluation.Name}》：{Describe(form)}", evaluationId: evaluation.Id);
             return Saved.Redirect(this, EvaluationScope.Url(id), Anchor(targetId), $"已保存：{Describe(form)}");
         }, ct);
 
@@ -55,7 +55,7 @@ public sealed class TargetsController(NpgsqlDataSource db) : Controller
             var name = await conn.QuerySingleOrDefaultAsync<string>(
                 "delete from target where id = @targetId and evaluation_id = @id returning name", new { id, targetId }, tx);
             if (name is null) return NotFound();
-            await ActionLogWriter.AppendAsync(tx, User, "删除评议对象", $"《{evaluation.Name}》：{name}");
+            await ActionLogWriter.AppendAsync(tx, User, "删除评议对象", $"《{evaluation.Name}》：{name}", evaluationId: evaluation.Id);
             return Saved.Redirect(this, EvaluationScope.Url(id), "targets", $"已删除：{name}");
         }, ct);
 
@@ -72,7 +72,7 @@ public sealed class TargetsController(NpgsqlDataSource db) : Controller
                 (targets[index], targets[other]) = (targets[other], targets[index]);
                 await conn.ExecuteAsync("update target set position = @Position where id = @Id",
                     targets.Select((t, i) => new { t.Id, Position = i + 1 }), tx);
-                await ActionLogWriter.AppendAsync(tx, User, "调整评议对象顺序", $"《{evaluation.Name}》：{string.Join("、", targets.Select(t => t.Name))}");
+                await ActionLogWriter.AppendAsync(tx, User, "调整评议对象顺序", $"《{evaluation.Name}》：{string.Join("、", targets.Select(t => t.Name))}", evaluationId: evaluation.Id);
             }
             var position = targets.FindIndex(t => t.Id == targetId);
             return Saved.Redirect(this, EvaluationScope.Url(id), Anchor(targetId), $"已保存：{targets[position].Name} 排在第 {position + 1} 位");

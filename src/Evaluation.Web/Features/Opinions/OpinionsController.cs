@@ -97,7 +97,7 @@ public sealed class OpinionsController(NpgsqlDataSource db) : Controller
                 new { entryId, id, keys }, tx);
             // Counts and ids only: the wording and the keys stand for answers, which no log may hold (DESIGN.md §2.4).
             await ActionLogWriter.AppendAsync(tx, User, LogAction,
-                $"《{evaluation.Name}》（编号 {id}）：新建梳理条目 {entryId}，归入原始意见 {keys.Length} 条，标签 {tags.Length} 个{MixedNote(targets)}");
+                $"《{evaluation.Name}》（编号 {id}）：新建梳理条目 {entryId}，归入原始意见 {keys.Length} 条，标签 {tags.Length} 个{MixedNote(targets)}", evaluationId: id);
             TempData["Notice"] = $"已将 {keys.Length} 条原始意见梳理为 1 条。";
             return Redirect($"{UrlOf(id)}#entry-{entryId}");
         }, ct);
@@ -126,7 +126,7 @@ public sealed class OpinionsController(NpgsqlDataSource db) : Controller
                 "insert into opinion_merge (entry_id, evaluation_id, opinion_key) select @entryId, @id, unnest(@keys)",
                 new { entryId, id, keys }, tx);
             await ActionLogWriter.AppendAsync(tx, User, LogAction,
-                $"《{evaluation.Name}》（编号 {id}）：向梳理条目 {entryId} 归入原始意见 {keys.Length} 条{MixedNote(targets)}");
+                $"《{evaluation.Name}》（编号 {id}）：向梳理条目 {entryId} 归入原始意见 {keys.Length} 条{MixedNote(targets)}", evaluationId: id);
             TempData["Notice"] = $"已将 {keys.Length} 条原始意见归入所选条目。";
             return Redirect($"{UrlOf(id)}#entry-{entryId}");
         }, ct);
@@ -142,7 +142,7 @@ public sealed class OpinionsController(NpgsqlDataSource db) : Controller
             await conn.ExecuteAsync("update opinion_entry set text = @text, tags = @tags where id = @entryId and evaluation_id = @id",
                 new { entryId, id, text, tags }, tx);
             await ActionLogWriter.AppendAsync(tx, User, LogAction,
-                $"《{evaluation.Name}》（编号 {id}）：修改梳理条目 {entryId} 的措辞和标签，标签 {tags.Length} 个");
+                $"《{evaluation.Name}》（编号 {id}）：修改梳理条目 {entryId} 的措辞和标签，标签 {tags.Length} 个", evaluationId: id);
             TempData["Notice"] = "已保存修改。";
             return Redirect($"{UrlOf(id)}#entry-{entryId}");
         }, ct);
@@ -165,7 +165,7 @@ public sealed class OpinionsController(NpgsqlDataSource db) : Controller
             if (left == 0)
                 await conn.ExecuteAsync("delete from opinion_entry where id = @entryId", new { entryId }, tx);
             await ActionLogWriter.AppendAsync(tx, User, LogAction,
-                $"《{evaluation.Name}》（编号 {id}）：从梳理条目 {entryId} 移出原始意见 1 条，{(left == 0 ? "条目已无原始意见，一并删除" : $"剩余 {left} 条")}");
+                $"《{evaluation.Name}》（编号 {id}）：从梳理条目 {entryId} 移出原始意见 1 条，{(left == 0 ? "条目已无原始意见，一并删除" : $"剩余 {left} 条")}", evaluationId: id);
             TempData["Notice"] = left == 0 ? "已移出。该条目已没有原始意见，已一并删除。" : "已移出，这条意见回到了未梳理列表。";
             return Redirect(left == 0 ? UrlOf(id) : $"{UrlOf(id)}#entry-{entryId}");
         }, ct);
@@ -183,7 +183,7 @@ public sealed class OpinionsController(NpgsqlDataSource db) : Controller
             if (originals is null) return NotFound();
             await conn.ExecuteAsync("delete from opinion_entry where id = @entryId", new { entryId }, tx);
             await ActionLogWriter.AppendAsync(tx, User, LogAction,
-                $"《{evaluation.Name}》（编号 {id}）：删除梳理条目 {entryId}，其原始意见 {originals} 条回到未梳理");
+                $"《{evaluation.Name}》（编号 {id}）：删除梳理条目 {entryId}，其原始意见 {originals} 条回到未梳理", evaluationId: id);
             TempData["Notice"] = $"已删除该条目，其中 {originals} 条原始意见回到了未梳理列表。";
             return Redirect(UrlOf(id));
         }, ct);

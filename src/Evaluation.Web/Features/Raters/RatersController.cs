@@ -51,7 +51,7 @@ public sealed class RatersController(NpgsqlDataSource db) : Controller
                 new { scope, categoryId, id }, tx);
             if (name is null) return NotFound();
             var summary = RaterScopes.Summary(new CategoryRow(categoryId, name, 0, 0, scope), targets);
-            await ActionLogWriter.AppendAsync(tx, User, "设置评议范围", $"《{evaluation.Name}》：{name}，{summary}");
+            await ActionLogWriter.AppendAsync(tx, User, "设置评议范围", $"《{evaluation.Name}》：{name}，{summary}", evaluationId: evaluation.Id);
             TempData["Notice"] = $"已保存“{name}”的评议范围（{summary}）。";
             return Redirect(EvaluationScope.Url(id) + "#categories");
         }, ct);

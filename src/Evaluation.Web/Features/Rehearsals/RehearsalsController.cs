@@ -46,7 +46,7 @@ public sealed class RehearsalsController(NpgsqlDataSource db) : Controller
 
         var name = RehearsalNames.Named(real.Name);
         var copy = await CopyEvaluation.CopyAsync(conn, tx, id, name, real.Round, questionnaire: null, rehearsalOf: id);
-        await ActionLogWriter.AppendAsync(tx, User, CreateAction, $"《{name}》，演练自编号 {id}，编号 {copy.Id}");
+        await ActionLogWriter.AppendAsync(tx, User, CreateAction, $"《{name}》，演练自编号 {id}，编号 {copy.Id}", evaluationId: copy.Id);
         await tx.CommitAsync(ct);
         TempData["Notice"] = "演练已创建：这是正式评议的一份副本，有自己的票签和投票箱。可以照常开始投票、发放票签、投票、结束和查看结果；" +
                              "演练完后点“清除演练”。正式评议不受影响，仍是草稿。";
@@ -80,7 +80,7 @@ public sealed class RehearsalsController(NpgsqlDataSource db) : Controller
         // the rehearsal's targets, categories, slips, keys, box, ballots, receipts and triage with it.
         await conn.ExecuteAsync("delete from evaluation where id = @Id and rehearsal_of is not null", new { rehearsal.Id }, tx);
         await ActionLogWriter.AppendAsync(tx, User, PurgeAction,
-            $"《{rehearsal.Name}》，编号 {rehearsal.Id}，演练自编号 {realId}：票签 {counts.Slips} 张，签到 {counts.CheckedIn} 人，选票 {counts.Ballots} 张");
+            $"《{rehearsal.Name}》，编号 {rehearsal.Id}，演练自编号 {realId}：票签 {counts.Slips} 张，签到 {counts.CheckedIn} 人，选票 {counts.Ballots} 张", evaluationId: rehearsal.Id);
         await tx.CommitAsync(ct);
         TempData["Notice"] = $"演练已清除：票签 {counts.Slips} 张、选票 {counts.Ballots} 张已删除。正式评议没有任何改动。";
         return Redirect(EvaluationScope.Url(realId));

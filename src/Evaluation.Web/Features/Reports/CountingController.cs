@@ -94,7 +94,7 @@ public sealed class CountingController(NpgsqlDataSource db) : Controller
         var saved = await conn.ExecuteAsync("update evaluation set tally_settings = @json where id = @id and status not in ('sealed', 'closed')",
             new { json = settings.ToJson(), id }, tx);
         if (saved == 0) return Locked();
-        await ActionLogWriter.AppendAsync(tx, User, "修改计票规则", $"《{evaluation.Name}》：{Describe(settings, categories)}");
+        await ActionLogWriter.AppendAsync(tx, User, "修改计票规则", $"《{evaluation.Name}》：{Describe(settings, categories)}", evaluationId: evaluation.Id);
         await tx.CommitAsync(ct);
         TempData["Notice"] = "计票规则已保存。";
         return Redirect(EvaluationScope.Url(id));

@@ -98,7 +98,7 @@ public sealed class ReportsController(NpgsqlDataSource db, PdfPrinter pdf, ViewR
     {
         await using var tx = await conn.BeginTransactionAsync(ct);
         await ActionLogWriter.AppendAsync(tx, User, "导出结果",
-            $"《{evaluation.Name}》{format}，收回 {tally.Turnout.Received} 票，指纹 {tally.Fingerprint}");
+            $"《{evaluation.Name}》{format}，收回 {tally.Turnout.Received} 票，指纹 {tally.Fingerprint}", evaluationId: evaluation.Id);
         await tx.CommitAsync(ct);
     }
 

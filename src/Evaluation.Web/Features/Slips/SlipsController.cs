@@ -46,7 +46,7 @@ public sealed class SlipsController(NpgsqlDataSource db, IConfiguration configur
                 [$"请选择评议人员类别，并填写 1 到 {MaxPerIssue} 之间的张数。"]);
 
         var tokens = await IssueBatchAsync(conn, tx, id, form.CategoryId!.Value, form.Count.Value, reason: null);
-        await ActionLogWriter.AppendAsync(tx, User, "发放票签", $"《{evaluation.Name}》：{category.Name} {tokens.Count} 张");
+        await ActionLogWriter.AppendAsync(tx, User, "发放票签", $"《{evaluation.Name}》：{category.Name} {tokens.Count} 张", evaluationId: evaluation.Id);
         await tx.CommitAsync(ct);
         return await SheetAsync(evaluation, category, tokens, replacement: false, form.Format, ct);
     }
@@ -76,7 +76,7 @@ public sealed class SlipsController(NpgsqlDataSource db, IConfiguration configur
         if (errors.Count > 0) return await this.ShowWithErrorsAsync(conn, tx, id, errors);
 
         var tokens = await IssueBatchAsync(conn, tx, id, form.CategoryId!.Value, 1, reason);
-        await ActionLogWriter.AppendAsync(tx, User, ReplacementAction, $"《{evaluation.Name}》：{category!.Name} 1 张，原因：{reason}");
+        await ActionLogWriter.AppendAsync(tx, User, ReplacementAction, $"《{evaluation.Name}》：{category!.Name} 1 张，原因：{reason}", evaluationId: evaluation.Id);
         await tx.CommitAsync(ct);
         return await SheetAsync(evaluation, category, tokens, replacement: true, form.Format, ct);
     }
@@ -108,7 +108,7 @@ public sealed class SlipsController(NpgsqlDataSource db, IConfiguration configur
 
         await conn.ExecuteAsync("update slip set voided = true where token_hash = @hash", new { hash }, tx);
         // The count, never the code: the log is read by others, and a code in it could still be traced to a person.
-        await ActionLogWriter.AppendAsync(tx, User, "作废票签", $"《{evaluation.Name}》：1 张");
+        await ActionLogWriter.AppendAsync(tx, User, "作废票签", $"《{evaluation.Name}》：1 张", evaluationId: evaluation.Id);
         await tx.CommitAsync(ct);
         TempData["Notice"] = "票签已作废。";
         return Redirect(EvaluationScope.Url(id) + "#slips");
@@ -142,7 +142,7 @@ public sealed class SlipsController(NpgsqlDataSource db, IConfiguration configur
         if (voided == 0)
             return await this.ShowWithErrorsAsync(conn, tx, id, ["这一批票签已经没有未使用的票签，不需要作废。"]);
         await ActionLogWriter.AppendAsync(tx, User, "作废票签",
-            $"《{evaluation.Name}》：{issue.CategoryName} {ChinaTime.Format(issue.IssuedAt)} 发放的一批中未使用的 {voided} 张");
+            $"《{evaluation.Name}》：{issue.CategoryName} {ChinaTime.Format(issue.IssuedAt)} 发放的一批中未使用的 {voided} 张", evaluationId: evaluation.Id);
         await tx.CommitAsync(ct);
         TempData["Notice"] = $"已作废这一批中未使用的票签 {voided} 张；已使用的不受影响。";
         return Redirect(EvaluationScope.Url(id) + "#slips");

@@ -47,7 +47,7 @@ public sealed class BallotBoxController(NpgsqlDataSource db) : Controller
         var printed = await BoxKeys.MakeCardsAsync(conn, tx, id, holders, form.Threshold!.Value);
         // Names and counts only: a card's code or 核对码 in the log would be a copy of the card.
         await ActionLogWriter.AppendAsync(tx, User, "制作开箱密钥卡",
-            $"《{evaluation.Name}》：{holders.Count} 张，开箱需 {printed.Threshold} 张，监票人 {string.Join("、", holders)}");
+            $"《{evaluation.Name}》：{holders.Count} 张，开箱需 {printed.Threshold} 张，监票人 {string.Join("、", holders)}", evaluationId: evaluation.Id);
         await tx.CommitAsync(ct);
 
         Response.Headers.CacheControl = "no-cache, no-store";

@@ -178,7 +178,7 @@ public static class BoxOpening
         await conn.ExecuteAsync("delete from sealed_ballot where evaluation_id = @evaluationId", new { evaluationId }, tx);
         await conn.ExecuteAsync("update evaluation set status = 'closed' where id = @evaluationId", new { evaluationId }, tx);
         await ActionLogWriter.AppendAsync(tx, actor, BundleVerifier.UnsealAction,
-            BundleVerifier.UnsealDetail(evaluation.Name, evaluationId, rows.Count, opened.Length, outcome.Rejected));
+            BundleVerifier.UnsealDetail(evaluation.Name, evaluationId, rows.Count, opened.Length, outcome.Rejected), evaluationId: evaluationId);
         await tx.CommitAsync(ct);
         // The ciphertexts' row versions would stay in the table's pages until reused. (Earlier WAL keeps them: sealed.)
         await conn.ExecuteAsync("vacuum sealed_ballot, ballot");

@@ -31,7 +31,7 @@ public static class VotingOpening
             "update evaluation set status = 'open', frozen_form = @frozen, form_hash = @hash, opened_at = now() where id = @evaluationId",
             new { evaluationId, frozen, hash }, tx);
         await ActionLogWriter.AppendAsync(tx, actor, BundleVerifier.OpenAction, BundleVerifier.OpenDetail(evaluationName, evaluationId, hash,
-            groups.SelectMany(g => new[] { g.DoorPublicKey, g.BallotPublicKey }), await BoxKeys.CommitmentAsync(conn, tx, evaluationId)));
+            groups.SelectMany(g => new[] { g.DoorPublicKey, g.BallotPublicKey }), await BoxKeys.CommitmentAsync(conn, tx, evaluationId)), evaluationId: evaluationId);
         return groups;
     }
 }
