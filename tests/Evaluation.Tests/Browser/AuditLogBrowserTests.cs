@@ -10,40 +10,25 @@ namespace Evaluation.Tests.Browser;
 /// the 操作 column is wider than one character (it used to wrap one character a line), and every entry's full hash is on
 /// screen as text, without hovering.
 /// </summary>
-public sealed class AuditLogBrowserTests
+public sealed class AuditLogBrowserTests : AppInChromium
 {
     private const string Auditor = "auditor-browser", Password = "Auditor-Password-1";
 
-    private VotingServer _server = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
     [OneTimeSetUp]
-    public async Task StartAppAndBrowser()
+    public async Task Prepare()
     {
-        _server = await VotingServer.StartAsync();
-        await using (var conn = await _server.OpenAsync())
+        await using (var conn = await Server.OpenAsync())
             await conn.ExecuteAsync(
                 """
                 insert into staff_account (id, user_name, display_name, role, password_hash, security_stamp)
                 values (@Account, @Auditor, '局纪委', 'auditor', @Hash, gen_random_uuid());
                 insert into staff_unit (account_id, unit_id) values (@Account, @Unit);
-                """, new { Account = Guid.NewGuid(), Auditor, _server.Unit, Hash = Passwords.Hash(Password) });
+                """, new { Account = Guid.NewGuid(), Auditor, Server.Unit, Hash = Passwords.Hash(Password) });
         // Entries shaped like a meeting's: the longest action name, long details, and an actor label of some length.
         var start = DateTimeOffset.UtcNow.AddDays(-2);
-        await ActionLogSeed.AppendAsync(_server.ConnectionString, Enumerable.Range(0, 60).Select(i => new ActionLogSeed.Entry(start.AddMinutes(i),
+        await ActionLogSeed.AppendAsync(Server.ConnectionString, Enumerable.Range(0, 60).Select(i => new ActionLogSeed.Entry(start.AddMinutes(i),
             "局教育实践活动办公室（demo-organizer，组织者）", i % 2 == 0 ? "修改评议人员类别" : "开箱",
             $"《2026年局领导班子和班子成员民主评议》，编号 {Guid.NewGuid()}，密封选票 67 张，开出 67 张，拒收 0 张，问卷哈希 {new string('d', 64)}", null)));
-        _playwright = await Playwright.CreateAsync();
-        _browser = await DebianChromium.LaunchAsync(_playwright);
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.CloseAsync();
-        _playwright?.Dispose();
-        if (_server is not null) await _server.DisposeAsync();
     }
 
     [TestCase(1366, 768)]
@@ -51,13 +36,13 @@ public sealed class AuditLogBrowserTests
     public async Task LogPage_FitsTheScreen_ActionOnOneLine_AndTheFullHashShows(int width, int height)
     {
         var phone = width < 640;
-        await using var context = await _browser.NewContextAsync(new()
+        await using var context = await Browser.NewContextAsync(new()
         {
             ViewportSize = new() { Width = width, Height = height }, IsMobile = phone, HasTouch = phone, Locale = "zh-CN",
         });
         var page = await context.NewPageAsync();
-        await _server.SignInAsync(page, Auditor, Password);
-        await page.GotoAsync($"{_server.Origin}/audit-log");
+        await Server.SignInAsync(page, Auditor, Password);
+        await page.GotoAsync($"{Server.Origin}/audit-log");
         await Assertions.Expect(page.Locator("#log-count")).ToContainTextAsync("第 1–50 条");
 
         var overflow = await page.EvaluateAsync<int>("() => document.documentElement.scrollWidth - document.documentElement.clientWidth");
@@ -84,7 +69,7 @@ public sealed class AuditLogBrowserTests
         Assert.That(lines, Is.EqualTo(1));
         Assert.That(longestLines, Is.EqualTo(1), "修改评议人员类别 on one line");
 
-        await using var conn = await _server.OpenAsync();
+        await using var conn = await Server.OpenAsync();
         var newest = await conn.QuerySingleAsync<(long Seq, string Hash)>("select seq, hash from staff_action order by seq desc limit 1");
         var hash = page.Locator($"#entry-{newest.Seq} .hash");
         await Assertions.Expect(hash).ToBeVisibleAsync();

@@ -8,35 +8,15 @@ namespace Evaluation.Tests.Browser;
 /// The organiser's import in Chromium, on a phone and at a desk: paste from Excel, see the rows with their problems,
 /// fix them, preview again and confirm; or upload the 组织部's .xlsx. Screenshots of each step are attached to the test.
 /// </summary>
-public sealed class ImportBrowserTests
+public sealed class ImportBrowserTests : AppInChromium
 {
     private const string WithProblems =
         "某市卫生局领导班子成员名单\n序号\t姓名\t职务\t调出日期\n1\t王五\t副局长\t\n2\t赵六\t纪检组长\t2025年7月\n3\t张三\t局长\t\n\n类别\t应到\n离退休老党员\t１２\n服务对象代表\t二十\n";
 
-    private VotingServer _server = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAppAndBrowser()
-    {
-        _server = await VotingServer.StartAsync();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await DebianChromium.LaunchAsync(_playwright);
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.CloseAsync();
-        _playwright?.Dispose();
-        if (_server is not null) await _server.DisposeAsync();
-    }
-
     private async Task<IPage> SignedInPageAsync(int width, int height)
     {
-        var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = width, Height = height } });
-        await _server.SignInAsync(page);
+        var page = await Browser.NewPageAsync(new() { ViewportSize = new() { Width = width, Height = height } });
+        await Server.SignInAsync(page);
         return page;
     }
 
@@ -52,9 +32,9 @@ public sealed class ImportBrowserTests
     [TestCase(1366, 768)]
     public async Task PastedTable_WithProblems_ShowsEachRowsProblem_ThenFixed_ImportsEveryRow(int width, int height)
     {
-        var evaluation = await _server.SeedDraftAsync($"导入评议{width}");
+        var evaluation = await Server.SeedDraftAsync($"导入评议{width}");
         var page = await SignedInPageAsync(width, height);
-        await page.GotoAsync($"{_server.Origin}/evaluations/{evaluation.Id}");
+        await page.GotoAsync($"{Server.Origin}/evaluations/{evaluation.Id}");
         await page.GetByRole(AriaRole.Link, new() { Name = "批量导入评议对象和类别" }).ClickAsync();
 
         var paste = page.GetByLabel("从 Excel 或 WPS 复制表格");
@@ -81,7 +61,7 @@ public sealed class ImportBrowserTests
         await ShotAsync(page, $"import-done-{width}");
         var targets = await page.Locator("#targets").InnerTextAsync();
         Assert.That(targets, Does.Contain("王五").And.Contain("赵六").And.Contain("2025-07-01 调出"));
-        await using var conn = await _server.OpenAsync();
+        await using var conn = await Server.OpenAsync();
         Assert.That(await conn.QueryAsync<(string, int)>(
                 "select name, expected_count from respondent_category where evaluation_id = @Id order by position", new { evaluation.Id }),
             Is.EqualTo(new[] { ("机关工作人员", 50), ("离退休老党员", 12), ("服务对象代表", 20) }));
@@ -90,9 +70,9 @@ public sealed class ImportBrowserTests
     [Test]
     public async Task Workbook_Uploaded_PreviewsAndConfirmsWhatWasPreviewed()
     {
-        var evaluation = await _server.SeedDraftAsync("导入评议xlsx");
+        var evaluation = await Server.SeedDraftAsync("导入评议xlsx");
         var page = await SignedInPageAsync(1366, 768);
-        await page.GotoAsync($"{_server.Origin}/evaluations/{evaluation.Id}/import");
+        await page.GotoAsync($"{Server.Origin}/evaluations/{evaluation.Id}/import");
 
         await page.GetByLabel("或上传 .xlsx 文件").SetInputFilesAsync(new FilePayload
         {
@@ -104,7 +84,7 @@ public sealed class ImportBrowserTests
 
         await page.GetByRole(AriaRole.Button, new() { Name = "确认导入" }).ClickAsync();
         await page.WaitForURLAsync(url => url.EndsWith("#targets"));
-        await using var conn = await _server.OpenAsync();
+        await using var conn = await Server.OpenAsync();
         Assert.That(await conn.QueryAsync<string>("select name from target where evaluation_id = @Id order by position", new { evaluation.Id }),
             Is.EqualTo(new[] { "局领导班子", "张三", "李四", "钱七" }));
         Assert.That(await conn.QueryAsync<(string, int)>(

@@ -10,7 +10,7 @@ namespace Evaluation.Tests.Browser;
 /// phone, and an account with a password someone else has seen lands on the password page. Set SCREENSHOTS to a folder
 /// to keep a PNG of each page at each size.
 /// </summary>
-public sealed class OrganizerFormsBrowserTests
+public sealed class OrganizerFormsBrowserTests : AppInChromium
 {
     private static readonly (int Width, int Height)[] Sizes = [(360, 740), (1366, 768)];
 
@@ -25,40 +25,25 @@ public sealed class OrganizerFormsBrowserTests
     };
 
     private static readonly string[] Optional = ["Scale", "AllowUnknown", "Options", "NoneOption", "MaxSelections", "MaxLength", "AllowOther"];
-
-    private VotingServer _server = null!;
     private VotingEvaluation _evaluation = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
 
     [OneTimeSetUp]
-    public async Task StartAppAndBrowser()
+    public async Task Prepare()
     {
-        _server = await VotingServer.StartAsync();
-        _evaluation = await _server.SeedDraftAsync("2026年局领导班子民主评议");
-        await using (var conn = await _server.OpenAsync())
+        _evaluation = await Server.SeedDraftAsync("2026年局领导班子民主评议");
+        await using (var conn = await Server.OpenAsync())
             await conn.ExecuteAsync(
                 """
                 update target set title = '副局长（分管医政）' where id = @DeputyId;
                 insert into respondent_category (id, evaluation_id, name, expected_count, position)
                 values (gen_random_uuid(), @Id, '离退休老党员', 23, 2), (gen_random_uuid(), @Id, '服务对象代表', 120, 3);
                 """, new { _evaluation.DeputyId, _evaluation.Id });
-        _playwright = await Playwright.CreateAsync();
-        _browser = await DebianChromium.LaunchAsync(_playwright);
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.CloseAsync();
-        _playwright?.Dispose();
-        if (_server is not null) await _server.DisposeAsync();
     }
 
     private async Task<IPage> SignedInPageAsync((int Width, int Height) size, string user = "organizer-browser", string password = VotingServer.OrganizerPassword)
     {
-        var page = await _browser.NewPageAsync(new() { ViewportSize = new() { Width = size.Width, Height = size.Height } });
-        await _server.SignInAsync(page, user, password);
+        var page = await Browser.NewPageAsync(new() { ViewportSize = new() { Width = size.Width, Height = size.Height } });
+        await Server.SignInAsync(page, user, password);
         return page;
     }
 
@@ -75,7 +60,7 @@ public sealed class OrganizerFormsBrowserTests
     public async Task QuestionEditor_ShowsOnlyTheChosenKindsFields((int Width, int Height) size)
     {
         var page = await SignedInPageAsync(size);
-        await page.GotoAsync($"{_server.Origin}/evaluations/{_evaluation.Id}/questionnaire");
+        await page.GotoAsync($"{Server.Origin}/evaluations/{_evaluation.Id}/questionnaire");
         var adding = page.Locator("details", new() { Has = page.Locator("summary", new() { HasText = "添加题目" }) });
         await adding.Locator("summary").ClickAsync();
 
@@ -97,7 +82,7 @@ public sealed class OrganizerFormsBrowserTests
     {
         var size = Sizes[0];
         var page = await SignedInPageAsync(size);
-        await page.GotoAsync($"{_server.Origin}/evaluations/{_evaluation.Id}/questionnaire");
+        await page.GotoAsync($"{Server.Origin}/evaluations/{_evaluation.Id}/questionnaire");
         var adding = page.Locator("details", new() { Has = page.Locator("summary", new() { HasText = "添加题目" }) });
         await adding.Locator("summary").ClickAsync();
         await adding.Locator("select[name=Kind]").SelectOptionAsync("text");
@@ -119,7 +104,7 @@ public sealed class OrganizerFormsBrowserTests
     public async Task CategoryRows_AreLabelled_AndASaveReturnsToTheRow((int Width, int Height) size)
     {
         var page = await SignedInPageAsync(size);
-        await page.GotoAsync($"{_server.Origin}/evaluations/{_evaluation.Id}#categories");
+        await page.GotoAsync($"{Server.Origin}/evaluations/{_evaluation.Id}#categories");
         var row = page.Locator($"#category-{_evaluation.CategoryId:N}");
         var name = row.GetByLabel("类别名称");
         var count = row.GetByLabel("应到人数");
@@ -149,7 +134,7 @@ public sealed class OrganizerFormsBrowserTests
     public async Task EvaluationPage_NamesAPostWithBracketsWithoutNestingThem((int Width, int Height) size)
     {
         var page = await SignedInPageAsync(size);
-        await page.GotoAsync($"{_server.Origin}/evaluations/{_evaluation.Id}#targets");
+        await page.GotoAsync($"{Server.Origin}/evaluations/{_evaluation.Id}#targets");
 
         var deputy = await page.Locator($"#target-{_evaluation.DeputyId:N}").InnerTextAsync();
 
@@ -162,19 +147,19 @@ public sealed class OrganizerFormsBrowserTests
     public async Task AccountWithAPasswordSomeoneElseSaw_LandsOnThePasswordPage((int Width, int Height) size)
     {
         var user = $"forced-{size.Width}";
-        await using (var conn = await _server.OpenAsync())
+        await using (var conn = await Server.OpenAsync())
             await conn.ExecuteAsync(
                 """
                 insert into staff_account (id, user_name, display_name, role, password_hash, security_stamp, must_change_password)
                 values (@Id, @user, '新组织者', 'organizer', @Hash, gen_random_uuid(), true);
                 insert into staff_unit (account_id, unit_id) values (@Id, @Unit);
-                """, new { Id = Guid.NewGuid(), user, Hash = Passwords.Hash("Given-Password-1"), _server.Unit });
+                """, new { Id = Guid.NewGuid(), user, Hash = Passwords.Hash("Given-Password-1"), Server.Unit });
 
         var page = await SignedInPageAsync(size, user, "Given-Password-1");
         Assert.That(new Uri(page.Url).AbsolutePath, Is.EqualTo("/account/password"));
         Assert.That(await page.Locator(".notice[role=status]").TextContentAsync(), Does.Contain("请先设置一个只有您自己知道的新密码"));
         await ShotAsync(page, "forced-password", size);
-        await page.GotoAsync($"{_server.Origin}/evaluations");
+        await page.GotoAsync($"{Server.Origin}/evaluations");
         Assert.That(new Uri(page.Url).AbsolutePath, Is.EqualTo("/account/password"), "other pages wait");
 
         await page.GetByLabel("当前密码").FillAsync("Given-Password-1");
@@ -182,7 +167,7 @@ public sealed class OrganizerFormsBrowserTests
         await page.GetByLabel("再次输入新密码").FillAsync("My-Own-Password-1");
         await page.GetByRole(AriaRole.Button, new() { Name = "保存新密码" }).ClickAsync();
         await page.WaitForURLAsync(url => !url.Contains("/account/password"));
-        await page.GotoAsync($"{_server.Origin}/evaluations");
+        await page.GotoAsync($"{Server.Origin}/evaluations");
         Assert.That(new Uri(page.Url).AbsolutePath, Is.EqualTo("/evaluations"), "and then every page opens");
         await ShotAsync(page, "forced-password-done", size);
         await page.CloseAsync();

@@ -10,35 +10,25 @@ namespace Evaluation.Tests.Browser;
 /// code box at a doubled text size, the receipt's copy button, the shorter review, the 演练 band, and the organiser's
 /// preview of a draft, which must store nothing.
 /// </summary>
-public sealed class PhoneFrontDoorTests
+public sealed class PhoneFrontDoorTests : AppInChromium
 {
     private const string PreviewBand = "预览 · 不会保存任何内容";
     private const string RehearsalBand = "演练 · 本次投票不计入正式结果";
-
-    private VotingServer _server = null!;
     private StaffClient _organizer = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
     private readonly List<IBrowserContext> _contexts = [];
     private readonly List<IRequest> _requests = [];
     private Screenshots _screens = null!;
 
     [OneTimeSetUp]
-    public async Task StartAppAndBrowser()
+    public async Task Prepare()
     {
-        _server = await VotingServer.StartAsync();
-        _organizer = await _server.SignInAsOrganizerAsync();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await DebianChromium.LaunchAsync(_playwright);
+        _organizer = await Server.SignInAsOrganizerAsync();
     }
 
     [OneTimeTearDown]
-    public async Task StopAppAndBrowser()
+    public void Release()
     {
-        if (_browser is not null) await _browser.CloseAsync();
-        _playwright?.Dispose();
         _organizer?.Dispose();
-        if (_server is not null) await _server.DisposeAsync();
     }
 
     [SetUp]
@@ -57,7 +47,7 @@ public sealed class PhoneFrontDoorTests
 
     private async Task<PhoneVoter> NewPageAsync(string name, int width = 360, int height = 740, bool clipboard = false)
     {
-        var context = await _browser.NewContextAsync(new()
+        var context = await Browser.NewContextAsync(new()
         {
             ViewportSize = new() { Width = width, Height = height },
             IsMobile = width < 600,
@@ -68,12 +58,12 @@ public sealed class PhoneFrontDoorTests
         _contexts.Add(context);
         var page = await context.NewPageAsync();
         page.Request += (_, request) => _requests.Add(request);
-        return new PhoneVoter(page, _server.Origin, name, _screens);
+        return new PhoneVoter(page, Server.Origin, name, _screens);
     }
 
     private async Task<(VotingEvaluation, List<string>)> OpenWithSlipsAsync(string name, int slips)
     {
-        var evaluation = await _server.SeedDraftAsync(name);
+        var evaluation = await Server.SeedDraftAsync(name);
         await VotingServer.OpenAsync(_organizer, evaluation);
         return (evaluation, await VotingServer.IssueSlipsAsync(_organizer, evaluation, slips));
     }
@@ -81,7 +71,7 @@ public sealed class PhoneFrontDoorTests
     /// <summary>Every row a vote could leave behind, in the whole database.</summary>
     private async Task<string> StoredRowsAsync()
     {
-        await using var conn = await _server.OpenAsync();
+        await using var conn = await Server.OpenAsync();
         return await conn.QuerySingleAsync<string>(
             """
             select concat_ws(' ',
@@ -193,11 +183,11 @@ public sealed class PhoneFrontDoorTests
     [Test]
     public async Task Rehearsal_IsMarkedOnEveryPhoneScreen_FromTheIntroductionToTheReceipt_AndAfterAReload()
     {
-        var real = await _server.SeedDraftAsync("2026年动员大会后民主评议");
-        var rehearsal = await _server.SeedDraftAsync("2026年动员大会后民主评议（演练）");
+        var real = await Server.SeedDraftAsync("2026年动员大会后民主评议");
+        var rehearsal = await Server.SeedDraftAsync("2026年动员大会后民主评议（演练）");
         // The rehearsal itself (a copy of the real evaluation, run on its own slips) is made by the 演练 feature;
         // here the row is marked as one directly, which is all the phone reads.
-        await using (var conn = await _server.OpenAsync())
+        await using (var conn = await Server.OpenAsync())
             await conn.ExecuteAsync("update evaluation set rehearsal_of = @Real where id = @Id", new { Real = real.Id, rehearsal.Id });
         await VotingServer.OpenAsync(_organizer, rehearsal);
         var slip = (await VotingServer.IssueSlipsAsync(_organizer, rehearsal, 1))[0];
@@ -233,7 +223,7 @@ public sealed class PhoneFrontDoorTests
 
         // The preview of a rehearsal carries both marks.
         var organizer = await NewPageAsync("rehearsal-preview");
-        await _server.SignInAsync(organizer.Page);
+        await Server.SignInAsync(organizer.Page);
         await organizer.OpenAsync($"/evaluations/{rehearsal.Id}/preview");
         await organizer.ShowsAsync("intro");
         await Assertions.Expect(organizer.Page.Locator("#band p")).ToHaveTextAsync(new[] { PreviewBand, RehearsalBand });
@@ -243,10 +233,10 @@ public sealed class PhoneFrontDoorTests
     [Test]
     public async Task Preview_OfADraft_StepsThroughTheExactPhoneForm_ToASampleReceipt_AndStoresNothing()
     {
-        var evaluation = await _server.SeedDraftAsync("预览评议");
+        var evaluation = await Server.SeedDraftAsync("预览评议");
         var organizer = await NewPageAsync("preview", 1366, 768);
-        await _server.SignInAsync(organizer.Page);
-        await organizer.Page.GotoAsync($"{_server.Origin}/evaluations/{evaluation.Id}");
+        await Server.SignInAsync(organizer.Page);
+        await organizer.Page.GotoAsync($"{Server.Origin}/evaluations/{evaluation.Id}");
         var link = organizer.Page.GetByRole(AriaRole.Link, new() { Name = "按手机上的样子逐步预览" });
         Assert.That(await link.GetAttributeAsync("href"), Is.EqualTo($"/evaluations/{evaluation.Id}/preview"));
         var before = await StoredRowsAsync();
@@ -305,7 +295,7 @@ public sealed class PhoneFrontDoorTests
 
         // The same preview on a phone's screen.
         var phone = await NewPageAsync("preview-phone");
-        await _server.SignInAsync(phone.Page);
+        await Server.SignInAsync(phone.Page);
         await phone.OpenAsync($"/evaluations/{evaluation.Id}/preview");
         await phone.ShowsAsync("intro");
         await phone.SnapAsync("intro");

@@ -16,15 +16,11 @@ namespace Evaluation.Tests.Browser;
 /// database: QR link and typed code, reload, offline, a second phone, the venue kiosk, and what the page sends where.
 /// Every state is photographed into the test's attachments (see <see cref="Screenshots"/>).
 /// </summary>
-public sealed class PhoneVotingTests
+public sealed class PhoneVotingTests : AppInChromium
 {
     private const string NoneSeen = "未发现";
     private const string Other = "其他（请注明）";
-
-    private VotingServer _server = null!;
     private StaffClient _organizer = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
 
     private VotingEvaluation _shared = null!;
     private VotingEvaluation _qr = null!;
@@ -48,10 +44,9 @@ public sealed class PhoneVotingTests
     private readonly BoxPrivateKey _box = BoxPrivateKey.Generate();
 
     [OneTimeSetUp]
-    public async Task StartAppAndBrowser()
+    public async Task Prepare()
     {
-        _server = await VotingServer.StartAsync();
-        _organizer = await _server.SignInAsOrganizerAsync();
+        _organizer = await Server.SignInAsOrganizerAsync();
 
         (_shared, var shared) = await OpenWithSlipsAsync("2026年局领导班子和班子成员民主评议", 16);
         foreach (var slip in shared) _sharedSlips.Enqueue(slip);
@@ -59,27 +54,21 @@ public sealed class PhoneVotingTests
         _qrSlip = qr[0];
         (_offline, var offline) = await OpenWithSlipsAsync("断网评议", 1);
         _offlineSlip = offline[0];
-        _notOpen = await _server.SeedDraftAsync("尚未开始的评议");
+        _notOpen = await Server.SeedDraftAsync("尚未开始的评议");
         _notOpenSlip = (await VotingServer.IssueSlipsAsync(_organizer, _notOpen, 1))[0];
-
-        _playwright = await Playwright.CreateAsync();
-        _browser = await DebianChromium.LaunchAsync(_playwright);
     }
 
     private async Task<(VotingEvaluation, List<string>)> OpenWithSlipsAsync(string name, int slips)
     {
-        var evaluation = await _server.SeedDraftAsync(name);
+        var evaluation = await Server.SeedDraftAsync(name);
         await VotingServer.OpenAsync(_organizer, evaluation);
         return (evaluation, await VotingServer.IssueSlipsAsync(_organizer, evaluation, slips));
     }
 
     [OneTimeTearDown]
-    public async Task StopAppAndBrowser()
+    public void Release()
     {
-        if (_browser is not null) await _browser.CloseAsync();
-        _playwright?.Dispose();
         _organizer?.Dispose();
-        if (_server is not null) await _server.DisposeAsync();
         _box.Dispose();
     }
 
@@ -98,7 +87,7 @@ public sealed class PhoneVotingTests
         foreach (var context in _contexts) await context.CloseAsync();
         _contexts.Clear();
 
-        Assert.That(_requests.Select(r => r.Url), Has.All.StartsWith(_server.Origin + "/"), "the page asks no other host for anything");
+        Assert.That(_requests.Select(r => r.Url), Has.All.StartsWith(Server.Origin + "/"), "the page asks no other host for anything");
         Assert.That(_console, Has.None.Contains("Content Security Policy"), "nothing on the page breaks its CSP");
         foreach (var token in _tokensUsed)
         {
@@ -117,7 +106,7 @@ public sealed class PhoneVotingTests
             Locale = "zh-CN",
         };
         options?.Invoke(settings);
-        var context = await _browser.NewContextAsync(settings);
+        var context = await Browser.NewContextAsync(settings);
         _contexts.Add(context);
         var page = await context.NewPageAsync();
         await page.RouteAsync("**/api/v/slip", async route =>
@@ -140,7 +129,7 @@ public sealed class PhoneVotingTests
         });
         page.Request += (_, request) => _requests.Add(request);
         page.Console += (_, message) => _console.Add(message.Text);
-        return new PhoneVoter(page, _server.Origin, name, _screens);
+        return new PhoneVoter(page, Server.Origin, name, _screens);
     }
 
     /// <summary>The URL as it goes over the wire: a fragment stays in the browser.</summary>
@@ -154,7 +143,7 @@ public sealed class PhoneVotingTests
 
     private string SharedSlip() => Use(_sharedSlips.Dequeue());
 
-    private IEnumerable<IRequest> Api(string path) => _requests.Where(r => r.Url == $"{_server.Origin}/api/v/{path}");
+    private IEnumerable<IRequest> Api(string path) => _requests.Where(r => r.Url == $"{Server.Origin}/api/v/{path}");
 
     /// <summary>
     /// The answers of the ballot the page sent last (canonical, as the tally reads them), found by the door message it
@@ -176,15 +165,15 @@ public sealed class PhoneVotingTests
         Assert.That(evaluationId, Is.EqualTo(evaluation.Id));
         Assert.That(Receipt.IsMessageOf(door, secret), Is.True, "the door message is SHA-256(\"door:\" ‖ secret) after the prefix");
         Assert.That(shownReceipt, Is.EqualTo(Receipt.Grouped(Receipt.FromSecret(secret))));
-        Assert.That((await _server.ReceiptsAsync(evaluation)).Count(r => r == shownReceipt.Replace("-", "")), Is.EqualTo(1));
-        var stored = (await _server.BallotsAsync(evaluation)).Single(b => b.DoorMessage.SequenceEqual(door));
+        Assert.That((await Server.ReceiptsAsync(evaluation)).Count(r => r == shownReceipt.Replace("-", "")), Is.EqualTo(1));
+        var stored = (await Server.BallotsAsync(evaluation)).Single(b => b.DoorMessage.SequenceEqual(door));
         Assert.That(stored.KeyGroupId, Is.EqualTo(keyGroupId));
         Assert.That(stored.Ciphertext, Is.EqualTo(sealedBallot), "the box holds the very bytes the page sealed");
 
         Assert.That(Hpke.TryOpen(_box, SealedBallot.Info(evaluationId, keyGroupId), door, sealedBallot, out var plaintext), Is.True,
             "sealed to the box key, with the evaluation and key group as info and the door message as aad");
         Assert.That(SealedBallot.TryRead(plaintext, out var contents), Is.True, "the plaintext is the protocol's JSON");
-        var ballotKey = BlindRsaPublicKey.ImportSpki(await _server.BallotKeyAsync(keyGroupId));
+        var ballotKey = BlindRsaPublicKey.ImportSpki(await Server.BallotKeyAsync(keyGroupId));
         Assert.That(BlindRsa.Verify(ballotKey, contents!.Message, contents.Signature), Is.True, "the ballot credential verifies under the group's ballot key");
         Assert.That(SealedBallot.BindsPhoneKey(contents.Message, contents.PhoneKey), Is.True, "the ballot credential binds the phone key");
         Assert.That(SealedBallot.VerifyAnswers(evaluationId, keyGroupId, contents.PhoneKey, contents.Answers, contents.AnswerSignature), Is.True,
@@ -201,7 +190,7 @@ public sealed class PhoneVotingTests
         await phone.OpenLinkAsync(Use(_qrSlip));
 
         await phone.ShowsAsync("intro");
-        Assert.That(phone.Page.Url, Is.EqualTo(_server.Origin + "/v"), "the token leaves the address bar at once");
+        Assert.That(phone.Page.Url, Is.EqualTo(Server.Origin + "/v"), "the token leaves the address bar at once");
         await Assertions.Expect(phone.Main).ToContainTextAsync("扫码评议");
         await Assertions.Expect(phone.Main).ToContainTextAsync("示例市卫生局");
         await Assertions.Expect(phone.Main).ToContainTextAsync("机关工作人员");
@@ -282,8 +271,8 @@ public sealed class PhoneVotingTests
         await Assertions.Expect(phone.Main).ToContainTextAsync("没有保存您的票签代码、手机信息、IP 地址或提交时间");
         await phone.SnapAsync("receipt");
 
-        Assert.That(await _server.BallotsAsync(_qr), Has.Count.EqualTo(1), "exactly one ballot for the evaluation");
-        Assert.That(await _server.ReceiptsAsync(_qr), Is.EqualTo(new[] { receipt.Replace("-", "") }), "and its receipt, apart from it");
+        Assert.That(await Server.BallotsAsync(_qr), Has.Count.EqualTo(1), "exactly one ballot for the evaluation");
+        Assert.That(await Server.ReceiptsAsync(_qr), Is.EqualTo(new[] { receipt.Replace("-", "") }), "and its receipt, apart from it");
         Assert.That(await StoredBallotAsync(_qr, receipt), Is.EqualTo(BallotJson.Canonical(new BallotAnswers
         {
             Once = new Dictionary<string, Answer>
@@ -436,15 +425,15 @@ public sealed class PhoneVotingTests
         await Assertions.Expect(status).ToContainTextAsync("网络中断，正在重试……");
         await phone.SnapAsync("offline-retrying");
         await Task.Delay(1500); // a retry or two while still offline
-        Assert.That(await _server.BallotsAsync(_offline), Is.Empty);
+        Assert.That(await Server.BallotsAsync(_offline), Is.Empty);
 
         await phone.Page.Context.SetOfflineAsync(false);
         var receipt = await phone.ReceiptAsync();
         await Assertions.Expect(status).ToBeHiddenAsync();
         await phone.SnapAsync("receipt-after-reconnect");
 
-        Assert.That(await _server.BallotsAsync(_offline), Has.Count.EqualTo(1));
-        Assert.That(await _server.ReceiptsAsync(_offline), Is.EqualTo(new[] { receipt.Replace("-", "") }));
+        Assert.That(await Server.BallotsAsync(_offline), Has.Count.EqualTo(1));
+        Assert.That(await Server.ReceiptsAsync(_offline), Is.EqualTo(new[] { receipt.Replace("-", "") }));
         await StoredBallotAsync(_offline, receipt);
     }
 
@@ -463,7 +452,7 @@ public sealed class PhoneVotingTests
             await route.FetchAsync(); // the server burns the slip and signs ...
             await route.AbortAsync(); // ... and the answer never reaches the phone
         });
-        var checkedInBefore = await _server.CheckedInSlipsAsync(_shared);
+        var checkedInBefore = await Server.CheckedInSlipsAsync(_shared);
 
         await phone.OpenLinkAsync(SharedSlip());
         await phone.CheckedInAsync();
@@ -472,7 +461,7 @@ public sealed class PhoneVotingTests
         var attempts = Api("checkin").ToList();
         Assert.That(attempts, Has.Count.EqualTo(2));
         Assert.That(attempts[1].PostData, Is.EqualTo(attempts[0].PostData), "the retry resends the same blinded message");
-        Assert.That(await _server.CheckedInSlipsAsync(_shared), Is.EqualTo(checkedInBefore + 1));
+        Assert.That(await Server.CheckedInSlipsAsync(_shared), Is.EqualTo(checkedInBefore + 1));
         await phone.StartAsync();
     }
 
@@ -631,7 +620,7 @@ public sealed class PhoneVotingTests
         var receipt = await kiosk.ReceiptAsync();
         await Assertions.Expect(kiosk.Main).ToContainTextAsync("秒后自动返回");
         // Where to check the receipt later, as an address: a link would take the venue's tablet off its page.
-        await Assertions.Expect(kiosk.Main).ToContainTextAsync(new Uri(_server.Origin).Authority + "/receipt");
+        await Assertions.Expect(kiosk.Main).ToContainTextAsync(new Uri(Server.Origin).Authority + "/receipt");
         await Assertions.Expect(kiosk.Main.GetByRole(AriaRole.Link)).ToHaveCountAsync(0);
         await kiosk.SnapAsync("receipt");
         Assert.That(await kiosk.StoredItemsAsync(), Is.Zero, "a kiosk never writes to storage");
@@ -742,7 +731,7 @@ public sealed class PhoneVotingTests
         await Assertions.Expect(link).ToHaveAttributeAsync("href", "/receipt");
 
         await link.ClickAsync();
-        await phone.Page.WaitForURLAsync(_server.Origin + "/receipt");
+        await phone.Page.WaitForURLAsync(Server.Origin + "/receipt");
         await Assertions.Expect(phone.Page.Locator("h1")).ToHaveTextAsync("查询回执码");
         await phone.SnapAsync("check-page");
 
@@ -753,7 +742,7 @@ public sealed class PhoneVotingTests
         await Assertions.Expect(phone.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("已计入");
         await Assertions.Expect(phone.Page.GetByRole(AriaRole.Status)).ToContainTextAsync("这张回执码对应的答卷已计入");
         await phone.SnapAsync("counted");
-        Assert.That(phone.Page.Url, Is.EqualTo(_server.Origin + "/receipt"), "the code went in the POST body, not the address");
+        Assert.That(phone.Page.Url, Is.EqualTo(Server.Origin + "/receipt"), "the code went in the POST body, not the address");
         Assert.That(await phone.Page.ContentAsync(), Does.Not.Contain(_shared.Name).And.Not.Contain("机关工作人员").And.Not.Contain("弃权"));
 
         await code.FillAsync("ABCDE-FGHJK");
@@ -775,7 +764,7 @@ public sealed class PhoneVotingTests
         await phone.OpenLinkAsync(token);
         await phone.ShowsAsync("intro");
 
-        Assert.That(phone.Page.Url, Is.EqualTo(_server.Origin + "/v"));
+        Assert.That(phone.Page.Url, Is.EqualTo(Server.Origin + "/v"));
         Assert.That(await phone.Page.EvaluateAsync<string>("() => location.href + '|' + document.title"), Does.Not.Contain(token));
         Assert.That(await phone.Page.EvaluateAsync<bool>("() => window.isSecureContext"), Is.True, "127.0.0.1 is a secure context: WebCrypto works");
 
@@ -784,7 +773,7 @@ public sealed class PhoneVotingTests
         await phone.ClickAsync("提交答卷");
         await phone.ReceiptAsync();
 
-        Assert.That(_requests.Select(r => r.Url), Has.All.StartsWith(_server.Origin + "/"));
+        Assert.That(_requests.Select(r => r.Url), Has.All.StartsWith(Server.Origin + "/"));
         Assert.That(_requests.Select(r => new Uri(r.Url).AbsolutePath),
             Is.SupersetOf(new[] { "/v", "/vote/vote.css", "/vote/vote.js", "/js/blindrsa.js", "/js/hpke.js", "/api/v/slip", "/api/v/checkin", "/api/v/ballot" }));
         Assert.That(Api("slip").Single().PostData, Does.Contain(token), "the token travels in a POST body");
@@ -891,7 +880,7 @@ public sealed class PhoneVotingTests
     [Test]
     public async Task PageWeight_IsPrinted_AndWithinBudget()
     {
-        using var http = new HttpClient { BaseAddress = new Uri(_server.Origin) };
+        using var http = new HttpClient { BaseAddress = new Uri(Server.Origin) };
         long raw = 0, gzip = 0, brotli = 0;
         TestContext.Out.WriteLine($"{"file",-18}{"raw",10}{"gzip",10}{"brotli",10}");
         foreach (var path in PageFiles)
@@ -915,7 +904,7 @@ public sealed class PhoneVotingTests
     [Test]
     public async Task PageFiles_NameNoOtherHost_AndThePolicyAllowsOnlyTheOrigin()
     {
-        using var http = new HttpClient { BaseAddress = new Uri(_server.Origin) };
+        using var http = new HttpClient { BaseAddress = new Uri(Server.Origin) };
         foreach (var path in PageFiles)
         {
             var text = await http.GetStringAsync(path);
@@ -948,7 +937,7 @@ public sealed class PhoneVotingTests
         await cdp.SendAsync("Network.enable");
         await cdp.SendAsync("Network.emulateNetworkConditions", conditions);
         var clock = Stopwatch.StartNew();
-        await phone.Page.GotoAsync(_server.Origin + "/v", new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
+        await phone.Page.GotoAsync(Server.Origin + "/v", new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
         await phone.Page.Locator("main[data-screen=code] #code").WaitForAsync(new() { Timeout = 60_000 });
         var wall = clock.ElapsedMilliseconds;
         var timing = await phone.Page.EvaluateAsync<JsonElement>(
@@ -970,7 +959,7 @@ public sealed class PhoneVotingTests
         await qrCdp.SendAsync("Network.enable");
         await qrCdp.SendAsync("Network.emulateNetworkConditions", conditions);
         clock.Restart();
-        await qr.Page.GotoAsync($"{_server.Origin}/v#{SharedSlip()}", new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
+        await qr.Page.GotoAsync($"{Server.Origin}/v#{SharedSlip()}", new() { WaitUntil = WaitUntilState.Commit, Timeout = 60_000 });
         await qr.Page.Locator("main[data-screen=intro]").WaitForAsync(new() { Timeout = 60_000 });
         var intro = clock.ElapsedMilliseconds;
         await qr.Page.Locator("#ready.ok").WaitForAsync(new() { Timeout = 60_000 });

@@ -13,40 +13,31 @@ namespace Evaluation.Tests.Browser;
 /// sideways, and the 结束投票 confirmation a click brings up counts those checked in and not submitted. Screens go to
 /// /tmp/shots (board-*.png).
 /// </summary>
-public sealed class ProjectorBoardTests
+public sealed class ProjectorBoardTests : AppInChromium
 {
-    private VotingServer _server = null!;
     private StaffClient _organizer = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
 
     [OneTimeSetUp]
-    public async Task StartAppAndBrowser()
+    public async Task Prepare()
     {
-        _server = await VotingServer.StartAsync();
-        _organizer = await _server.SignInAsOrganizerAsync();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await DebianChromium.LaunchAsync(_playwright);
+        _organizer = await Server.SignInAsOrganizerAsync();
     }
 
     [OneTimeTearDown]
-    public async Task Stop()
+    public void Release()
     {
-        if (_browser is not null) await _browser.CloseAsync();
-        _playwright?.Dispose();
         _organizer?.Dispose();
-        if (_server is not null) await _server.DisposeAsync();
     }
 
     private async Task<VotingClient.Credential> CheckInAsync(string token)
     {
-        using var phone = new VotingClient(_server.Client());
+        using var phone = new VotingClient(Server.Client());
         return await phone.CheckInAsync(token);
     }
 
     private async Task SubmitAsync(VotingEvaluation evaluation, VotingClient.Credential credential)
     {
-        using var phone = new VotingClient(_server.Client());
+        using var phone = new VotingClient(Server.Client());
         using var submitted = await phone.SubmitAsync(credential, new
         {
             once = new Dictionary<string, object>(),
@@ -60,12 +51,12 @@ public sealed class ProjectorBoardTests
 
     private async Task<IPage> SignedInPageAsync(int width, int height, bool phone = false)
     {
-        var context = await _browser.NewContextAsync(new()
+        var context = await Browser.NewContextAsync(new()
         {
             ViewportSize = new() { Width = width, Height = height }, IsMobile = phone, HasTouch = phone, Locale = "zh-CN",
         });
         var page = await context.NewPageAsync();
-        await _server.SignInAsync(page);
+        await Server.SignInAsync(page);
         return page;
     }
 
@@ -78,7 +69,7 @@ public sealed class ProjectorBoardTests
     [Test]
     public async Task Board_follows_a_submission_within_seconds_without_reloading_and_close_confirmation_counts_those_not_submitted()
     {
-        var evaluation = await _server.SeedDraftAsync("2026年局领导班子民主评议");
+        var evaluation = await Server.SeedDraftAsync("2026年局领导班子民主评议");
         await VotingServer.OpenAsync(_organizer, evaluation);
         var tokens = await VotingServer.IssueSlipsAsync(_organizer, evaluation, 8);
         // Five in, one more checked in and still filling the form.
@@ -89,12 +80,12 @@ public sealed class ProjectorBoardTests
         var board = await SignedInPageAsync(1366, 768);
         var console = new List<string>();
         board.Console += (_, message) => console.Add(message.Text);
-        await board.GotoAsync($"{_server.Origin}/evaluations/{evaluation.Id}/board");
+        await board.GotoAsync($"{Server.Origin}/evaluations/{evaluation.Id}/board");
         await Assertions.Expect(board.Locator("#total-ballots")).ToHaveTextAsync("5");
         await Assertions.Expect(board.Locator("#total-checked-in")).ToHaveTextAsync("7");
         await Assertions.Expect(board.Locator("#total-waiting")).ToHaveTextAsync("2");
         await Assertions.Expect(board.Locator(".categories li")).ToContainTextAsync("已提交 5（10%） · 已签到 7 · 应到 50 · 已签到未提交 2");
-        await Assertions.Expect(board.Locator("#address")).ToHaveTextAsync(_server.Origin);
+        await Assertions.Expect(board.Locator("#address")).ToHaveTextAsync(Server.Origin);
         await Assertions.Expect(board.Locator("header")).Not.ToContainTextAsync("退出");
         await NoSidewaysScrollAsync(board, "the board at 1366×768");
         var fits = await board.EvaluateAsync<bool>("() => document.documentElement.scrollHeight <= window.innerHeight");
@@ -113,11 +104,11 @@ public sealed class ProjectorBoardTests
         await board.SetViewportSizeAsync(1920, 1080);
         await ShotAsync(board, "board-1920x1080");
         var phone = await SignedInPageAsync(360, 740, phone: true);
-        await phone.GotoAsync($"{_server.Origin}/evaluations/{evaluation.Id}/board");
+        await phone.GotoAsync($"{Server.Origin}/evaluations/{evaluation.Id}/board");
         await Assertions.Expect(phone.Locator("#total-ballots")).ToHaveTextAsync("6");
         await NoSidewaysScrollAsync(phone, "the board at 360×740");
         await ShotAsync(phone, "board-360x740");
-        await phone.GotoAsync($"{_server.Origin}/evaluations/{evaluation.Id}/progress");
+        await phone.GotoAsync($"{Server.Origin}/evaluations/{evaluation.Id}/progress");
         await Assertions.Expect(phone.GetByRole(AriaRole.Link, new() { Name = "打开投影大屏" })).ToHaveAttributeAsync("href", $"/evaluations/{evaluation.Id}/board");
         await NoSidewaysScrollAsync(phone, "the progress page at 360×740");
         await ShotAsync(phone, "board-link-progress-360x740");
@@ -129,20 +120,20 @@ public sealed class ProjectorBoardTests
             question = dialog.Message;
             await dialog.DismissAsync();
         };
-        await board.GotoAsync($"{_server.Origin}/evaluations/{evaluation.Id}");
+        await board.GotoAsync($"{Server.Origin}/evaluations/{evaluation.Id}");
         await board.SetViewportSizeAsync(1366, 768);
         await board.Locator("#slips").ScrollIntoViewIfNeededAsync();
         await ShotAsync(board, "board-link-evaluation-1366x768");
         await board.GetByRole(AriaRole.Button, new() { Name = "结束投票" }).ClickAsync();
         Assert.That(question, Does.StartWith("还有 1 人已签到未提交，结束后他们将无法提交。"));
-        await using (var conn = await _server.OpenAsync())
+        await using (var conn = await Server.OpenAsync())
             Assert.That(await conn.ExecuteScalarAsync<string>("select status from evaluation where id = @Id", new { evaluation.Id }), Is.EqualTo("open"));
 
         // Closed: the board says so and shows the address no more.
         using (var close = await _organizer.PostFormAsync($"/evaluations/{evaluation.Id}/close", []))
             Assert.That(close.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(close));
         await phone.Context.CloseAsync();
-        await board.GotoAsync($"{_server.Origin}/evaluations/{evaluation.Id}/board");
+        await board.GotoAsync($"{Server.Origin}/evaluations/{evaluation.Id}/board");
         await board.SetViewportSizeAsync(1366, 768);
         await Assertions.Expect(board.Locator("#not-open")).ToContainTextAsync("投票已结束");
         await Assertions.Expect(board.Locator("#vote")).ToBeHiddenAsync();
@@ -154,16 +145,16 @@ public sealed class ProjectorBoardTests
     [Test]
     public async Task A_rehearsal_board_is_marked_as_such()
     {
-        var real = await _server.SeedDraftAsync("2026年局领导班子民主评议");
-        var rehearsal = await _server.SeedDraftAsync("2026年局领导班子民主评议");
-        await using (var conn = await _server.OpenAsync())
+        var real = await Server.SeedDraftAsync("2026年局领导班子民主评议");
+        var rehearsal = await Server.SeedDraftAsync("2026年局领导班子民主评议");
+        await using (var conn = await Server.OpenAsync())
             await conn.ExecuteAsync("update evaluation set rehearsal_of = @Real where id = @Rehearsal", new { Real = real.Id, Rehearsal = rehearsal.Id });
         await VotingServer.OpenAsync(_organizer, rehearsal);
         var tokens = await VotingServer.IssueSlipsAsync(_organizer, rehearsal, 2);
         await CheckInAsync(tokens[0]);
 
         var board = await SignedInPageAsync(1366, 768);
-        await board.GotoAsync($"{_server.Origin}/evaluations/{rehearsal.Id}/board");
+        await board.GotoAsync($"{Server.Origin}/evaluations/{rehearsal.Id}/board");
         await Assertions.Expect(board.Locator(".rehearsal-mark")).ToHaveTextAsync("演练 · 不是正式投票");
         await Assertions.Expect(board.Locator("#only-in-total")).ToContainTextAsync("人数少于 5 的类别只计入合计：机关工作人员");
         Assert.That(await board.TitleAsync(), Does.StartWith("【演练】"));

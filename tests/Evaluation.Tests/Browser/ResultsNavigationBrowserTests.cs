@@ -13,31 +13,16 @@ namespace Evaluation.Tests.Browser;
 /// lead to each target's card, nothing runs off a phone's screen, and the opinion triage's merge controls stay in reach
 /// while the list scrolls.
 /// </summary>
-public sealed class ResultsNavigationBrowserTests
+public sealed class ResultsNavigationBrowserTests : AppInChromium
 {
     private const string SupervisorName = "supervisor-browser", SupervisorPassword = "Supervisor-Password-1";
     private static readonly string[] Members = ["张三", "李四", "王五", "赵六", "孙七", "周八"];
-
-    private VotingServer _server = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
     private ClosedEvaluation _evaluation = null!;
 
     [OneTimeSetUp]
-    public async Task StartAppAndBrowser()
+    public async Task Prepare()
     {
-        _server = await VotingServer.StartAsync();
         _evaluation = await SeedAsync();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await DebianChromium.LaunchAsync(_playwright);
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.CloseAsync();
-        _playwright?.Dispose();
-        if (_server is not null) await _server.DisposeAsync();
     }
 
     /// <summary>
@@ -64,25 +49,25 @@ public sealed class ResultsNavigationBrowserTests
                     ["target-opinion"] = Text($"希望{t.Name}同志多下基层（{i + 1}）"),
                 })),
         })).ToList();
-        var evaluation = await SeedClosedAsync(_server.OpenAsync, _server.Unit, form, [("机关工作人员", 40)], ballots, name: "2026年民主评议");
-        await using var conn = await _server.OpenAsync();
+        var evaluation = await SeedClosedAsync(Server.OpenAsync, Server.Unit, form, [("机关工作人员", 40)], ballots, name: "2026年民主评议");
+        await using var conn = await Server.OpenAsync();
         await conn.ExecuteAsync(
             """
             insert into staff_account (id, user_name, display_name, role, password_hash, security_stamp)
             values (@Account, @SupervisorName, '第一督导组', 'supervisor', @Hash, gen_random_uuid());
             insert into staff_unit (account_id, unit_id) values (@Account, @Unit);
-            """, new { _server.Unit, Account = Guid.NewGuid(), SupervisorName, Hash = Passwords.Hash(SupervisorPassword) });
+            """, new { Server.Unit, Account = Guid.NewGuid(), SupervisorName, Hash = Passwords.Hash(SupervisorPassword) });
         return evaluation;
     }
 
-    private string ResultsUrl => $"{_server.Origin}/evaluations/{_evaluation.Id}/results";
+    private string ResultsUrl => $"{Server.Origin}/evaluations/{_evaluation.Id}/results";
 
     [Test]
     public async Task Results_SummaryAndContentsLeadToEveryTargetsCard_AndAPhoneShowsEveryCardWithoutSidewaysScrolling()
     {
-        await using var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
+        await using var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
         var page = await context.NewPageAsync();
-        await _server.SignInAsync(page);
+        await Server.SignInAsync(page);
         await page.GotoAsync(ResultsUrl);
 
         // The summary lists every target, each a link to a card that exists.
@@ -136,10 +121,10 @@ public sealed class ResultsNavigationBrowserTests
     [TestCase(360, 740)]
     public async Task Triage_MergeControlsStayInTheWindow_WhileTheListIsScrolledToItsMiddle(int width, int height)
     {
-        await using var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
+        await using var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = width, Height = height } });
         var page = await context.NewPageAsync();
-        await _server.SignInAsync(page, SupervisorName, SupervisorPassword);
-        await page.GotoAsync($"{_server.Origin}/evaluations/{_evaluation.Id}/opinions");
+        await Server.SignInAsync(page, SupervisorName, SupervisorPassword);
+        await page.GotoAsync($"{Server.Origin}/evaluations/{_evaluation.Id}/opinions");
 
         var boxes = page.Locator("#untriaged input[name=Keys]");
         var count = await boxes.CountAsync();

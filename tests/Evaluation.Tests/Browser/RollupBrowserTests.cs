@@ -7,33 +7,13 @@ using static Evaluation.Tests.Features.Voting.SealedBallotBoxCardsTests;
 namespace Evaluation.Tests.Browser;
 
 /// <summary>The roll-up of a campaign across two units, one of them with low turnout, in Debian's Chromium on a desk and a phone.</summary>
-public sealed class RollupBrowserTests
+public sealed class RollupBrowserTests : AppInChromium
 {
-    private VotingServer _server = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAppAndBrowser()
-    {
-        _server = await VotingServer.StartAsync();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await DebianChromium.LaunchAsync(_playwright);
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.CloseAsync();
-        _playwright?.Dispose();
-        if (_server is not null) await _server.DisposeAsync();
-    }
-
     [Test]
     public async Task The_campaign_roll_up_marks_the_low_turnout_unit_and_fits_a_phone_without_sideways_scrolling()
     {
         var (hospital, campaign) = (Guid.NewGuid(), Guid.NewGuid());
-        await using (var conn = await _server.OpenAsync())
+        await using (var conn = await Server.OpenAsync())
             await conn.ExecuteAsync(
                 """
                 insert into unit (id, name) values (@hospital, '示例市第一人民医院');
@@ -44,18 +24,18 @@ public sealed class RollupBrowserTests
         var clinic = ReportScenario.NewForm();
         var ids = new[]
         {
-            (await ClosedEvaluations.SeedClosedAsync(_server.OpenAsync, _server.Unit, bureau, ReportScenario.Categories,
+            (await ClosedEvaluations.SeedClosedAsync(Server.OpenAsync, Server.Unit, bureau, ReportScenario.Categories,
                 ReportScenario.Ballots(bureau), name: "2026年局领导班子民主评议")).Id,
-            (await ClosedEvaluations.SeedClosedAsync(_server.OpenAsync, hospital, clinic, [("机关工作人员", 150), ("离退休老党员", 40), ("服务对象代表", 3)],
+            (await ClosedEvaluations.SeedClosedAsync(Server.OpenAsync, hospital, clinic, [("机关工作人员", 150), ("离退休老党员", 40), ("服务对象代表", 3)],
                 ReportScenario.Ballots(clinic), name: "2026年医院领导班子民主评议")).Id,
         };
-        await using (var conn = await _server.OpenAsync())
+        await using (var conn = await Server.OpenAsync())
             await conn.ExecuteAsync("update evaluation set campaign_id = @campaign where id = any(@ids)", new { campaign, ids });
 
-        await using var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
+        await using var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
         var page = await context.NewPageAsync();
-        await _server.SignInAsync(page);
-        await page.GotoAsync($"{_server.Origin}/results/rollup");
+        await Server.SignInAsync(page);
+        await page.GotoAsync($"{Server.Origin}/results/rollup");
 
         var low = page.Locator("tr.low");
         await Assertions.Expect(low).ToHaveCountAsync(1);
@@ -69,7 +49,7 @@ public sealed class RollupBrowserTests
         Assert.That(overflow, Is.LessThanOrEqualTo(0), "the roll-up scrolls sideways on a phone");
 
         // The PDF of the same view, kept beside the screenshots to look at.
-        var pdf = await context.APIRequest.GetAsync($"{_server.Origin}/results/rollup.pdf?campaign={campaign}");
+        var pdf = await context.APIRequest.GetAsync($"{Server.Origin}/results/rollup.pdf?campaign={campaign}");
         Assert.That(pdf.Status, Is.EqualTo(200));
         await File.WriteAllBytesAsync(ShotPath("rollup").Replace(".png", ".pdf"), await pdf.BodyAsync());
     }

@@ -5,39 +5,19 @@ using static Evaluation.Tests.Features.Voting.SealedBallotBoxCardsTests;
 namespace Evaluation.Tests.Browser;
 
 /// <summary>The round comparison read on a phone in Debian's Chromium: every column of a row within the screen. Screens go to /tmp/shots.</summary>
-public sealed class RoundComparisonBrowserTests
+public sealed class RoundComparisonBrowserTests : AppInChromium
 {
-    private VotingServer _server = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAppAndBrowser()
-    {
-        _server = await VotingServer.StartAsync();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await DebianChromium.LaunchAsync(_playwright);
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.CloseAsync();
-        _playwright?.Dispose();
-        if (_server is not null) await _server.DisposeAsync();
-    }
-
     [Test]
     public async Task On_a_phone_the_comparison_shows_each_rate_with_its_n_and_the_verdict_without_scrolling_sideways()
     {
         // A long name, as units write them, so the headings have to wrap.
-        var (small, large) = await RoundComparisonPageTests.SeedTwoRoundsAsync(_server.OpenAsync, _server.Unit,
+        var (small, large) = await RoundComparisonPageTests.SeedTwoRoundsAsync(Server.OpenAsync, Server.Unit,
             name: "2026年局领导班子和班子成员党的群众路线教育实践活动动员大会后民主评议");
-        await using var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
+        await using var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
         var page = await context.NewPageAsync();
-        await _server.SignInAsync(page);
+        await Server.SignInAsync(page);
 
-        await page.GotoAsync($"{_server.Origin}{large.Url}/compare");
+        await page.GotoAsync($"{Server.Origin}{large.Url}/compare");
         await ShotAsync(page, "compare-1366");
         await page.SetViewportSizeAsync(360, 740);
         await ShotAsync(page, "compare-360");

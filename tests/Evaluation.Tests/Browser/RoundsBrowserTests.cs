@@ -9,32 +9,12 @@ namespace Evaluation.Tests.Browser;
 /// Copying a round and rehearsing, as an organiser does it in Debian's Chromium, on a desk and on a phone. Screens go to
 /// /tmp/shots.
 /// </summary>
-public sealed class RoundsBrowserTests
+public sealed class RoundsBrowserTests : AppInChromium
 {
-    private VotingServer _server = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAppAndBrowser()
-    {
-        _server = await VotingServer.StartAsync();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await DebianChromium.LaunchAsync(_playwright);
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.CloseAsync();
-        _playwright?.Dispose();
-        if (_server is not null) await _server.DisposeAsync();
-    }
-
     private async Task<IPage> SignedInPageAsync(IBrowserContext context)
     {
         var page = await context.NewPageAsync();
-        await _server.SignInAsync(page);
+        await Server.SignInAsync(page);
         return page;
     }
 
@@ -54,11 +34,11 @@ public sealed class RoundsBrowserTests
     [Test]
     public async Task The_organiser_copies_last_rounds_setup_into_a_new_draft_from_the_evaluation_page()
     {
-        var source = await _server.SeedDraftAsync("2026年局领导班子民主评议");
-        await using var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
+        var source = await Server.SeedDraftAsync("2026年局领导班子民主评议");
+        await using var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
         var page = await SignedInPageAsync(context);
 
-        await page.GotoAsync($"{_server.Origin}/evaluations/{source.Id}");
+        await page.GotoAsync($"{Server.Origin}/evaluations/{source.Id}");
         await page.GetByRole(AriaRole.Link, new() { Name = "复制为新一轮" }).ClickAsync();
         await page.WaitForURLAsync(url => url.Contains("/evaluations/copy"));
         await AtBothSizesAsync(page, "copy-form");
@@ -78,12 +58,12 @@ public sealed class RoundsBrowserTests
     [Test]
     public async Task The_organiser_rehearses_sees_the_band_on_every_rehearsal_page_and_purges_it_in_one_click()
     {
-        var real = await _server.SeedDraftAsync("2026年局领导班子民主评议");
-        await using var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
+        var real = await Server.SeedDraftAsync("2026年局领导班子民主评议");
+        await using var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
         var page = await SignedInPageAsync(context);
         page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
 
-        await page.GotoAsync($"{_server.Origin}/evaluations/{real.Id}#rehearsal");
+        await page.GotoAsync($"{Server.Origin}/evaluations/{real.Id}#rehearsal");
         await Assertions.Expect(page.Locator(".rehearsal-band")).ToHaveCountAsync(0);
         await page.GetByRole(AriaRole.Button, new() { Name = "创建演练" }).ClickAsync();
         await page.WaitForURLAsync(url => !url.EndsWith($"/evaluations/{real.Id}#rehearsal"));
@@ -97,7 +77,7 @@ public sealed class RoundsBrowserTests
             await page.GotoAsync(rehearsalUrl + sub);
             await Assertions.Expect(page.Locator(".rehearsal-band")).ToBeVisibleAsync();
         }
-        await page.GotoAsync($"{_server.Origin}/evaluations");
+        await page.GotoAsync($"{Server.Origin}/evaluations");
         await ShotAsync(page, "rehearsal-list-1366");
         await Assertions.Expect(page.Locator(".badge.rehearsal")).ToHaveCountAsync(1);
 
@@ -108,7 +88,7 @@ public sealed class RoundsBrowserTests
         await Assertions.Expect(page.Locator(".notice")).ToContainTextAsync("演练已清除");
         await Assertions.Expect(page.Locator(".rehearsal-band")).ToHaveCountAsync(0);
         await ShotAsync(page, "rehearsal-purged-1366");
-        await using var conn = await _server.OpenAsync();
+        await using var conn = await Server.OpenAsync();
         Assert.That(await conn.ExecuteScalarAsync<long>("select count(*) from evaluation where rehearsal_of = @Id", new { real.Id }), Is.Zero);
     }
 }

@@ -14,44 +14,34 @@ namespace Evaluation.Tests.Browser;
 /// 404 until 开箱, which the 监票人 do on the 开箱 page, first with a wrong card, then too few, then two good ones. The
 /// results then show what the phones clicked, and every receipt checks as 已计入. Screens go to /tmp/shots.
 /// </summary>
-public sealed class SealedBallotBoxMeetingTests
+public sealed class SealedBallotBoxMeetingTests : AppInChromium
 {
     private static readonly string[] Holders = ["王监票", "李监票", "赵监票"];
     // One phone per line: its grade for the 班子 and for the 局长 (every phone also ticks 文山会海 for the 班子, 基本称职 for the 副局长).
     private static readonly (string Team, string Chief)[] Phones = [("好", "称职"), ("好", "优秀"), ("较好", "称职"), ("好", "称职"), ("一般", "优秀")];
-
-    private VotingServer _server = null!;
     private StaffClient _organizer = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
 
     [OneTimeSetUp]
-    public async Task StartAppAndBrowser()
+    public async Task Prepare()
     {
-        _server = await VotingServer.StartAsync();
-        _organizer = await _server.SignInAsOrganizerAsync();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await DebianChromium.LaunchAsync(_playwright);
+        _organizer = await Server.SignInAsOrganizerAsync();
     }
 
     [OneTimeTearDown]
-    public async Task Stop()
+    public void Release()
     {
-        if (_browser is not null) await _browser.CloseAsync();
-        _playwright?.Dispose();
         _organizer?.Dispose();
-        if (_server is not null) await _server.DisposeAsync();
     }
 
     [Test]
     public async Task SealedBallotBox_MeetingThroughThePhonePage_WithKeyCards_OpensWithTwoOfThree_AndCountsWhatThePhonesClicked()
     {
-        var evaluation = await _server.SeedDraftAsync("2026年局领导班子民主评议（密封投票箱）");
+        var evaluation = await Server.SeedDraftAsync("2026年局领导班子民主评议（密封投票箱）");
         var cards = await MakeCardsAsync(_organizer, evaluation.Id, Holders, threshold: 2);
         Assert.That(cards.Select(c => c.Index), Is.EqualTo(new[] { 1, 2, 3 }));
         using (var opened = await OpenWithCardsAsync(_organizer, evaluation.Id, cards.Select(c => c.CheckCode).ToList()))
             Assert.That(opened.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(opened));
-        var elsewhere = await _server.SeedDraftAsync("另一次评议");
+        var elsewhere = await Server.SeedDraftAsync("另一次评议");
         var otherCards = await MakeCardsAsync(_organizer, elsewhere.Id, Holders, threshold: 2);
         var tokens = await VotingServer.IssueSlipsAsync(_organizer, evaluation, Phones.Length);
         var console = new List<string>();
@@ -60,13 +50,13 @@ public sealed class SealedBallotBoxMeetingTests
         var receipts = new List<string>();
         for (var i = 0; i < Phones.Length; i++)
         {
-            await using var context = await _browser.NewContextAsync(new()
+            await using var context = await Browser.NewContextAsync(new()
             {
                 ViewportSize = new() { Width = 360, Height = 740 }, IsMobile = true, HasTouch = true, Locale = "zh-CN",
             });
             var page = await context.NewPageAsync();
             page.Console += (_, message) => console.Add(message.Text);
-            var phone = new PhoneVoter(page, _server.Origin, $"sealed-phone-{i + 1}", new Screenshots(nameof(SealedBallotBoxMeetingTests)));
+            var phone = new PhoneVoter(page, Server.Origin, $"sealed-phone-{i + 1}", new Screenshots(nameof(SealedBallotBoxMeetingTests)));
             await phone.OpenLinkAsync(tokens[i]);
             await phone.ShowsAsync("intro");
             await Assertions.Expect(phone.Main).ToContainTextAsync(evaluation.Name);
@@ -89,7 +79,7 @@ public sealed class SealedBallotBoxMeetingTests
             if (i == 0) await ShotAsync(page, "sealed-meeting-phone-receipt-360");
         }
         Assert.That(receipts.Distinct().Count(), Is.EqualTo(Phones.Length));
-        Assert.That(await _server.BallotsAsync(evaluation), Has.Count.EqualTo(Phones.Length), "sealed, each under its door");
+        Assert.That(await Server.BallotsAsync(evaluation), Has.Count.EqualTo(Phones.Length), "sealed, each under its door");
 
         using (var close = await _organizer.PostFormAsync($"/evaluations/{evaluation.Id}/close", []))
             Assert.That(close.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(close));
@@ -98,11 +88,11 @@ public sealed class SealedBallotBoxMeetingTests
                 Assert.That(waiting.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), $"{report} while 待开箱");
 
         // 开箱 at a desk.
-        await using var desk = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 }, Locale = "zh-CN" });
+        await using var desk = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 }, Locale = "zh-CN" });
         var screen = await desk.NewPageAsync();
         screen.Console += (_, message) => console.Add(message.Text);
-        await _server.SignInAsync(screen);
-        await screen.GotoAsync($"{_server.Origin}/evaluations/{evaluation.Id}/unseal");
+        await Server.SignInAsync(screen);
+        await screen.GotoAsync($"{Server.Origin}/evaluations/{evaluation.Id}/unseal");
         var first = screen.GetByLabel("第 1 位监票人的密钥卡代码");
         var second = screen.GetByLabel("第 2 位监票人的密钥卡代码");
         var unseal = screen.GetByRole(AriaRole.Button, new() { Name = "开箱", Exact = true });
@@ -131,7 +121,7 @@ public sealed class SealedBallotBoxMeetingTests
         await screen.WaitForURLAsync(url => url.Contains($"/evaluations/{evaluation.Id}") && !url.Contains("/unseal"));
         await Assertions.Expect(screen.Locator(".notice")).ToContainTextAsync("开箱完成");
 
-        await screen.GotoAsync($"{_server.Origin}/evaluations/{evaluation.Id}/results");
+        await screen.GotoAsync($"{Server.Origin}/evaluations/{evaluation.Id}/results");
         var turnout = screen.Locator("table.turnout tbody td");
         await Assertions.Expect(turnout.Nth(3)).ToHaveTextAsync(Phones.Length.ToString());   // 收回
         await Assertions.Expect(turnout.Nth(4)).ToHaveTextAsync(Phones.Length.ToString());   // 有效
@@ -153,7 +143,7 @@ public sealed class SealedBallotBoxMeetingTests
         // Every phone's receipt is counted.
         foreach (var receipt in receipts)
         {
-            await screen.GotoAsync($"{_server.Origin}/receipt");
+            await screen.GotoAsync($"{Server.Origin}/receipt");
             await screen.GetByLabel("回执码").FillAsync(receipt);
             await screen.GetByRole(AriaRole.Button, new() { Name = "查询" }).ClickAsync();
             await Assertions.Expect(screen.Locator(".result.counted .result-title")).ToHaveTextAsync("已计入");

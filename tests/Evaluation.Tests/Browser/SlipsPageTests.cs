@@ -10,32 +10,12 @@ namespace Evaluation.Tests.Browser;
 /// issues a replacement; on a phone (360×740) the turnout table, 合计 row included, reads with its labels and nothing
 /// scrolls sideways.
 /// </summary>
-public sealed class SlipsPageTests
+public sealed class SlipsPageTests : AppInChromium
 {
-    private VotingServer _server = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
-
-    [OneTimeSetUp]
-    public async Task StartAppAndBrowser()
-    {
-        _server = await VotingServer.StartAsync();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await DebianChromium.LaunchAsync(_playwright);
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.CloseAsync();
-        _playwright?.Dispose();
-        if (_server is not null) await _server.DisposeAsync();
-    }
-
     private async Task<IPage> SignedInAsync(IBrowserContext context)
     {
         var page = await context.NewPageAsync();
-        await _server.SignInAsync(page);
+        await Server.SignInAsync(page);
         return page;
     }
 
@@ -51,16 +31,16 @@ public sealed class SlipsPageTests
     [Test]
     public async Task Organiser_IssuesWithTheProposedCount_VoidsALostBatch_AndIssuesAReplacement_AndThePhoneReadsTheTurnout()
     {
-        var evaluation = await _server.SeedDraftAsync("2026年局领导班子民主评议（票签）");
-        using (var organizer = await _server.SignInAsOrganizerAsync())
+        var evaluation = await Server.SeedDraftAsync("2026年局领导班子民主评议（票签）");
+        using (var organizer = await Server.SignInAsOrganizerAsync())
         {
             await VotingServer.OpenAsync(organizer, evaluation);
             await VotingServer.IssueSlipsAsync(organizer, evaluation, 12);
         }
 
-        await using var desk = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 }, Locale = "zh-CN" });
+        await using var desk = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 }, Locale = "zh-CN" });
         var page = await SignedInAsync(desk);
-        await page.GotoAsync($"{_server.Origin}/evaluations/{evaluation.Id}");
+        await page.GotoAsync($"{Server.Origin}/evaluations/{evaluation.Id}");
         await Assertions.Expect(page.Locator("#slip-address-warning")).ToContainTextAsync("二维码地址是 http://127.0.0.1:");
         await page.Locator("#issue-slips > summary").ClickAsync();
         await Assertions.Expect(page.GetByLabel("机关工作人员 发放张数")).ToHaveValueAsync("38");   // 应到 50 − 12
@@ -85,24 +65,24 @@ public sealed class SlipsPageTests
         await Assertions.Expect(page.Locator("#slip-batches")).ToContainTextAsync("签到后手机没电，本人在场");
         await ShotAsync(page, "desk-1366");
 
-        await using var phone = await _browser.NewContextAsync(new()
+        await using var phone = await Browser.NewContextAsync(new()
         {
             ViewportSize = new() { Width = 360, Height = 740 }, IsMobile = true, HasTouch = true, Locale = "zh-CN",
         });
         var small = await SignedInAsync(phone);
-        await small.GotoAsync($"{_server.Origin}/evaluations/{evaluation.Id}");
+        await small.GotoAsync($"{Server.Origin}/evaluations/{evaluation.Id}");
         var total = small.Locator("#turnout th[data-label=发出]");
         await Assertions.Expect(total).ToHaveTextAsync("13");
         Assert.That(await total.EvaluateAsync<string>("th => getComputedStyle(th, '::before').content"), Is.EqualTo("\"发出：\""),
             "the 合计 row's cells carry their labels on a phone");
         await small.Locator("#issue-slips > summary").ClickAsync();
         await ShotAsync(small, "phone-360");
-        await small.GotoAsync($"{_server.Origin}/evaluations/{evaluation.Id}/progress");
+        await small.GotoAsync($"{Server.Origin}/evaluations/{evaluation.Id}/progress");
         var progressPath = Path.Combine(TestContext.CurrentContext.WorkDirectory, "slips-progress-360.png");
         await small.ScreenshotAsync(new() { Path = progressPath, FullPage = true });
         TestContext.AddTestAttachment(progressPath, "progress-360");
 
-        await using var conn = await _server.OpenAsync();
+        await using var conn = await Server.OpenAsync();
         Assert.That(await conn.ExecuteScalarAsync<long>("select count(*) from staff_action where action = '补发票签'"), Is.EqualTo(1));
     }
 }

@@ -9,38 +9,23 @@ namespace Evaluation.Tests.Hostile;
 /// The staff pages' content security policy in a real browser: the one confirmation handler still runs and asks with the
 /// target's name as plain text, even a name written to break out of a script, and nothing on the page trips the policy.
 /// </summary>
-public sealed class PagePolicyBrowserTests
+public sealed class PagePolicyBrowserTests : AppInChromium
 {
     private const string Breakout = "');alert(1);('";
-
-    private VotingServer _server = null!;
     private VotingEvaluation _evaluation = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
 
     [OneTimeSetUp]
-    public async Task StartAppAndBrowser()
+    public async Task Prepare()
     {
-        _server = await VotingServer.StartAsync();
-        _evaluation = await _server.SeedDraftAsync("策略测试评议");
-        await using (var conn = await _server.OpenAsync())
+        _evaluation = await Server.SeedDraftAsync("策略测试评议");
+        await using (var conn = await Server.OpenAsync())
             await conn.ExecuteAsync("update target set name = @Breakout where id = @ChiefId", new { Breakout, _evaluation.ChiefId });
-        _playwright = await Playwright.CreateAsync();
-        _browser = await DebianChromium.LaunchAsync(_playwright);
-    }
-
-    [OneTimeTearDown]
-    public async Task Stop()
-    {
-        if (_browser is not null) await _browser.CloseAsync();
-        _playwright?.Dispose();
-        if (_server is not null) await _server.DisposeAsync();
     }
 
     [Test]
     public async Task DeleteConfirmation_RunsUnderThePolicy_AndShowsAHostileNameAsText()
     {
-        var page = await _browser.NewPageAsync();
+        var page = await Browser.NewPageAsync();
         var console = new List<string>();
         page.Console += (_, message) => console.Add(message.Text);
         var dialogs = new List<string>();
@@ -52,12 +37,12 @@ public sealed class PagePolicyBrowserTests
             else await dialog.DismissAsync();
         };
 
-        await page.GotoAsync($"{_server.Origin}/login");
+        await page.GotoAsync($"{Server.Origin}/login");
         await page.GetByLabel("用户名").FillAsync("organizer-browser");
         await page.GetByLabel("密码").FillAsync(VotingServer.OrganizerPassword);
         await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
         await page.WaitForURLAsync(url => !url.Contains("/login"));
-        var response = await page.GotoAsync($"{_server.Origin}/evaluations/{_evaluation.Id}");
+        var response = await page.GotoAsync($"{Server.Origin}/evaluations/{_evaluation.Id}");
         Assert.That(await response!.HeaderValueAsync("content-security-policy"), Is.EqualTo(PagePolicy.ContentSecurityPolicy));
 
         // Declined: the question names the target literally, and nothing is deleted.
@@ -85,7 +70,7 @@ public sealed class PagePolicyBrowserTests
 
     private async Task<bool> TargetExistsAsync(Guid id)
     {
-        await using var conn = await _server.OpenAsync();
+        await using var conn = await Server.OpenAsync();
         return await conn.ExecuteScalarAsync<bool>("select exists (select 1 from target where id = @id)", new { id });
     }
 }

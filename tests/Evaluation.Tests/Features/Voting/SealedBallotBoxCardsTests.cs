@@ -13,37 +13,27 @@ namespace Evaluation.Tests.Features.Voting;
 /// The 监票人's key cards, as the organiser makes and confirms them: over real HTTP against the built app and its own
 /// PostgreSQL, and in Debian's Chromium for how the cards look on screen and on paper. Screens go to /tmp/shots.
 /// </summary>
-public sealed partial class SealedBallotBoxCardsTests
+public sealed partial class SealedBallotBoxCardsTests : AppInChromium
 {
     private static readonly string[] Holders = ["王监票", "李监票", "赵监票"];
-
-    private VotingServer _server = null!;
     private StaffClient _organizer = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
 
     [OneTimeSetUp]
-    public async Task StartAppAndBrowser()
+    public async Task Prepare()
     {
-        _server = await VotingServer.StartAsync();
-        _organizer = await _server.SignInAsOrganizerAsync();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await DebianChromium.LaunchAsync(_playwright);
+        _organizer = await Server.SignInAsOrganizerAsync();
     }
 
     [OneTimeTearDown]
-    public async Task Stop()
+    public void Release()
     {
-        if (_browser is not null) await _browser.CloseAsync();
-        _playwright?.Dispose();
         _organizer?.Dispose();
-        if (_server is not null) await _server.DisposeAsync();
     }
 
     [Test]
     public async Task MakingCards_PrintsEveryCardOnce_AndNoCardOrKeyByteIsStoredAnywhere()
     {
-        var evaluation = await _server.SeedDraftAsync("密钥卡存储测试");
+        var evaluation = await Server.SeedDraftAsync("密钥卡存储测试");
         var cards = await MakeCardsAsync(_organizer, evaluation.Id, Holders, threshold: 2);
 
         Assert.That(cards.Select(c => (c.Index, c.Holder)), Is.EqualTo(Holders.Select((h, i) => (i + 1, h))));
@@ -58,7 +48,7 @@ public sealed partial class SealedBallotBoxCardsTests
         var scalar = key.ExportScalar();
 
         // Everything the database holds, every table's rows as text (bytea as hex): no share, no code, no key.
-        var dump = (await DumpDatabaseAsync(_server.ConnectionString)).ToLowerInvariant();
+        var dump = (await DumpDatabaseAsync(Server.ConnectionString)).ToLowerInvariant();
         var secrets = read.SelectMany(c => Spellings(c.Share)).Concat(Spellings(scalar))
             .Concat(cards.SelectMany(c => new[] { c.Code.ToLowerInvariant(), Regex.Replace(c.Code, @"\s", "").ToLowerInvariant() }));
         Assert.Multiple(() =>
@@ -68,7 +58,7 @@ public sealed partial class SealedBallotBoxCardsTests
         });
         // Nor in the service's own output.
         foreach (var card in cards)
-            Assert.That(_server.Output, Does.Not.Contain(card.Code.Split(' ')[0] + " " + card.Code.Split(' ')[1]));
+            Assert.That(Server.Output, Does.Not.Contain(card.Code.Split(' ')[0] + " " + card.Code.Split(' ')[1]));
         // The names and the threshold are what is kept.
         Assert.That(dump, Does.Contain("王监票"));
         Assert.That(await StatusAsync(evaluation.Id), Is.EqualTo("draft"), "making cards does not open voting");
@@ -77,7 +67,7 @@ public sealed partial class SealedBallotBoxCardsTests
     [Test]
     public async Task AWrongCheckCode_KeepsVotingClosed_AndNamesTheCard()
     {
-        var evaluation = await _server.SeedDraftAsync("核对码错误测试");
+        var evaluation = await Server.SeedDraftAsync("核对码错误测试");
         var cards = await MakeCardsAsync(_organizer, evaluation.Id, Holders, threshold: 2);
 
         var typed = cards.Select(c => c.CheckCode).ToList();
@@ -97,7 +87,7 @@ public sealed partial class SealedBallotBoxCardsTests
     [Test]
     public async Task NewCards_VoidTheOnesMadeBefore()
     {
-        var evaluation = await _server.SeedDraftAsync("重新制作密钥卡测试");
+        var evaluation = await Server.SeedDraftAsync("重新制作密钥卡测试");
         var first = await MakeCardsAsync(_organizer, evaluation.Id, Holders, threshold: 2);
         var second = await MakeCardsAsync(_organizer, evaluation.Id, ["周监票", "吴监票"], threshold: 2);
         Assert.That(second.Select(c => c.Code), Has.None.AnyOf(first.Select(c => c.Code).ToArray()));
@@ -117,7 +107,7 @@ public sealed partial class SealedBallotBoxCardsTests
     [Test]
     public async Task MakingCards_IsRefused_OutsideADraft_AndWithTooFewHoldersOrAThresholdAboveThem()
     {
-        var evaluation = await _server.SeedDraftAsync("密钥卡参数测试");
+        var evaluation = await Server.SeedDraftAsync("密钥卡参数测试");
         using (var one = await PostCardsAsync(evaluation.Id, ["王监票", "", ""], threshold: 2))
         {
             Assert.That(one.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
@@ -141,14 +131,14 @@ public sealed partial class SealedBallotBoxCardsTests
     [Test]
     public async Task TheCardsPage_ReadsOnADeskAndAPhone_AndPrintsOneCardPerPage()
     {
-        var evaluation = await _server.SeedDraftAsync("2026年局领导班子民主评议");
-        await using var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
+        var evaluation = await Server.SeedDraftAsync("2026年局领导班子民主评议");
+        await using var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
         var page = await context.NewPageAsync();
         var console = new List<string>();
         page.Console += (_, message) => console.Add(message.Text);
         await SignInAsync(page);
 
-        await page.GotoAsync($"{_server.Origin}/evaluations/{evaluation.Id}#open-voting");
+        await page.GotoAsync($"{Server.Origin}/evaluations/{evaluation.Id}#open-voting");
         await ShotAsync(page, "evaluation-draft-1366");
         await page.Locator("#open-voting details.weaker > summary").ClickAsync();
         await page.Locator("#open-voting").ScreenshotAsync(new() { Path = ShotPath("open-voting-choice-1366") });
@@ -185,7 +175,7 @@ public sealed partial class SealedBallotBoxCardsTests
         // Back on the evaluation page, the cards wait for their 核对码.
         await page.EmulateMediaAsync(new() { Media = Media.Screen });
         await page.SetViewportSizeAsync(1366, 768);
-        await page.GotoAsync($"{_server.Origin}/evaluations/{evaluation.Id}");
+        await page.GotoAsync($"{Server.Origin}/evaluations/{evaluation.Id}");
         await Expect(page.Locator(".pending-cards")).ToContainTextAsync("王监票、李监票、赵监票");
         await page.Locator("#open-voting").ScreenshotAsync(new() { Path = ShotPath("open-voting-pending-1366") });
         Assert.That(console, Has.None.Contains("Content Security Policy"), "nothing on the page trips its policy");
@@ -247,7 +237,7 @@ public sealed partial class SealedBallotBoxCardsTests
 
     private async Task<string> StatusAsync(Guid id)
     {
-        await using var conn = await _server.OpenAsync();
+        await using var conn = await Server.OpenAsync();
         return await conn.ExecuteScalarAsync<string>("select status from evaluation where id = @id", new { id }) ?? "";
     }
 
@@ -262,7 +252,7 @@ public sealed partial class SealedBallotBoxCardsTests
 
     private async Task SignInAsync(IPage page)
     {
-        await page.GotoAsync($"{_server.Origin}/login");
+        await page.GotoAsync($"{Server.Origin}/login");
         await page.GetByLabel("用户名").FillAsync("organizer-browser");
         await page.GetByLabel("密码").FillAsync(VotingServer.OrganizerPassword);
         await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();

@@ -13,21 +13,16 @@ namespace Evaluation.Tests.Features.Voting;
 /// and the page says which and how many more), and 2 of 3 cards opening it. In Chromium at a desk and on a phone;
 /// screens go to /tmp/shots.
 /// </summary>
-public sealed class SealedBallotBoxOpeningTests
+public sealed class SealedBallotBoxOpeningTests : AppInChromium
 {
     private const string SupervisorName = "supervisor-unseal", OutsiderName = "organizer-elsewhere", Password = "Unseal-Password-1";
     private static readonly string[] Holders = ["王监票", "李监票", "赵监票"];
-
-    private VotingServer _server = null!;
     private StaffClient _organizer = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
 
     [OneTimeSetUp]
-    public async Task StartAppAndBrowser()
+    public async Task Prepare()
     {
-        _server = await VotingServer.StartAsync();
-        await using (var conn = await _server.OpenAsync())
+        await using (var conn = await Server.OpenAsync())
             await conn.ExecuteAsync(
                 """
                 insert into unit (id, name) values (@Elsewhere, '另一单位');
@@ -39,26 +34,21 @@ public sealed class SealedBallotBoxOpeningTests
                 new
                 {
                     Elsewhere = Guid.NewGuid(), Supervisor = Guid.NewGuid(), Outsider = Guid.NewGuid(), SupervisorName, OutsiderName,
-                    _server.Unit, Hash = Passwords.Hash(Password),
+                    Server.Unit, Hash = Passwords.Hash(Password),
                 });
-        _organizer = await _server.SignInAsOrganizerAsync();
-        _playwright = await Playwright.CreateAsync();
-        _browser = await DebianChromium.LaunchAsync(_playwright);
+        _organizer = await Server.SignInAsOrganizerAsync();
     }
 
     [OneTimeTearDown]
-    public async Task Stop()
+    public void Release()
     {
-        if (_browser is not null) await _browser.CloseAsync();
-        _playwright?.Dispose();
         _organizer?.Dispose();
-        if (_server is not null) await _server.DisposeAsync();
     }
 
     [Test]
     public async Task TheUnsealPage_IsForTheUnitsOrganiserAndSupervisor_OnlyOnceVotingHasEnded()
     {
-        var evaluation = await _server.SeedDraftAsync("开箱权限测试");
+        var evaluation = await Server.SeedDraftAsync("开箱权限测试");
         using (var draft = await _organizer.GetAsync($"/evaluations/{evaluation.Id}/unseal"))
             Assert.That(draft.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
         await SealAsync(evaluation.Id);
@@ -71,13 +61,13 @@ public sealed class SealedBallotBoxOpeningTests
             Assert.That(body.Split("name=\"cards\"").Length - 1, Is.EqualTo(2), "one field per card needed (t = 2)");
             Assert.That(body, Does.Contain("王监票、李监票、赵监票"));
         }
-        using (var supervisor = new StaffClient(_server.Client()))
+        using (var supervisor = new StaffClient(Server.Client()))
         {
             await supervisor.LoginAsync(SupervisorName, Password);
             using var page = await supervisor.GetAsync($"/evaluations/{evaluation.Id}/unseal");
             Assert.That(page.StatusCode, Is.EqualTo(HttpStatusCode.OK));
         }
-        using (var outsider = new StaffClient(_server.Client()))
+        using (var outsider = new StaffClient(Server.Client()))
         {
             await outsider.LoginAsync(OutsiderName, Password);
             using var page = await outsider.GetAsync($"/evaluations/{evaluation.Id}/unseal");
@@ -90,9 +80,9 @@ public sealed class SealedBallotBoxOpeningTests
     [Test]
     public async Task AWrongCard_OrTooFew_ChangeNothing_AndThePageSaysWhichAndHowManyMore()
     {
-        var evaluation = await _server.SeedDraftAsync("开箱错误测试");
+        var evaluation = await Server.SeedDraftAsync("开箱错误测试");
         var cards = await SealAsync(evaluation.Id);
-        var other = await _server.SeedDraftAsync("另一次评议");
+        var other = await Server.SeedDraftAsync("另一次评议");
         var otherCards = await MakeCardsAsync(_organizer, other.Id, Holders, threshold: 2);
 
         using (var wrong = await UnsealAsync(evaluation.Id, cards[0].Code, otherCards[1].Code))
@@ -115,7 +105,7 @@ public sealed class SealedBallotBoxOpeningTests
     [Test]
     public async Task TwoOfThreeCards_OpenTheBox_AndThePageReportsWhatWasInIt()
     {
-        var evaluation = await _server.SeedDraftAsync("二取三开箱测试");
+        var evaluation = await Server.SeedDraftAsync("二取三开箱测试");
         var cards = await SealAsync(evaluation.Id);
 
         using var response = await UnsealAsync(evaluation.Id, cards[2].Code, cards[0].Code);
@@ -132,12 +122,12 @@ public sealed class SealedBallotBoxOpeningTests
     [Test]
     public async Task EndingVotingAndOpeningTheBox_ReadOnADeskAndAPhone()
     {
-        var evaluation = await _server.SeedDraftAsync("2026年局领导班子民主评议");
+        var evaluation = await Server.SeedDraftAsync("2026年局领导班子民主评议");
         var cards = await MakeCardsAsync(_organizer, evaluation.Id, Holders, threshold: 2);
         using (var opened = await OpenWithCardsAsync(_organizer, evaluation.Id, cards.Select(c => c.CheckCode).ToList()))
             Assert.That(opened.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
 
-        await using var context = await _browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
+        await using var context = await Browser.NewContextAsync(new() { ViewportSize = new() { Width = 1366, Height = 768 } });
         var page = await context.NewPageAsync();
         var console = new List<string>();
         page.Console += (_, message) => console.Add(message.Text);
@@ -147,13 +137,13 @@ public sealed class SealedBallotBoxOpeningTests
             dialogs.Add(dialog.Message);
             await dialog.AcceptAsync();
         };
-        await page.GotoAsync($"{_server.Origin}/login");
+        await page.GotoAsync($"{Server.Origin}/login");
         await page.GetByLabel("用户名").FillAsync("organizer-browser");
         await page.GetByLabel("密码").FillAsync(VotingServer.OrganizerPassword);
         await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
         await page.WaitForURLAsync(url => !url.Contains("/login"));
 
-        await page.GotoAsync($"{_server.Origin}/evaluations/{evaluation.Id}");
+        await page.GotoAsync($"{Server.Origin}/evaluations/{evaluation.Id}");
         await ShotAsync(page, "evaluation-open-1366");
         await page.GetByRole(AriaRole.Button, new() { Name = "结束投票" }).ClickAsync();
         await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
@@ -202,7 +192,7 @@ public sealed class SealedBallotBoxOpeningTests
 
     private async Task<string> StatusAsync(Guid id)
     {
-        await using var conn = await _server.OpenAsync();
+        await using var conn = await Server.OpenAsync();
         return await conn.ExecuteScalarAsync<string>("select status from evaluation where id = @id", new { id }) ?? "";
     }
 }
