@@ -1,43 +1,31 @@
-using System.IO.Compression;
-using Microsoft.AspNetCore.ResponseCompression;
-
 namespace Evaluation.Web.Infrastructure;
 
 public static class StaticAssets
 {
-    public static IServiceCollection AddStaticAssetCompression(this IServiceCollection services)
-    {
-        services.AddResponseCompression(options =>
-        {
-            options.EnableForHttps = true;
-            options.Providers.Add<BrotliCompressionProvider>();
-            options.Providers.Add<GzipCompressionProvider>();
-        });
-        services.Configure<BrotliCompressionProviderOptions>(o => o.Level = CompressionLevel.Optimal);
-        services.Configure<GzipCompressionProviderOptions>(o => o.Level = CompressionLevel.Optimal);
-        return services;
-    }
+    /// <summary>Reads and compresses wwwroot once, when the app is built (see <see cref="PrecompressedFiles"/>).</summary>
+    public static IServiceCollection AddStaticAssetCompression(this IServiceCollection services) =>
+        services.AddSingleton(provider => PrecompressedFiles.Load(provider.GetRequiredService<IWebHostEnvironment>().WebRootFileProvider));
 
-    /// <summary>
-    /// Compresses only the fixed files of the pages (a third of the bytes on a crowded venue network), never a page
-    /// that mixes a secret with something an attacker can put in, so compression cannot leak it (BREACH).
-    /// </summary>
+    /// <summary>The fixed files, from memory. The phone page itself is the Voting feature's (/, /v, /kiosk), with its own headers.</summary>
     public static void UseStaticAssets(this WebApplication app)
     {
-        app.UseWhen(
-            context => context.Request.Path.StartsWithSegments("/vote") || context.Request.Path.StartsWithSegments("/js")
-                       || context.Request.Path.StartsWithSegments("/css") || context.Request.Path == "/v" || context.Request.Path == "/kiosk",
-            branch => branch.UseResponseCompression());
-        app.UseStaticFiles(new StaticFileOptions
+        // Compressed now, at start-up, not under the first phones.
+        var files = app.Services.GetRequiredService<PrecompressedFiles>();
+        app.Use((context, next) =>
         {
-            OnPrepareResponse = file =>
-            {
-                var headers = file.Context.Response.Headers;
-                headers.XContentTypeOptions = "nosniff";
-                // The phone page's own files, reached directly, keep the page's rules.
-                if (file.Context.Request.Path.StartsWithSegments("/vote"))
-                    headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; connect-src 'self'; frame-ancestors 'none'";
-            },
+            var request = context.Request;
+            if (!(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) || request.Path == PhonePagePath
+                || !files.TryFind(request.Path, out var file))
+                return next(context);
+            var headers = context.Response.Headers;
+            headers.XContentTypeOptions = "nosniff";
+            // The phone page's own script, reached directly, keeps the page's rules.
+            if (request.Path.StartsWithSegments("/vote"))
+                headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'none'; connect-src 'self'; frame-ancestors 'none'";
+            return PrecompressedFiles.ServeAsync(context, file, validators: true);
         });
     }
+
+    /// <summary>Served at its own addresses only, never as a file: there it would lack its policy, which allows its styles.</summary>
+    private const string PhonePagePath = "/vote/index.html";
 }

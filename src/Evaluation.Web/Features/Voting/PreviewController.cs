@@ -20,16 +20,17 @@ public sealed record PreviewDescription(SlipEvaluation Evaluation, SlipCategory 
 /// </summary>
 [Authorize(Roles = Roles.UnitStaff)]
 [Route("evaluations/{id:guid}/preview")]
-public sealed class PreviewController(NpgsqlDataSource db, IWebHostEnvironment env) : Controller
+public sealed class PreviewController(NpgsqlDataSource db) : Controller
 {
     /// <summary>A category for the page's introduction when the draft has none yet.</summary>
     public const string NoCategory = "（尚未设置类别）";
 
-    [HttpGet("")]
-    public async Task<IResult> Page(Guid id, CancellationToken ct)
+    [HttpGet(""), HttpHead("")]
+    public async Task Page(Guid id, CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        return await EvaluationScope.FindAsync(conn, id, User) is null ? Results.NotFound() : VotingEndpoints.PhonePage(env, HttpContext);
+        if (await EvaluationScope.FindAsync(conn, id, User) is null) Response.StatusCode = StatusCodes.Status404NotFound;
+        else await VotingEndpoints.PhonePage(HttpContext);
     }
 
     /// <param name="category">The category whose phones to preview (one limited by 评议范围 sees only its targets); the first when absent.</param>

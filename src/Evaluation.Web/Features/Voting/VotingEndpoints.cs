@@ -33,21 +33,28 @@ public static class VotingEndpoints
         // The phone page; the slip token travels after '#', which browsers never send. / is the same page, the bare
         // address an attendee types from the slip; /v stays for the QR links already printed. /kiosk is the same page
         // for a shared venue tablet, which forgets each voter once their ballot is in.
-        app.MapGet("/", (IWebHostEnvironment env, HttpContext http) => PhonePage(env, http)).AllowAnonymous();
-        app.MapGet("/v", (IWebHostEnvironment env, HttpContext http) => PhonePage(env, http)).AllowAnonymous();
-        app.MapGet("/kiosk", (IWebHostEnvironment env, HttpContext http) => PhonePage(env, http)).AllowAnonymous();
+        string[] getOrHead = [HttpMethods.Get, HttpMethods.Head];
+        app.MapMethods("/", getOrHead, PhonePage).AllowAnonymous();
+        app.MapMethods("/v", getOrHead, PhonePage).AllowAnonymous();
+        app.MapMethods("/kiosk", getOrHead, PhonePage).AllowAnonymous();
     }
 
-    /// <summary>Also the staff's preview (PreviewController): the very page, which then reads its form from the draft.</summary>
-    public static IResult PhonePage(IWebHostEnvironment env, HttpContext http)
+    /// <summary>
+    /// Also the staff's preview (PreviewController): the very page, which then reads its form from the draft. The code-entry
+    /// screen and all the page's styles are in it, so this one answer paints a screen to type into, scripts or not; it is
+    /// a fixed file, precompressed (PrecompressedFiles), with nothing in it a request chose.
+    /// </summary>
+    public static Task PhonePage(HttpContext http)
     {
+        var page = http.RequestServices.GetRequiredService<PrecompressedFiles>()["vote/index.html"];
         var headers = http.Response.Headers;
         headers.CacheControl = "no-store";
         headers["Referrer-Policy"] = "no-referrer";
         headers["X-Content-Type-Options"] = "nosniff";
-        // Nothing from another host, ever: the page cannot leak a token or an answer to a third party.
-        headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; " +
-                                        "base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-        return Results.File(env.WebRootFileProvider.GetFileInfo("vote/index.html").PhysicalPath!, "text/html; charset=utf-8");
+        // Nothing from another host, ever: the page cannot leak a token or an answer to a third party. Its styles are its own
+        // <style>, allowed by hash; no other style and no inline script may run.
+        headers.ContentSecurityPolicy = $"default-src 'self'; script-src 'self'; style-src {page.InlineStyleSources}; img-src 'self' data:; " +
+                                        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+        return PrecompressedFiles.ServeAsync(http, page, validators: false);
     }
 }

@@ -276,16 +276,24 @@ function start() {
 
 // ---- code entry ----------------------------------------------------------------------------------------------------
 
+// index.html paints the code-entry screen itself, before this script has arrived. The first time code entry is wanted,
+// that very screen is taken over, element for element: what was typed there, the caret and the focus stay. Every later
+// time it is a fresh copy of the same screen, so its markup lives in index.html alone.
+let painted = app.querySelector('form.code-form');
+const blankScreen = app.cloneNode(true);
+blankScreen.querySelector('#code').value = '';
+
 function showCodeEntry(message, typed = '') {
-  const error = h('p', { id: 'code-error', class: 'error', role: 'alert' }, message ?? '');
-  const count = h('p', { id: 'code-count', class: 'hint' });
-  // A box that wraps and grows, not an <input>: at a doubled text size the whole code stays in view instead of scrolling
-  // inside one line. Enter still submits.
-  const input = h('textarea', {
-    id: 'code', class: 'code-input', rows: '1', inputmode: 'text', autocomplete: 'off', autocapitalize: 'characters',
-    autocorrect: 'off', spellcheck: 'false', enterkeyhint: 'go', 'aria-describedby': 'code-help code-count code-error',
-    onkeydown: (e) => { if (e.key === 'Enter' && !e.isComposing) { e.preventDefault(); input.form.requestSubmit(); } },
-  });
+  const adopted = painted?.isConnected;
+  painted = null;
+  const screen = adopted ? app : blankScreen.cloneNode(true);
+  const form = screen.querySelector('form.code-form');
+  const input = form.querySelector('#code');
+  const count = form.querySelector('#code-count');
+  const error = form.querySelector('#code-error');
+  // index.html's button submits nothing until this script can check the code and keep it out of the address.
+  form.querySelector('button').type = 'submit';
+  input.addEventListener('keydown', (e) => { if (e.key === 'Enter' && !e.isComposing) { e.preventDefault(); form.requestSubmit(); } });
   // Where the browser cannot size a box to its content (field-sizing), the page does.
   const grow = () => {
     if (CSS.supports('field-sizing', 'content') || !input.isConnected) return;
@@ -307,34 +315,33 @@ function showCodeEntry(message, typed = '') {
     if (bad) error.textContent = bad;
     else if (!message) error.textContent = '';
   };
-  input.value = typed;
+  if (!adopted) input.value = typed;
   input.addEventListener('input', (e) => { if (!e.isComposing) { message = null; show(); } });
   show();
   if (message) error.textContent = message;
 
-  const form = h('form', {
-    class: 'code-form', novalidate: true,
-    onsubmit: (e) => {
-      e.preventDefault();
-      const t = normalise(input.value);
-      if (!t) {
-        message = null;
-        error.textContent = badSymbol(compact(input.value)) ?? `票签代码是 ${TOKEN_LENGTH} 位字母和数字，请核对后输入完整。`;
-        input.focus();
-        return;
-      }
-      openSlip(t, input.value);
-    },
-  },
-  h('label', { for: 'code', class: 'big-label' }, '票签代码'),
-  h('p', { id: 'code-help', class: 'hint' }, '请输入票签上印的 20 位代码。不区分大小写，空格和短横线可以不输。'),
-  input, count, error,
-  h('button', { type: 'submit', class: 'primary wide' }, '开始'));
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const t = normalise(input.value);
+    if (!t) {
+      message = null;
+      error.textContent = badSymbol(compact(input.value)) ?? `票签代码是 ${TOKEN_LENGTH} 位字母和数字，请核对后输入完整。`;
+      input.focus();
+      return;
+    }
+    openSlip(t, input.value);
+  });
 
-  render('code', title(KIOSK ? '请输入票签代码' : '输入票签代码'),
-    KIOSK ? h('p', {}, '本机供现场填写使用。提交后，本页面会清除您填写的一切内容。') : h('p', {}, '也可以直接用手机扫描票签上的二维码。'),
-    form,
-    !KIOSK && h('p', { class: 'staff' }, h('a', { href: '/login' }, '工作人员登录')));
+  // A kiosk's words differ; changed around the form only, since moving the form would take the focus from the box.
+  screen.querySelector('h1').textContent = KIOSK ? '请输入票签代码' : '输入票签代码';
+  form.previousElementSibling.textContent = KIOSK ? '本机供现场填写使用。提交后，本页面会清除您填写的一切内容。' : '也可以直接用手机扫描票签上的二维码。';
+  if (KIOSK) screen.querySelector('.staff')?.remove();
+  if (adopted) {
+    marks();
+    if (document.activeElement === document.body) screen.querySelector('h1').focus({ preventScroll: true });
+  } else {
+    render('code', [...screen.children]);
+  }
   grow();
 }
 
