@@ -22,7 +22,7 @@ public sealed partial record FixedFile(string ContentType, DateTimeOffset LastMo
     private static string StyleSources(string contentType, byte[] identity)
     {
         if (!contentType.StartsWith("text/html", StringComparison.Ordinal)) return "'none'";
-        var hashes = StyleElement().Matches(Encoding.UTF8.GetString(identity))
+        var hashes = StyleElement().Matches(Comment().Replace(Encoding.UTF8.GetString(identity), ""))
             .Select(m => $"'sha256-{Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(m.Groups[1].Value)))}'")
             .ToList();
         return hashes.Count == 0 ? "'none'" : string.Join(' ', hashes);
@@ -30,6 +30,9 @@ public sealed partial record FixedFile(string ContentType, DateTimeOffset LastMo
 
     [GeneratedRegex("<style>(.*?)</style>", RegexOptions.Singleline)]
     private static partial Regex StyleElement();
+
+    [GeneratedRegex("<!--.*?-->", RegexOptions.Singleline)]
+    private static partial Regex Comment();
 }
 
 /// <summary>

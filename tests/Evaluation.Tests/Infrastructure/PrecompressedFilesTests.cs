@@ -106,7 +106,7 @@ public sealed partial class PrecompressedFilesTests
     public async Task Page_InEveryEncoding_KeepsItsHeaders_AndAllowsExactlyItsOwnStyles()
     {
         var html = await File.ReadAllTextAsync(Path.Combine(_webRoot, "vote", "index.html"));
-        var style = StyleElement().Match(html);
+        var style = StyleElement().Match(Regex.Replace(html, "<!--.*?-->", "", RegexOptions.Singleline));
         Assert.That(style.Success, Is.True, "the page's styles are inline");
         var hash = Convert.ToBase64String(SHA256.HashData(Encoding.UTF8.GetBytes(style.Groups[1].Value)));
         foreach (var address in PageAddresses)
