@@ -61,6 +61,7 @@ public sealed partial class PrecompressedFilesTests
     [TestCase("identity", null)]
     [TestCase("*;q=0", null)]
     [TestCase(null, null)]
+    [TestCase(";q=, br;q=x,,", null)]
     public async Task EveryFile_InTheEncodingAsked_DecodesToTheFileOnDisk(string? acceptEncoding, string? expected)
     {
         var files = Files().ToList();
