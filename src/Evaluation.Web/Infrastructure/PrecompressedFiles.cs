@@ -53,6 +53,8 @@ public sealed class PrecompressedFiles
         var paths = new List<string>();
         Collect(webRoot, "", paths);
         var types = new FileExtensionContentTypeProvider();
+        // The pages are written in UTF-8, and say so before their first byte is read.
+        types.Mappings[".html"] = "text/html; charset=utf-8";
         var files = new FixedFile[paths.Count];
         // Brotli's best quality is slow (a few MB/s): both cores, once.
         Parallel.For(0, paths.Count, i =>

@@ -120,7 +120,7 @@ public sealed partial class PrecompressedFilesTests
             Assert.That(response.Headers.CacheControl?.NoStore, Is.True, address);
             Assert.That(response.Headers.GetValues("X-Content-Type-Options"), Is.EqualTo(new[] { "nosniff" }));
             Assert.That(response.Headers.GetValues("Referrer-Policy"), Is.EqualTo(new[] { "no-referrer" }));
-            Assert.That(response.Content.Headers.ContentType?.ToString(), Is.EqualTo("text/html"));
+            Assert.That(response.Content.Headers.ContentType?.ToString(), Is.EqualTo("text/html; charset=utf-8"));
         }
         using var direct = await GetAsync("/vote/index.html", "br");
         Assert.That(direct.StatusCode, Is.EqualTo(HttpStatusCode.NotFound), "the page is served at its addresses only, with its policy");
