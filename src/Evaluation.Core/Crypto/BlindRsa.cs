@@ -11,6 +11,8 @@ namespace Evaluation.Core.Crypto;
 /// <summary>
 /// RFC 9474 RSA blind signatures, variant RSABSSA-SHA384-PSS-Randomized: SHA-384, MGF1-SHA-384,
 /// 48-byte salt, 32-byte random message prefix.
+/// <para>The signer's private operation runs in the platform's OpenSSL where .NET uses it (<see cref="OpenSslRsa"/>), else in
+/// BouncyCastle; both give the same signature.</para>
 /// <para>Client: <see cref="Prepare"/> → <see cref="Blind(BlindRsaPublicKey, ReadOnlySpan{byte})"/> → (server)
 /// → <see cref="Finalize"/>. Server: <see cref="BlindSign"/> at check-in, <see cref="Verify"/> at submit.
 /// The prepared message (prefix ‖ message) is what is signed, sent and verified.</para>
@@ -72,7 +74,17 @@ public static class BlindRsa
     {
         ArgumentNullException.ThrowIfNull(privateKey);
         var pk = privateKey.PublicKey;
-        var m = Blindable(pk, InRange(pk, blindedMessage, nameof(blindedMessage)), nameof(blindedMessage));
+        var m = InRange(pk, blindedMessage, nameof(blindedMessage));
+        Blindable(privateKey, blindedMessage, nameof(blindedMessage));
+        if (privateKey.OpenSsl is { } openSsl)
+        {
+            var signature = openSsl.Private(blindedMessage)
+                            ?? throw new CryptographicException("Signing failure: the platform's RSA refused the operation.");
+            // RFC 9474 §4.3 step 4, as below: OpenSSL checks its own CRT result too, but the RFC's check costs a twentieth.
+            if (openSsl.Public(signature) is not { } back || !CryptographicOperations.FixedTimeEquals(back, blindedMessage))
+                throw new CryptographicException("Signing failure: the blind signature did not verify.");
+            return signature;
+        }
         var s = Rsasp1(privateKey, m);
         // RFC 9474 §4.3 step 4: a CRT fault would otherwise hand out a value that factors n.
         if (!s.ModPow(pk.Exponent, pk.Modulus).Equals(m))
@@ -166,14 +178,15 @@ public static class BlindRsa
     /// a value sharing a factor with n already factors the key. Checked here, before anything is spent, because every
     /// caller signs through this method.
     /// </summary>
-    private static BigInteger Blindable(BlindRsaPublicKey pk, BigInteger m, string name)
+    private static void Blindable(BlindRsaPrivateKey key, ReadOnlySpan<byte> value, string name)
     {
-        var n = pk.Modulus;
-        if (m.SignValue == 0 || m.Equals(BigInteger.One) || m.Equals(n.Subtract(BigInteger.One)))
+        // .NET's arithmetic here: BouncyCastle's remainder is bit by bit, and cost half an OpenSSL signature.
+        var m = new System.Numerics.BigInteger(value, isUnsigned: true, isBigEndian: true);
+        if (m.IsZero || m.IsOne || m == key.Factors.NMinusOne)
             throw new ArgumentException("Not a blinded message: 0, 1 and n − 1 are their own signatures.", name);
-        if (!m.Gcd(n).Equals(BigInteger.One))
+        // n = p·q, so a common factor is p or q: two remainders instead of a gcd.
+        if ((m % key.Factors.P).IsZero || (m % key.Factors.Q).IsZero)
             throw new ArgumentException("Not a blinded message: it shares a factor with the RSA modulus.", name);
-        return m;
     }
 
     private static BigInteger InRange(BlindRsaPublicKey pk, ReadOnlySpan<byte> value, string name)

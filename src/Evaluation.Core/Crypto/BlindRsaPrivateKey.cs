@@ -16,14 +16,34 @@ public sealed class BlindRsaPrivateKey
     internal BigInteger QInv { get; }
     private readonly BigInteger _d;
 
+    // Made on the first signature, not with the key: most keys are generated or unsealed only to be stored or shown.
+    private readonly Lazy<OpenSslRsa?> _openSsl;
+
     private BlindRsaPrivateKey(BigInteger n, BigInteger e, BigInteger d, BigInteger p, BigInteger q,
-        BigInteger dp, BigInteger dq, BigInteger qInv)
+        BigInteger dp, BigInteger dq, BigInteger qInv, bool platform = true)
     {
         PublicKey = new BlindRsaPublicKey(n, e);
         if (!p.Multiply(q).Equals(n))
             throw new CryptographicException("The RSA private key is inconsistent: p·q ≠ n.");
         (_d, P, Q, DP, DQ, QInv) = (d, p, q, dp, dq, qInv);
+        Factors = new(Numeric(p), Numeric(q), Numeric(n) - 1);
+        _openSsl = new(() => platform ? WithParameters(OpenSslRsa.TryCreate) : null);
     }
+
+    /// <summary>p, q and n − 1 for the input checks of every signature (<see cref="BlindRsa.BlindSign"/>).</summary>
+    internal sealed record CheckValues(System.Numerics.BigInteger P, System.Numerics.BigInteger Q, System.Numerics.BigInteger NMinusOne);
+
+    internal CheckValues Factors { get; }
+
+    private static System.Numerics.BigInteger Numeric(BigInteger value) =>
+        new(value.ToByteArrayUnsigned(), isUnsigned: true, isBigEndian: true);
+
+    /// <summary>The platform's OpenSSL signs with this key (Linux); null where the managed arithmetic does.</summary>
+    internal OpenSslRsa? OpenSsl => _openSsl.Value;
+
+    /// <summary>The same key without the platform's OpenSSL, so the tests can hold the managed path to the same vectors.</summary>
+    internal BlindRsaPrivateKey ManagedOnly() =>
+        new(PublicKey.Modulus, PublicKey.Exponent, _d, P, Q, DP, DQ, QInv, platform: false);
 
     /// <summary>Generates a key with e = 65537. 2048 bits is the default; 3072 or 4096 for longer-lived keys.</summary>
     public static BlindRsaPrivateKey Generate(int modulusBits = 2048)
@@ -46,7 +66,14 @@ public sealed class BlindRsaPrivateKey
     }
 
     /// <summary>Unencrypted DER PKCS#8 PrivateKeyInfo (rsaEncryption). Protect it like any private key.</summary>
-    public byte[] ExportPkcs8()
+    public byte[] ExportPkcs8() => WithParameters(parameters =>
+    {
+        using var rsa = RSA.Create(parameters);
+        return rsa.ExportPkcs8PrivateKey();
+    });
+
+    /// <summary>Hands the key to the platform as RSAParameters, and wipes their private arrays afterwards.</summary>
+    private T WithParameters<T>(Func<RSAParameters, T> use)
     {
         // RSAParameters wants D as long as n and the CRT values half as long, zero-padded.
         var k = PublicKey.ModulusLength;
@@ -64,8 +91,7 @@ public sealed class BlindRsaPrivateKey
         };
         try
         {
-            using var rsa = RSA.Create(parameters);
-            return rsa.ExportPkcs8PrivateKey();
+            return use(parameters);
         }
         finally
         {
