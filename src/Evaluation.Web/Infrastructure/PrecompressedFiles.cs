@@ -64,16 +64,24 @@ public sealed class PrecompressedFiles
             using var copy = new MemoryStream();
             stream.CopyTo(copy);
             var bytes = copy.ToArray();
+            var digest = SHA256.HashData(bytes);
+            var (brotli, gzip) = CompressedByContent.GetOrAdd(Convert.ToHexStringLower(digest), _ =>
+                (Smaller(bytes, s => new BrotliStream(s, CompressionLevel.SmallestSize)),
+                 Smaller(bytes, s => new GZipStream(s, CompressionLevel.SmallestSize))));
             files[i] = new FixedFile(
                 types.TryGetContentType(paths[i], out var type) ? type : "application/octet-stream",
                 info.LastModified,
                 bytes,
-                Smaller(bytes, s => new BrotliStream(s, CompressionLevel.SmallestSize)),
-                Smaller(bytes, s => new GZipStream(s, CompressionLevel.SmallestSize)),
-                Convert.ToHexStringLower(SHA256.HashData(bytes).AsSpan(0, 12)));
+                brotli,
+                gzip,
+                Convert.ToHexStringLower(digest.AsSpan(0, 12)));
         });
         return new PrecompressedFiles(paths.Select((p, i) => (p, i)).ToFrozenDictionary(x => "/" + x.p, x => files[x.i], StringComparer.Ordinal));
     }
+
+    // By content, for the process: a replica starts once, but the test suite starts the app some hundred times in one
+    // process, and Brotli's best quality costs a quarter of a second of CPU for wwwroot each time.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (byte[]? Brotli, byte[]? Gzip)> CompressedByContent = new();
 
     private static void Collect(IFileProvider root, string folder, List<string> paths)
     {
