@@ -69,7 +69,7 @@ public sealed class LoadBenchTests
         Assert.That(report.Targets.Select(t => t.Passed), Has.All.Not.Null, "every target judged with its figures");
         Assert.That(report.Targets.Select(t => t.Target), Has.Some.Contains("OpenSSL").And.Some.Contains("完整投票")
             .And.Some.Contains("p99").And.Some.Contains($"{BenchReport.BallotBaseline:0}"));
-        Assert.That(report.CpuEstimates.Select(e => e.Request), Is.EqualTo(new[] { "签到", "提交", "完整投票" }));
+        Assert.That(printed, Does.Contain("CPU 完整投票期间："));
 
         Assert.That(printed, Does.Contain("一、会场").And.Contain("p99 ms").And.Contain("二、饱和").And.Contain("盲签名，全部")
             .And.Contain("OpenSSL 私钥运算，全部").And.Contain("单行插入提交").And.Contain("五、目标").And.Contain("计入“压测程序”的 CPU")
@@ -103,6 +103,27 @@ public sealed class LoadBenchTests
     }
 
     [Test]
+    public void CpuEstimates_PerCompleteVote_CountTheServiceAndPostgres_AndShowThePhonesWorkAsTheBenchmarks()
+    {
+        var signing = new SigningCeiling(2, new SigningRate(200, 400, 5), new SigningRate(4000, 8000, 0.25));
+        StepResult Step(string name, int completed) => new(name, completed, 0, 100, 1, 2, 3, 4);
+        // 100 operations: 0.4 s of service, 0.1 s of PostgreSQL, 0.2 s of this program's CPU.
+        var cpu = new CpuUse(50, 10, 20, 80, 0.4, 0.1, 0.2);
+        var saturation = new SaturationResult(100, 10, Step(SaturationPhase.CheckIn, 100), cpu, Step(SaturationPhase.Submit, 100), cpu, [], []);
+        var votes = new CompleteVotesResult(100, 10, Step(SaturationPhase.VoteCheckIn, 100), Step(SaturationPhase.VoteSubmit, 100),
+            Step(SaturationPhase.Vote, 100), cpu, [], []);
+
+        var estimates = BenchReport.Estimate(signing, new CommitCeiling(1000, 5000, "on", 0.2), saturation, votes);
+
+        Assert.That(estimates.Select(e => e.Request), Is.EqualTo(new[] { "签到", "提交", "完整投票" }));
+        var vote = estimates[2];
+        Assert.That((vote.ServerMs, vote.BenchMs), Is.EqualTo((5.0, 2.0)).Within(1e-9));
+        Assert.That(vote.ExclusivePerSecond, Is.EqualTo(2 * 1000 / 7.0).Within(1e-6));
+        Assert.That(vote.Comparison, Does.Contain("去盲").And.Contain("400"), "without the phones' work: 2 cores / 5 ms");
+        Assert.That(estimates[0].Comparison, Does.Contain("OpenSSL").And.Contain("10 %"), "two raw operations of 0.25 ms in a 5 ms check-in");
+    }
+
+    [Test]
     public void FileLimits_TooLowForThePhonesAtOnce_StopTheRunSayingWhatToRaise()
     {
         var own = FileLimits.OpenFilesLimit(Environment.ProcessId);
@@ -132,6 +153,6 @@ public sealed class LoadBenchTests
         Assert.Throws<BenchOptionsException>(() => BenchOptions.Parse(["--url", "http://192.168.1.10:5000", "--admin-password", "x"]));
         Assert.Throws<BenchOptionsException>(() => BenchOptions.Parse(["--url", "http://127.0.0.1:5000"]));
         var options = BenchOptions.Parse(["--url", "http://127.0.0.1:5000", "--admin-password", "x", "--window", "500ms", "--fill", "2m"]);
-        Assert.That((options.Window, options.Fill, options.Phones), Is.EqualTo((TimeSpan.FromMilliseconds(500), TimeSpan.FromMinutes(2), 2000)));
+        Assert.That((options.Window, options.Fill, options.Phones), Is.EqualTo((TimeSpan.FromMilliseconds(500), TimeSpan.FromMinutes(2), 10000)));
     }
 }
