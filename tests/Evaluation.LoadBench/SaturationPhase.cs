@@ -38,12 +38,8 @@ public static class SaturationPhase
         Func<Task> beforeCheckIns, Func<Task> beforeBallots, TextWriter log, CancellationToken ct)
     {
         var concurrency = options.SaturationConcurrency;
-        using var http = WarmPool(target, concurrency);
-        var errors = new ErrorCounts();
-        var api = new VotingApi(http, errors);
-        var random = new Random(seed);
-        var pending = await BlindAllAsync(api, evaluation, random, ct);
-        var checkInBodies = pending.Select(PhoneSteps.CheckInBody).ToArray();
+        using var phones = await BurstPhones.BlindAllAsync(target, evaluation, concurrency, seed, ct);
+        var (api, errors, random, pending, checkInBodies) = (phones.Api, phones.Api.Errors, phones.Random, phones.Pending, phones.CheckInBodies);
 
         await beforeCheckIns();
         log.WriteLine($"  {pending.Count} 次签到，并发 {concurrency}……");
@@ -87,12 +83,8 @@ public static class SaturationPhase
         int seed, TextWriter log, CancellationToken ct)
     {
         var concurrency = options.SaturationConcurrency;
-        using var http = WarmPool(target, concurrency);
-        var errors = new ErrorCounts();
-        var api = new VotingApi(http, errors);
-        var random = new Random(seed);
-        var pending = await BlindAllAsync(api, evaluation, random, ct);
-        var checkInBodies = pending.Select(PhoneSteps.CheckInBody).ToArray();
+        using var phones = await BurstPhones.BlindAllAsync(target, evaluation, concurrency, seed, ct);
+        var (api, errors, random, pending, checkInBodies) = (phones.Api, phones.Api.Errors, phones.Random, phones.Pending, phones.CheckInBodies);
         var ballotsMade = pending.Select(p => RandomBallot.Create(p.Slip.Form, random)).ToArray();
         var answersJson = ballotsMade.Select(BallotJson.Canonical).ToArray();
 
@@ -126,30 +118,52 @@ public static class SaturationPhase
             acknowledged.OfType<Acknowledged>().ToList());
     }
 
-    private static HttpClient WarmPool(BenchTarget target, int concurrency) =>
-        new(new SocketsHttpHandler { UseCookies = false, MaxConnectionsPerServer = concurrency }, disposeHandler: true)
-        {
-            BaseAddress = target.Url,
-            Timeout = TimeSpan.FromSeconds(60),
-        };
-
-    /// <summary>Every slip of the evaluation blinded, in random order, as the page blinds while its person reads the introduction.</summary>
-    private static async Task<List<PendingCheckIn>> BlindAllAsync(VotingApi api, PreparedEvaluation evaluation, Random random, CancellationToken ct)
+    /// <summary>
+    /// A burst's phones: every slip of the evaluation blinded, in random order, as the page blinds while its person reads
+    /// the introduction; one pool of warm connections for all of them.
+    /// </summary>
+    private sealed class BurstPhones(HttpClient http, VotingApi api, Random random, List<PendingCheckIn> pending) : IDisposable
     {
-        var phones = new PhoneSteps();
-        // Every slip of a category is described alike: one description per category gives the key and the form.
-        var describe = new StepRecorder("读取票签（饱和准备）");
-        var pending = new List<PendingCheckIn>();
-        foreach (var category in evaluation.Categories)
+        public VotingApi Api => api;
+        public Random Random => random;
+        public List<PendingCheckIn> Pending => pending;
+        public byte[][] CheckInBodies { get; } = pending.Select(PhoneSteps.CheckInBody).ToArray();
+
+        public static async Task<BurstPhones> BlindAllAsync(BenchTarget target, PreparedEvaluation evaluation, int concurrency, int seed,
+            CancellationToken ct)
         {
-            var answer = await api.PostAsync("/api/v/slip", PhoneSteps.DescribeBody(category.Tokens[0]), describe, ct)
-                         ?? throw new BenchEnvironmentException("饱和阶段读取票签失败：" +
-                                                                string.Join("，", api.Errors.All().Select(e => $"{e.Status}×{e.Count}")));
-            var slip = phones.ReadSlip(answer);
-            pending.AddRange(category.Tokens.Select(t => PhoneSteps.Blind(t, slip)));
+            var http = new HttpClient(new SocketsHttpHandler { UseCookies = false, MaxConnectionsPerServer = concurrency }, disposeHandler: true)
+            {
+                BaseAddress = target.Url,
+                Timeout = TimeSpan.FromSeconds(60),
+            };
+            try
+            {
+                var api = new VotingApi(http, new ErrorCounts());
+                var random = new Random(seed);
+                var slips = new PhoneSteps();
+                // Every slip of a category is described alike: one description per category gives the key and the form.
+                var describe = new StepRecorder("读取票签（饱和准备）");
+                var pending = new List<PendingCheckIn>();
+                foreach (var category in evaluation.Categories)
+                {
+                    var answer = await api.PostAsync("/api/v/slip", PhoneSteps.DescribeBody(category.Tokens[0]), describe, ct)
+                                 ?? throw new BenchEnvironmentException("饱和阶段读取票签失败：" +
+                                                                        string.Join("，", api.Errors.All().Select(e => $"{e.Status}×{e.Count}")));
+                    var slip = slips.ReadSlip(answer);
+                    pending.AddRange(category.Tokens.Select(t => PhoneSteps.Blind(t, slip)));
+                }
+                random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pending));
+                return new BurstPhones(http, api, random, pending);
+            }
+            catch
+            {
+                http.Dispose();
+                throw;
+            }
         }
-        random.Shuffle(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(pending));
-        return pending;
+
+        public void Dispose() => http.Dispose();
     }
 
     /// <summary>Runs <paramref name="count"/> requests with at most <paramref name="concurrency"/> in flight; the CPU use meanwhile.</summary>
