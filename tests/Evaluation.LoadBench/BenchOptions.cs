@@ -7,19 +7,19 @@ public sealed class BenchOptionsException(string message) : Exception(message);
 /// <summary>Every knob of a run, each with the default a meeting-day run uses (BENCHMARKS.md).</summary>
 public sealed record BenchOptions
 {
-    /// <summary>Phones at the meeting (phase 1).</summary>
-    public int Phones { get; init; } = 2000;
+    /// <summary>Phones at the meeting (phase 1): issue 16's meeting of 10,000.</summary>
+    public int Phones { get; init; } = 10000;
     /// <summary>All phones arrive within this window, uniformly at random.</summary>
     public TimeSpan Window { get; init; } = TimeSpan.FromSeconds(60);
-    /// <summary>At most this many phones between opening the page and receiving their receipt at once.</summary>
-    public int Concurrency { get; init; } = 1000;
+    /// <summary>At most this many phones between opening the page and receiving their receipt at once; by default <see cref="PhonesAtOnce"/>.</summary>
+    public int? Concurrency { get; init; }
     /// <summary>Mean time a person takes to fill the form, before <see cref="TimeScale"/>.</summary>
     public TimeSpan Fill { get; init; } = TimeSpan.FromSeconds(20);
     /// <summary>Multiplies the fill time: below 1 compresses the meeting, 0 submits at once.</summary>
     public double TimeScale { get; init; } = 1.0;
 
-    /// <summary>Fresh slips for phase 2; by default as many as phones.</summary>
-    public int? SaturationPhones { get; init; }
+    /// <summary>Fresh slips for each burst of phase 2 (the check-in and ballot bursts, then the complete votes).</summary>
+    public int SaturationPhones { get; init; } = 2000;
     public int SaturationConcurrency { get; init; } = 100;
 
     /// <summary>Length of each signing-ceiling run (one core, then all cores).</summary>
@@ -44,21 +44,38 @@ public sealed record BenchOptions
     /// <summary>Hard stop for the whole run, so that it always ends by itself.</summary>
     public TimeSpan MaxDuration { get; init; } = TimeSpan.FromMinutes(15);
 
-    public int SaturationCount => SaturationPhones ?? Phones;
     public TimeSpan MeanFill => Fill * TimeScale;
+
+    /// <summary>
+    /// The default bound on phones in flight: by Little's law, arrivals per second times the time a phone stays (the mean
+    /// fill and a second for its requests), with 30 % to spare, so that it holds back no arrival on schedule (the lateness
+    /// report would show it if it did) and still bounds the connections the run holds open (<see cref="FileLimits"/>).
+    /// </summary>
+    public int PhonesAtOnce
+    {
+        get
+        {
+            if (Concurrency is { } given) return given;
+            if (Window <= TimeSpan.Zero) return Phones;
+            var perSecond = Phones / Window.TotalSeconds;
+            var atOnce = (int)Math.Ceiling(1.3 * perSecond * (MeanFill.TotalSeconds + 1));
+            return Math.Clamp(atOnce, Math.Min(Phones, 100), Phones);
+        }
+    }
 
     public const string Usage =
         """
         用法: dotnet run -c Release --project tests/Evaluation.LoadBench -- [选项]
 
         会场（第一阶段）
-          --phones N                 到会手机数（默认 2000）
+          --phones N                 到会手机数（默认 10000）
           --window 时长              全部手机在此时间内随机到场（默认 60s）
-          --concurrency N            同时在场（打开页面到拿到回执）的手机上限（默认 1000）
+          --concurrency N            同时在场（打开页面到拿到回执）的手机上限（默认按到场率 × (平均填写用时 + 1 s) × 1.3 推算）
           --fill 时长                填写问卷的平均用时（默认 20s）
           --time-scale 系数          填写用时乘以此系数；0 表示签到后立即提交（默认 1）
         饱和（第二阶段）
-          --saturation-phones N      另发的新票签数，尽快签到再尽快提交（默认同 --phones）
+          --saturation-phones N      每一轮另发的新票签数：先尽快全部签到、再尽快全部提交；
+                                     再一轮“完整投票”每部手机签到后立即去盲、封装、提交（默认 2000）
           --saturation-concurrency N 并发请求数（默认 100）
         上限
           --sign-time 时长           盲签名上限每轮测量时长（单核、全部核各一轮，默认 3s）

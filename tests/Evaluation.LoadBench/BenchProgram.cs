@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace Evaluation.LoadBench;
 
 /// <summary>
@@ -36,6 +38,12 @@ public static class BenchProgram
             e.Cancel = true;
             stop.Cancel();
         };
+        // So does kill (SIGTERM), for a run started in the background, where a shell ignores SIGINT for it.
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+        {
+            context.Cancel = true;
+            stop.Cancel();
+        });
         try
         {
             var report = await LoadBenchmark.RunAsync(options, args, Console.Out, stop.Token);

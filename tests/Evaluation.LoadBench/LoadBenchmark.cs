@@ -6,8 +6,8 @@ using Evaluation.Core.Crypto;
 namespace Evaluation.LoadBench;
 
 /// <summary>
-/// One run: the service (started here or given), set-up through the staff pages, the two ceilings, the meeting,
-/// saturation, the checks, and the report. Progress and the report go to <c>output</c>; nothing printed carries a slip
+/// One run: the service (started here or given), set-up through the staff pages, the ceilings, the meeting, saturation
+/// and complete votes, the checks, and the report. Progress and the report go to <c>output</c>; nothing printed carries a slip
 /// token, a signature, a receipt or an answer.
 /// </summary>
 public static class LoadBenchmark
@@ -27,9 +27,16 @@ public static class LoadBenchmark
 
         await using var target = await BenchTarget.StartAsync(options, log, ct);
         Say($"服务就绪：{target.Url}");
-        var (meetingEvaluation, saturationEvaluation) =
-            await MeetingSetup.PrepareAsync(target, options.Phones, options.SaturationCount, log, ct);
-        Say("两次评议已开始投票。");
+        var pageFiles = await PhonePageFilesAsync(target, ct);
+        FileLimits.Check(options.PhonesAtOnce, FileLimits.ConnectionsPerPhone(pageFiles.Count), target.ServicePid);
+        Say($"手机页面 {PhonePage.Path} 引用 {pageFiles.Count} 个文件：{string.Join("、", pageFiles)}；同时在场上限 {options.PhonesAtOnce} 部");
+
+        var setupStarted = clock.Elapsed;
+        var evaluations = await MeetingSetup.PrepareAsync(target,
+            [("会场", options.Phones), ("饱和", options.SaturationPhones), ("完整投票", options.SaturationPhones)], log, ct);
+        var (meetingEvaluation, saturationEvaluation, votesEvaluation) = (evaluations[0], evaluations[1], evaluations[2]);
+        var setupSeconds = (clock.Elapsed - setupStarted).TotalSeconds;
+        Say($"三次评议已开始投票（准备用时 {setupSeconds:0} s）。");
 
         // The same kind of key the service generates when voting opens.
         var key = BlindRsaPrivateKey.Generate();
@@ -45,11 +52,11 @@ public static class LoadBenchmark
         // other work shares, minutes apart can mean twice the CPU.
         SigningCeiling? signing = null;
         CommitCeiling? commit = null;
-        Say($"第二阶段：饱和，{options.SaturationCount} 张新票签……");
+        Say($"第二阶段：饱和，{options.SaturationPhones} 张新票签……");
         var saturation = await SaturationPhase.RunAsync(target, saturationEvaluation, options, seed + 1,
             async () =>
             {
-                Say($"上限：盲签名（单核 {options.SignTime.TotalSeconds:0.#} s，全部核 {options.SignTime.TotalSeconds:0.#} s）……");
+                Say($"上限：BlindRsa.BlindSign 与 OpenSSL 私钥运算（各单核 {options.SignTime.TotalSeconds:0.#} s、全部核 {options.SignTime.TotalSeconds:0.#} s）……");
                 signing = await Task.Run(() => Ceilings.MeasureSigning(key, options.SignTime), ct);
             },
             async () =>
@@ -60,15 +67,18 @@ public static class LoadBenchmark
             },
             log, ct);
         var sign = signing ?? throw new InvalidOperationException("the signing ceiling was not measured");
+        Say($"第二阶段：完整投票，另 {options.SaturationPhones} 张新票签……");
+        var votes = await SaturationPhase.CompleteVotesAsync(target, votesEvaluation, options, seed + 2, log, ct);
         Say("核对……");
-        var checks = await Verification.RunAsync(target, options, meetingEvaluation, meeting, saturationEvaluation, saturation, ct);
+        var checks = await Verification.RunAsync(target, options, meetingEvaluation, meeting, saturationEvaluation, saturation,
+            votesEvaluation, votes, ct);
 
         var report = new BenchReport(target.Description, startedAt, Environment.ProcessorCount,
-            new BenchSettings(options.Phones, options.Window.TotalSeconds, options.Concurrency, options.Fill.TotalSeconds, options.TimeScale,
-                options.SaturationCount, options.SaturationConcurrency, options.SignTime.TotalSeconds, options.CommitTime.TotalSeconds, seed,
+            new BenchSettings(options.Phones, options.Window.TotalSeconds, options.PhonesAtOnce, options.Fill.TotalSeconds, options.TimeScale,
+                options.SaturationPhones, options.SaturationConcurrency, options.SignTime.TotalSeconds, options.CommitTime.TotalSeconds, seed,
                 CommandLine(arguments)),
-            sign, commit, costs, meeting, saturation, BenchReport.Judge(sign, commit, meeting, saturation),
-            BenchReport.Estimate(sign, commit, saturation), checks,
+            pageFiles, setupSeconds, sign, commit, costs, meeting, saturation, votes, BenchReport.Judge(sign, commit, meeting, saturation, votes),
+            BenchReport.Estimate(sign, commit, saturation, votes), checks,
             clock.Elapsed.TotalSeconds);
         report.WriteText(log);
         if (options.JsonPath is { } path)
@@ -77,6 +87,13 @@ public static class LoadBenchmark
             log.WriteLine($"JSON：{Path.GetFullPath(path)}");
         }
         return report;
+    }
+
+    /// <summary>The files a browser loads after the phone page, read from the page as the service serves it now.</summary>
+    private static async Task<IReadOnlyList<string>> PhonePageFilesAsync(BenchTarget target, CancellationToken ct)
+    {
+        using var http = new HttpClient(new SocketsHttpHandler { AutomaticDecompression = System.Net.DecompressionMethods.All }) { BaseAddress = target.Url };
+        return PhonePage.FilesOf(await http.GetStringAsync(PhonePage.Path, ct));
     }
 
     /// <summary>The frozen form as phones receive it, and a ballot for it, for the per-step CPU costs and the commit ceiling's rows.</summary>

@@ -8,15 +8,15 @@ namespace Evaluation.LoadBench;
 /// <param name="Ballots">The receipts given out; left out of the JSON, which is no place for them.</param>
 public sealed record MeetingResult(
     int Phones, int Completed, IReadOnlyList<StepResult> Steps, IReadOnlyList<ErrorCount> Errors, double ArrivalLagP99Ms,
-    int MaxPhonesInFlight, double Seconds, CpuUse Cpu, [property: JsonIgnore] IReadOnlyList<Acknowledged> Ballots, int CheckIns)
+    int PhonesAtOnce, int MaxPhonesInFlight, double Seconds, CpuUse Cpu, [property: JsonIgnore] IReadOnlyList<Acknowledged> Ballots, int CheckIns)
 {
     /// <summary>The worst p99 of the steps a person waits on.</summary>
     public double WorstP99Ms => Steps.Count == 0 ? 0 : Steps.Max(s => s.P99Ms);
 }
 
 /// <summary>
-/// Phase 1, the meeting: each phone arrives at a random moment of the window, opens the page (the page and its three
-/// files, once), reads its slip, checks in, takes a while to fill the form, and submits.
+/// Phase 1, the meeting: each phone arrives at a random moment of the window, opens the page (the page and the files it
+/// references, once), reads its slip, checks in, takes a while to fill the form, and submits.
 /// </summary>
 public static class MeetingPhase
 {
@@ -24,9 +24,6 @@ public static class MeetingPhase
     public const string Describe = "读取票签";
     public const string CheckIn = "签到";
     public const string Submit = "提交";
-
-    /// <summary>The phone page's own files, which vote/index.html loads.</summary>
-    private static readonly string[] Assets = ["/vote/vote.css", "/js/blindrsa.js", "/js/hpke.js", "/vote/vote.js"];
 
     public static async Task<MeetingResult> RunAsync(BenchTarget target, PreparedEvaluation evaluation, BenchOptions options, int seed,
         TextWriter log, CancellationToken ct)
@@ -43,7 +40,7 @@ public static class MeetingPhase
         var ballots = new List<Acknowledged>();
         var lags = new List<double>();
         int arrived = 0, inFlight = 0, maxInFlight = 0, completed = 0, checkIns = 0;
-        using var gate = new SemaphoreSlim(options.Concurrency);
+        using var gate = new SemaphoreSlim(options.PhonesAtOnce);
         var cpu = new CpuProbe(target.ServicePid, target.PostmasterPid);
         var before = cpu.Take();
         var clock = Stopwatch.StartNew();
@@ -91,7 +88,7 @@ public static class MeetingPhase
 
         var sortedLags = lags.Order().ToArray();
         return new MeetingResult(tokens.Length, completed, steps.Select(s => s.Result()).ToList(), errors.All(),
-            StepRecorder.Percentile(sortedLags, 99), maxInFlight, seconds, use, ballots, checkIns);
+            StepRecorder.Percentile(sortedLags, 99), options.PhonesAtOnce, maxInFlight, seconds, use, ballots, checkIns);
     }
 
     /// <summary>One person with one phone; null when they did not end with the receipt they should.</summary>
@@ -106,7 +103,7 @@ public static class MeetingPhase
         {
             AutomaticDecompression = DecompressionMethods.All,
             UseCookies = false,
-            MaxConnectionsPerServer = 6,
+            MaxConnectionsPerServer = FileLimits.MaxConnectionsPerPhone,
             ConnectTimeout = TimeSpan.FromSeconds(10),
         };
         // The page's fetch has no time limit of its own; two minutes stands for a person who gives up and reloads. A short
@@ -116,9 +113,9 @@ public static class MeetingPhase
         var (open, describe, checkIn, submit) = (steps[0], steps[1], steps[2], steps[3]);
 
         var started = Stopwatch.GetTimestamp();
-        if (!await api.GetAsync("/v", open.Name, ct)) return Failed(open);
-        var files = await Task.WhenAll(Assets.Select(a => api.GetAsync(a, open.Name, ct)));
-        if (files.Contains(false)) return Failed(open);
+        if (await api.GetAsync(PhonePage.Path, open.Name, ct) is not { } page) return Failed(open);
+        var files = await Task.WhenAll(PhonePage.FilesOf(page).Select(f => api.GetAsync(f, open.Name, ct)));
+        if (files.Contains(null)) return Failed(open);
         open.Succeeded(started, Stopwatch.GetTimestamp());
 
         if (await api.PostAsync("/api/v/slip", PhoneSteps.DescribeBody(token), describe, ct) is not { } slipAnswer) return null;

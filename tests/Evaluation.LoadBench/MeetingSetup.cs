@@ -18,8 +18,14 @@ public sealed record PreparedEvaluation(Guid Id, string Name, IReadOnlyList<Slip
 /// </summary>
 public static partial class MeetingSetup
 {
-    /// <summary>Slips per request: the sheet carries a QR code per slip, so smaller pages, several times.</summary>
-    private const int SlipsPerIssue = 500;
+    /// <summary>
+    /// Slips per request: the sheet draws a QR code per slip, which is most of the set-up's time for 10,000 phones; batches
+    /// of this size keep each page a few MB and let <see cref="IssuesAtOnce"/> requests draw on all cores at once.
+    /// </summary>
+    private const int SlipsPerIssue = 1000;
+
+    /// <summary>Sheets printed at once: one per core, as several organisers could at their own desks.</summary>
+    private static int IssuesAtOnce => Environment.ProcessorCount;
 
     private static readonly (string Name, string Title, int MonthsSinceTransfer)[] Members =
     [
@@ -30,8 +36,9 @@ public static partial class MeetingSetup
     /// <summary>The seed documents' two largest groups at a 动员大会: staff of the bureau, and representatives of those it serves.</summary>
     private static readonly (string Name, double Share)[] Categories = [("机关工作人员", 0.7), ("服务对象代表", 0.3)];
 
-    public static async Task<(PreparedEvaluation Meeting, PreparedEvaluation Saturation)> PrepareAsync(
-        BenchTarget target, int meetingSlips, int saturationSlips, TextWriter log, CancellationToken ct)
+    /// <returns>The meeting's evaluation, the saturation bursts' and the complete votes' (each with its own fresh slips).</returns>
+    public static async Task<IReadOnlyList<PreparedEvaluation>> PrepareAsync(
+        BenchTarget target, IReadOnlyList<(string Label, int Slips)> evaluations, TextWriter log, CancellationToken ct)
     {
         var suffix = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3));
         var unitName = $"压测单位-{suffix}";
@@ -58,13 +65,33 @@ public static partial class MeetingSetup
         // A password the 管理员 set must be changed at first sign-in before any other page opens.
         var ownPassword = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(12));
         await session.PostExpectingRedirectAsync("/account/password", ct, ("Current", organizerPassword), ("New", ownPassword), ("Confirm", ownPassword));
-        log.WriteLine($"组织者建立两次评议（各 {Members.Length + 1} 个评议对象、{Categories.Length} 类人员），发放 {meetingSlips} + {saturationSlips} 张票签……");
-        var meeting = await PrepareOneAsync(session, unitId, "会场", meetingSlips, ct);
-        var saturation = await PrepareOneAsync(session, unitId, "饱和", saturationSlips, ct);
-        return (meeting, saturation);
+        log.WriteLine($"组织者建立 {evaluations.Count} 次评议（各 {Members.Length + 1} 个评议对象、{Categories.Length} 类人员），" +
+                      $"发放 {string.Join(" + ", evaluations.Select(e => e.Slips))} 张票签……");
+        var drafts = new List<Draft>();
+        foreach (var (label, slips) in evaluations) drafts.Add(await CreateAsync(session, unitId, label, slips, ct));
+
+        var batches = drafts.SelectMany(d => d.Categories.SelectMany(c =>
+            Enumerable.Range(0, (c.Count + SlipsPerIssue - 1) / SlipsPerIssue)
+                .Select(b => (Draft: d, Category: c, Count: Math.Min(SlipsPerIssue, c.Count - b * SlipsPerIssue))))).ToList();
+        var tokens = drafts.SelectMany(d => d.Categories).ToDictionary(c => c.Id, _ => new List<string>());
+        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = IssuesAtOnce, CancellationToken = ct }, async (batch, token) =>
+        {
+            var issued = await IssueAsync(session, batch.Draft.Url, batch.Category.Id, batch.Count, token);
+            lock (tokens) tokens[batch.Category.Id].AddRange(issued);
+        });
+
+        // Opening makes each key group's signing keys: the evaluations open side by side.
+        await Task.WhenAll(drafts.Select(d => session.PostExpectingRedirectAsync($"{d.Url}/open", ct)));
+        return drafts.Select(d => new PreparedEvaluation(d.Id, d.Name,
+            d.Categories.Select(c => new SlipBatch(c.Id, c.Name, tokens[c.Id])).ToList())).ToList();
     }
 
-    private static async Task<PreparedEvaluation> PrepareOneAsync(StaffSession session, Guid unitId, string label, int slips, CancellationToken ct)
+    private sealed record DraftCategory(Guid Id, string Name, int Count);
+
+    private sealed record Draft(Guid Id, string Name, string Url, IReadOnlyList<DraftCategory> Categories);
+
+    /// <summary>An evaluation with its targets and categories, before any slip.</summary>
+    private static async Task<Draft> CreateAsync(StaffSession session, Guid unitId, string label, int slips, CancellationToken ct)
     {
         var name = $"{DateTime.Today:yyyy}年局领导班子民主评议（压测·{label}）";
         var location = await session.PostExpectingRedirectAsync("/evaluations/new", ct,
@@ -87,20 +114,15 @@ public static partial class MeetingSetup
         var options = CategoryOption().Matches(await session.GetStringAsync(url, ct))
             .Select(m => (Id: Guid.Parse(m.Groups["id"].Value), Name: WebUtility.HtmlDecode(m.Groups["name"].Value).Trim()))
             .ToList();
-        var batches = new List<SlipBatch>();
+        var categories = new List<DraftCategory>();
         for (var i = 0; i < Categories.Length; i++)
         {
             var category = options.FirstOrDefault(o => o.Name == Categories[i].Name);
             if (category.Id == Guid.Empty)
                 throw new BenchEnvironmentException($"评议页上找不到类别“{Categories[i].Name}”。");
-            var tokens = new List<string>(counts[i]);
-            while (tokens.Count < counts[i])
-                tokens.AddRange(await IssueAsync(session, url, category.Id, Math.Min(SlipsPerIssue, counts[i] - tokens.Count), ct));
-            batches.Add(new SlipBatch(category.Id, category.Name, tokens));
+            categories.Add(new DraftCategory(category.Id, category.Name, counts[i]));
         }
-
-        await session.PostExpectingRedirectAsync($"{url}/open", ct);
-        return new PreparedEvaluation(id, name, batches);
+        return new Draft(id, name, url, categories);
     }
 
     /// <summary>Slips of each category in proportion to its share, every category with at least one when there are enough.</summary>

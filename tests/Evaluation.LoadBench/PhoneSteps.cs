@@ -75,11 +75,14 @@ public sealed class PhoneSteps
             door, BlindRsa.Blind(slip.DoorKey, door), ballot, BlindRsa.Blind(slip.BallotKey, ballot));
     }
 
-    public static byte[] CheckInBody(PendingCheckIn pending) => VotingApi.Json(w =>
+    public static byte[] CheckInBody(PendingCheckIn pending) =>
+        CheckInBody(pending.Token, pending.DoorBlinding.BlindedMessage, pending.BallotBlinding.BlindedMessage);
+
+    public static byte[] CheckInBody(string token, byte[] blindedDoor, byte[] blindedBallot) => VotingApi.Json(w =>
     {
-        w.WriteString("token", pending.Token);
-        w.WriteString("blindedDoor", Convert.ToBase64String(pending.DoorBlinding.BlindedMessage));
-        w.WriteString("blindedBallot", Convert.ToBase64String(pending.BallotBlinding.BlindedMessage));
+        w.WriteString("token", token);
+        w.WriteString("blindedDoor", Convert.ToBase64String(blindedDoor));
+        w.WriteString("blindedBallot", Convert.ToBase64String(blindedBallot));
     });
 
     /// <summary>Unblinds the answer to check-in; null when a signature does not verify (the phone would refuse it too).</summary>

@@ -19,18 +19,20 @@ public static partial class Verification
 {
     public static async Task<IReadOnlyList<Check>> RunAsync(BenchTarget target, BenchOptions options,
         PreparedEvaluation meetingEvaluation, MeetingResult meeting, PreparedEvaluation saturationEvaluation, SaturationResult saturation,
-        CancellationToken ct)
+        PreparedEvaluation votesEvaluation, CompleteVotesResult votes, CancellationToken ct)
     {
         var checks = new List<Check>
         {
             Expect("会场：每部手机都拿到回执", meeting.Completed == meeting.Phones, $"{meeting.Completed} / {meeting.Phones}"),
             Expect("饱和：每张票签都签到并提交", saturation.Acknowledged.Count == saturation.Slips,
                 $"签到 {saturation.CheckIns.Completed}，提交 {saturation.Acknowledged.Count} / {saturation.Slips}"),
+            Expect("完整投票：每张票签都签到并提交", votes.Acknowledged.Count == votes.Slips,
+                $"签到 {votes.CheckIns.Completed}，提交 {votes.Acknowledged.Count} / {votes.Slips}"),
         };
-        var failures = meeting.Errors.Sum(e => e.Count) + saturation.Errors.Sum(e => e.Count);
+        var failures = meeting.Errors.Concat(saturation.Errors).Concat(votes.Errors).Sum(e => e.Count);
         checks.Add(Expect("没有失败的请求（含重试前的 503）", failures == 0, failures == 0 ? "0" : $"{failures} 次，见下方按状态码的错误表"));
 
-        var all = meeting.Ballots.Concat(saturation.Acknowledged).ToList();
+        var all = meeting.Ballots.Concat(saturation.Acknowledged).Concat(votes.Acknowledged).ToList();
         if (target.ConnectionString is { } connectionString)
         {
             await using var conn = new NpgsqlConnection(connectionString);
@@ -39,6 +41,7 @@ public static partial class Verification
                      {
                          ("会场", meetingEvaluation, meeting.Ballots.Count, meeting.CheckIns),
                          ("饱和", saturationEvaluation, saturation.Acknowledged.Count, saturation.CheckIns.Completed),
+                         ("完整投票", votesEvaluation, votes.Acknowledged.Count, votes.CheckIns.Completed),
                      })
             {
                 // Voting is still open: the ballots are in the box, sealed, one row per door credential.
@@ -49,7 +52,7 @@ public static partial class Verification
                 checks.Add(Expect($"{label}：已签到票签数 = 成功签到数", burnt == checkIns, $"{burnt} = {checkIns}"));
             }
             var receipts = (await conn.QueryAsync<string>("select receipt from ballot_receipt where evaluation_id = any(@Ids)",
-                new { Ids = new[] { meetingEvaluation.Id, saturationEvaluation.Id } })).ToHashSet(StringComparer.Ordinal);
+                new { Ids = new[] { meetingEvaluation.Id, saturationEvaluation.Id, votesEvaluation.Id } })).ToHashSet(StringComparer.Ordinal);
             var missing = all.Count(b => !receipts.Contains(b.Receipt));
             checks.Add(Expect("每个回执都在 ballot_receipt 中", missing == 0, $"缺 {missing} / {all.Count}"));
         }

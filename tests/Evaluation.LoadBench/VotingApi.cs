@@ -15,6 +15,8 @@ public sealed class VotingApi(HttpClient http, ErrorCounts errors)
 
     public HttpClient Http => http;
 
+    public ErrorCounts Errors => errors;
+
     /// <returns>The answer's JSON on 2xx; null when the step failed (already counted).</returns>
     public async Task<JsonElement?> PostAsync(string path, byte[] json, StepRecorder step, CancellationToken ct)
     {
@@ -52,14 +54,14 @@ public sealed class VotingApi(HttpClient http, ErrorCounts errors)
         return null;
     }
 
-    /// <summary>A GET as a browser makes it: once, no retry; true on 200 with the whole body read.</summary>
-    public async Task<bool> GetAsync(string path, string stepName, CancellationToken ct)
+    /// <summary>A GET as a browser makes it: once, no retry; the whole body on 200, null otherwise (counted).</summary>
+    public async Task<string?> GetAsync(string path, string stepName, CancellationToken ct)
     {
         try
         {
             using var response = await http.GetAsync(path, ct);
-            await response.Content.ReadAsByteArrayAsync(ct);
-            if (response.StatusCode == HttpStatusCode.OK) return true;
+            var body = await response.Content.ReadAsStringAsync(ct);
+            if (response.StatusCode == HttpStatusCode.OK) return body;
             errors.Add(stepName, ((int)response.StatusCode).ToString());
         }
         catch (HttpRequestException)
@@ -70,7 +72,7 @@ public sealed class VotingApi(HttpClient http, ErrorCounts errors)
         {
             errors.Add(stepName, "超时");
         }
-        return false;
+        return null;
     }
 
     /// <summary>A small JSON body, as the page's <c>JSON.stringify</c> makes it.</summary>
