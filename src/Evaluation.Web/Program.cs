@@ -29,6 +29,7 @@ try
         builder.Services.AddReverseProxySupport(builder.Configuration);
         builder.Services.AddStaffAuthentication();
         builder.Services.AddSingleton<BallotBox>();
+        builder.Services.AddSingleton<SlipBurner>();
         builder.Services.AddSingleton<OpenEvaluations>();
         builder.Services.AddSingleton(new FailedLookups(TimeProvider.System));
         builder.Services.AddSingleton<PdfPrinter>();
@@ -38,6 +39,7 @@ try
         builder.Services.AddStaticAssetCompression();
         builder.Services.AddScoped<ViewRenderer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BallotBox>());
+        builder.Services.AddHostedService(services => services.GetRequiredService<SlipBurner>());
         builder.Services.AddVotingApiDocument();
         builder.Services.AddControllersWithViews(mvc =>
         {

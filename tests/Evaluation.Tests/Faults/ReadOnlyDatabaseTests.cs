@@ -67,7 +67,7 @@ public sealed class ReadOnlyDatabaseTests
             // Reading the slip writes nothing, so it still works; burning it and storing a ballot do not.
             var (described, _) = await crowd.PostOnceAsync("/api/v/slip", new { token = slips[1] }, ct);
             Assert.That(described, Is.EqualTo(HttpStatusCode.OK));
-            AssertVoterTold(await late.SendCheckInAsync(crowd, ct, once: true), "您的操作还没有完成");
+            AssertVoterTold(await late.SendCheckInAsync(crowd, ct, once: true), "您的签到还没有完成");
             AssertVoterTold(await voter.SubmitAsync(crowd, ct, once: true), "您的答卷还没有保存");
             crowd.AssertOnlyResultsOrRetryAdvice();
 
@@ -86,6 +86,39 @@ public sealed class ReadOnlyDatabaseTests
         using (var opening = await _organizer.PostFormAsync($"{draft.Url}/open", []))
             Assert.That(opening.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(opening));
         Assert.That(await _world.ScalarAsync<long>("select count(*) from sealed_ballot where evaluation_id = @Id", new { open.Id }), Is.EqualTo(1));
+    }
+
+    [Test, CancelAfter(120_000)]
+    public async Task ReadOnlyDatabase_UnderABatchOfCheckIns_EachIsToldToRetry_NoSlipIsBurnt_AndTheRetriesSucceedOnceWritable()
+    {
+        var ct = TestContext.CurrentContext.CancellationToken;
+        var open = await _world.SeedDraftAsync(_world.UnitA, expectedCount: 30);
+        using (var opened = await _organizer.PostFormAsync($"{open.Url}/open", []))
+            Assert.That(opened.StatusCode, Is.EqualTo(HttpStatusCode.Redirect));
+        var phones = Ballots.Phones(open, await OrganizerSession.IssueSlipsAsync(_organizer, open, 30));
+        using var http = _world.App.CreateClient();
+        var crowd = new Crowd(http);
+        foreach (var phone in phones) await phone.OpenAsync(crowd, ct);
+
+        await SetReadOnlyAsync(true);
+        try
+        {
+            // The slips are read and signed; it is their batch's burn that fails.
+            var answers = await Task.WhenAll(phones.Select(p => p.SendCheckInAsync(crowd, ct, once: true)));
+            foreach (var answer in answers) AssertVoterTold(answer, "您的签到还没有完成");
+            crowd.AssertOnlyResultsOrRetryAdvice();
+            Assert.That(await _world.ScalarAsync<long>("select count(*) from slip where evaluation_id = @Id and blinded_hash is not null", new { open.Id }),
+                Is.Zero);
+        }
+        finally
+        {
+            await SetReadOnlyAsync(false);
+        }
+
+        // The same requests again, as the page retries them: each burns its slip, with signatures that verify.
+        await Task.WhenAll(phones.Select(p => p.CheckInAsync(crowd, ct)));
+        Assert.That(await _world.ScalarAsync<long>("select count(*) from slip where evaluation_id = @Id and blinded_hash is not null", new { open.Id }),
+            Is.EqualTo(30));
     }
 
     private static async Task AssertStaffToldAsync(HttpResponseMessage response, string action)

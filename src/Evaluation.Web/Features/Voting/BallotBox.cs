@@ -1,8 +1,5 @@
-using System.Runtime.InteropServices;
 using System.Security.Cryptography;
-using System.Threading.Channels;
 using Dapper;
-using Evaluation.Web.Infrastructure;
 using Npgsql;
 
 namespace Evaluation.Web.Features.Voting;
@@ -13,64 +10,21 @@ public sealed record SealedEntry(Guid EvaluationId, Guid KeyGroupId, byte[] Door
 public enum BallotOutcome { Stored, AlreadyStored, CredentialUsed, VotingClosed }
 
 /// <summary>
-/// Group commit (DESIGN.md §2.4): sealed ballots wait here while the previous batch commits, then go to the database
-/// together in one transaction, in shuffled order, so neither heap order nor transaction ids tell arrival order.
+/// Group commit (DESIGN.md §2.4, <see cref="GroupCommit{TItem, TOutcome}"/>): sealed ballots go to the database in
+/// batches, in shuffled order, so neither heap order nor transaction ids tell arrival order.
 /// A submitter is answered only after its batch has committed: an acknowledged ballot, and its receipt, are on disk.
 /// The receipts go to a table of their own (ballot_receipt) that names no ballot. What a batch writes, even kept forever in
 /// the WAL, is ciphertexts, door messages and receipts: none of them occurs in the opened ballots or the audit bundle.
 /// </summary>
-public sealed class BallotBox(NpgsqlDataSource db, ILogger<BallotBox> logger) : BackgroundService
+public sealed class BallotBox(NpgsqlDataSource db, ILogger<BallotBox> logger) : GroupCommit<SealedEntry, BallotOutcome>(db, logger)
 {
-    public const int MaxBatch = 500;
+    protected override string BatchName => "ballot";
 
-    private sealed record Pending(SealedEntry Ballot, TaskCompletionSource<BallotOutcome> Done);
+    public Task<BallotOutcome> SubmitAsync(SealedEntry ballot, CancellationToken ct) => EnqueueAsync(ballot, ct);
 
-    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(
-        new BoundedChannelOptions(20_000) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
-
-    public async Task<BallotOutcome> SubmitAsync(SealedEntry ballot, CancellationToken ct)
+    protected override async Task<BallotOutcome[]> WriteAsync(IReadOnlyList<SealedEntry> ballots)
     {
-        var pending = new Pending(ballot, new TaskCompletionSource<BallotOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
-        await _queue.Writer.WriteAsync(pending, ct);
-        // Not cancelled with the request: once queued, the ballot is written whether or not the phone is still listening.
-        return await pending.Done.Task;
-    }
-
-    /// <summary>On shutdown, takes no new ballots but writes every one already queued before the process ends.</summary>
-    public override Task StopAsync(CancellationToken cancellationToken)
-    {
-        _queue.Writer.TryComplete();
-        return base.StopAsync(cancellationToken);
-    }
-
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        var batch = new List<Pending>(MaxBatch);
-        // Not tied to stoppingToken: the loop ends when the queue is completed and drained.
-        while (await _queue.Reader.WaitToReadAsync(CancellationToken.None))
-        {
-            batch.Clear();
-            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var pending)) batch.Add(pending);
-            RandomNumberGenerator.Shuffle(CollectionsMarshal.AsSpan(batch));
-            try
-            {
-                var outcomes = await WriteAsync(batch);
-                for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(outcomes[i]);
-            }
-            catch (Exception e)
-            {
-                // Whether or not the commit landed, each phone is told to retry, and a retry is idempotent.
-                logger.LogWarning("A ballot batch of {Count} could not be written: {Reason}", batch.Count, e.GetType().Name);
-                db.ForgetDeadConnections(e);
-                foreach (var pending in batch) pending.Done.TrySetException(e);
-            }
-        }
-    }
-
-    private async Task<BallotOutcome[]> WriteAsync(List<Pending> batch)
-    {
-        var ballots = batch.Select(p => p.Ballot).ToList();
-        await using var conn = await db.OpenConnectionAsync();
+        await using var conn = await Db.OpenConnectionAsync();
         await using var tx = await conn.BeginTransactionAsync();
         var inserted = (await conn.QueryAsync<byte[]>(
             """

@@ -64,7 +64,7 @@ public static class CheckIn
 
     // [FromServices]: a type with a static TryParse would otherwise be bound from the query string.
     public static async Task<IResult> CheckInAsync(CheckInRequest request, NpgsqlDataSource db, FailedLookups failures, HttpContext http,
-        OpenEvaluations open, [FromServices] KeyEncryptionKey keyEncryptionKey, CancellationToken ct)
+        OpenEvaluations open, [FromServices] KeyEncryptionKey keyEncryptionKey, SlipBurner burner, CancellationToken ct)
     {
         var (slip, refusal) = await FindUsableAsync(db, failures, http, request.Token, ct);
         if (refusal is not null) return refusal;
@@ -103,19 +103,23 @@ public static class CheckIn
             return VotingProblem.BadRequest("签到数据不完整或无效，这张票签还没有使用。请刷新页面后重试；如果仍然不行，请向工作人员说明。");
         }
 
-        await using var conn = await db.OpenConnectionAsync(ct);
-        // Burns the slip only if nobody burnt it in the meantime: of many simultaneous check-ins, exactly one wins.
-        var burnt = await conn.ExecuteAsync(
-            """
-            update slip set blinded_hash = @blindedHash, blind_signature = @doorSignature, ballot_blind_signature = @ballotSignature
-            where token_hash = @TokenHash and blinded_hash is null and not voided
-            """, new { blindedHash, doorSignature, ballotSignature, slip.TokenHash });
-        if (burnt == 1)
-            return Signed(doorSignature, ballotSignature);
-
-        var winner = await conn.QuerySingleAsync<(byte[]? BlindedHash, byte[]? BlindSignature, byte[]? BallotBlindSignature)>(
-            "select blinded_hash, blind_signature, ballot_blind_signature from slip where token_hash = @TokenHash", new { slip.TokenHash });
-        return AnswerBurnt(winner.BlindedHash, winner.BlindSignature, winner.BallotBlindSignature, blindedHash);
+        // Burnt in a batch with other check-ins (SlipBurner): only if nobody burnt it, voided it or closed the evaluation in
+        // the meantime, so of many simultaneous check-ins exactly one wins, and it is answered only once that is committed.
+        BurntSlip? after;
+        try
+        {
+            after = await burner.BurnAsync(new SlipBurn(slip.TokenHash, slip.EvaluationId, blindedHash, doorSignature, ballotSignature), ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            return VotingProblem.Unavailable(http, e, "您的签到还没有完成");
+        }
+        return after switch
+        {
+            null => UnknownSlip(),
+            { BlindedHash: not null } => AnswerBurnt(after.BlindedHash, after.BlindSignature, after.BallotBlindSignature, blindedHash),
+            _ => Refusal(after.Voided, after.Status) ?? throw new InvalidOperationException("The batch neither burnt nor refused a usable slip."),
+        };
     }
 
     private static IResult Signed(byte[] doorSignature, byte[] ballotSignature) =>
@@ -164,13 +168,19 @@ public static class CheckIn
                 $"没有这个票签代码。从您所在的网络输错票签代码的次数太多，请 {seconds} 秒后再试，并逐位核对票签上的代码；仍有问题请向工作人员询问。",
                 VotingProblem.TooMany));
         }
-        return slip switch
-        {
-            null => (null, VotingProblem.Status(StatusCodes.Status404NotFound, "没有这个票签代码。请核对票签上的代码后重新输入，或向工作人员询问。")),
-            { Voided: true } => (null, VotingProblem.Status(StatusCodes.Status410Gone, "这张票签已作废，请向工作人员领取新的票签。")),
-            { Status: "draft" } => (null, VotingProblem.Status(StatusCodes.Status409Conflict, "投票还没有开始。请等主持人宣布开始后，再打开本页面。", VotingProblem.NotOpen)),
-            { Status: not "open" } => (null, VotingProblem.VotingClosed()),
-            _ => (slip, null),
-        };
+        if (slip is null) return (null, UnknownSlip());
+        return Refusal(slip.Voided, slip.Status) is { } refusal ? (null, refusal) : (slip, null);
     }
+
+    private static IResult UnknownSlip() =>
+        VotingProblem.Status(StatusCodes.Status404NotFound, "没有这个票签代码。请核对票签上的代码后重新输入，或向工作人员询问。");
+
+    /// <summary>Why a slip cannot check in now, or null if it can: read before signing, and again by its batch.</summary>
+    private static IResult? Refusal(bool voided, string status) => (voided, status) switch
+    {
+        (true, _) => VotingProblem.Status(StatusCodes.Status410Gone, "这张票签已作废，请向工作人员领取新的票签。"),
+        (_, "draft") => VotingProblem.Status(StatusCodes.Status409Conflict, "投票还没有开始。请等主持人宣布开始后，再打开本页面。", VotingProblem.NotOpen),
+        (_, not "open") => VotingProblem.VotingClosed(),
+        _ => null,
+    };
 }

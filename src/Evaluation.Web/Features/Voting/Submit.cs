@@ -59,12 +59,7 @@ public static class Submit
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            // The batch was not written, or its commit was not confirmed: either way a retry of these very bytes is safe.
-            var fault = DatabaseFaults.Classify(e) ?? DatabaseFault.Other;
-            http.Response.Headers.RetryAfter = DatabaseFaults.RetryAfterSeconds(fault).ToString();
-            return VotingProblem.Status(StatusCodes.Status503ServiceUnavailable,
-                fault == DatabaseFault.Other ? "服务器繁忙，您的答卷还没有保存。页面会自动重试，请不要关闭。" : DatabaseFaults.VoterMessage(fault, "您的答卷还没有保存"),
-                VotingProblem.Retry);
+            return VotingProblem.Unavailable(http, e, "您的答卷还没有保存");
         }
 
         return outcome switch

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Evaluation.Web.Infrastructure;
 
 namespace Evaluation.Web.Features.Voting;
 
@@ -60,6 +61,18 @@ public static class VotingProblem
     public const string UsedMessage =
         "这张票签已经签到过，不能再次签到（可能是在另一部手机上，或在本机清除数据、换用浏览器之前）。" +
         "如果您还没有提交答卷、但手机上的填写页面已经找不到了，请向工作人员说明，申请补发票签。";
+
+    /// <summary>
+    /// A batch that was not written, or whose commit was not confirmed (<see cref="GroupCommit{TItem, TOutcome}"/>): 503
+    /// with Retry-After, which the page obeys by itself; sending the very same request again is safe.
+    /// </summary>
+    public static IResult Unavailable(HttpContext http, Exception error, string what)
+    {
+        var fault = DatabaseFaults.Classify(error) ?? DatabaseFault.Other;
+        http.Response.Headers.RetryAfter = DatabaseFaults.RetryAfterSeconds(fault).ToString();
+        return Status(StatusCodes.Status503ServiceUnavailable,
+            fault == DatabaseFault.Other ? $"服务器繁忙，{what}。页面会自动重试，请不要关闭。" : DatabaseFaults.VoterMessage(fault, what), Retry);
+    }
 
     public static IResult VotingClosed() =>
         Status(StatusCodes.Status409Conflict, "投票已经结束，不能再提交。如有疑问，请向工作人员说明。", Closed);

@@ -169,27 +169,169 @@ public sealed class CheckInTests : OrganizerSession
         Assert.That(mixed.StatusCode, Is.EqualTo(HttpStatusCode.Conflict));
     }
 
+    /// <summary>Sends every body at once, each from a phone of its own, and returns the answers' statuses and bodies.</summary>
+    private async Task<List<(HttpStatusCode Status, JsonElement Body)>> AllAtOnceAsync(IEnumerable<object> bodies)
+    {
+        using var start = new ManualResetEventSlim();
+        var sending = bodies.Select(body => Task.Run(async () =>
+        {
+            using var phone = Phone();
+            start.Wait();
+            using var response = await phone.PostAsJsonAsync("/api/v/checkin", body);
+            return (response.StatusCode, await VotingClient.JsonAsync(response));
+        })).ToList();
+        start.Set();
+        return [.. await Task.WhenAll(sending)];
+    }
+
+    private async Task<(byte[]? BlindedHash, byte[]? Door, byte[]? Ballot)> StoredAsync(string token)
+    {
+        await using var conn = await World.OpenAsync();
+        return await conn.QuerySingleAsync<(byte[]?, byte[]?, byte[]?)>(
+            "select blinded_hash, blind_signature, ballot_blind_signature from slip where token_hash = @Hash",
+            new { Hash = Evaluation.Core.Slips.SlipToken.Hash(token) });
+    }
+
+    private static string Signature(JsonElement answer, string name) => answer.GetProperty(name).GetString()!;
+
     [Test]
-    public async Task CheckIn_FiftySimultaneousPhonesWithOneSlip_YieldsExactlyOneCredential()
+    public async Task CheckIn_FiftySimultaneousPhonesWithOneSlip_YieldsExactlyOneCredential_TheOneTheSlipKeeps()
     {
         var token = _tokens.Dequeue();
         using var probe = Phone();
         var keys = await KeysAsync(probe, token);
         var blindings = Enumerable.Range(0, 50).Select(i => Blinded(keys, [(byte)i])).ToList();
-        var phones = blindings.Select(_ => Phone()).ToList();
-        using var start = new ManualResetEventSlim();
 
-        var responses = await Task.WhenAll(blindings.Select((b, i) => Task.Run(async () =>
+        var answers = await AllAtOnceAsync(blindings.Select(b => Body(token, b)));
+
+        Assert.That(answers.Count(a => a.Status == HttpStatusCode.OK), Is.EqualTo(1));
+        var refused = answers.Where(a => a.Status != HttpStatusCode.OK).ToList();
+        Assert.That(refused.Select(a => a.Status), Is.All.EqualTo(HttpStatusCode.Conflict));
+        Assert.That(refused.Select(a => a.Body.GetProperty("code").GetString()), Is.All.EqualTo("used"));
+        var winner = answers.Single(a => a.Status == HttpStatusCode.OK).Body;
+        var stored = await StoredAsync(token);
+        Assert.That(Convert.ToBase64String(stored.Door!), Is.EqualTo(Signature(winner, "doorSignature")));
+        Assert.That(Convert.ToBase64String(stored.Ballot!), Is.EqualTo(Signature(winner, "ballotSignature")));
+        var won = blindings.Single(b => stored.BlindedHash!.AsSpan().SequenceEqual(
+            System.Security.Cryptography.SHA256.HashData([.. b.DoorBlinding.BlindedMessage, .. b.BallotBlinding.BlindedMessage])));
+        Assert.That(BlindRsa.Verify(keys.Door, won.Door, BlindRsa.Finalize(keys.Door, won.Door, stored.Door!, won.DoorBlinding.Inverse)), Is.True,
+            "the slip keeps the signatures of the blinded messages it keeps");
+    }
+
+    [Test]
+    public async Task CheckIn_TheSameCheckInThirtyTimesAtOnce_IsAnsweredWithTheSameSignaturesEveryTime()
+    {
+        var token = _tokens.Dequeue();
+        using var probe = Phone();
+        var blinded = Blinded(await KeysAsync(probe, token), "same"u8);
+
+        var answers = await AllAtOnceAsync(Enumerable.Repeat(Body(token, blinded), 30));
+
+        Assert.That(answers.Select(a => a.Status), Is.All.EqualTo(HttpStatusCode.OK));
+        var stored = await StoredAsync(token);
+        Assert.That(answers.Select(a => Signature(a.Body, "doorSignature")), Is.All.EqualTo(Convert.ToBase64String(stored.Door!)));
+        Assert.That(answers.Select(a => Signature(a.Body, "ballotSignature")), Is.All.EqualTo(Convert.ToBase64String(stored.Ballot!)));
+    }
+
+    [Test]
+    public async Task CheckIn_ABurstOfSixtyDifferentSlips_BurnsEveryOne_WithSignaturesThatVerify()
+    {
+        var tokens = await IssueSlipsAsync(_open, 60);
+        using var probe = Phone();
+        var keys = await KeysAsync(probe, tokens[0]);
+        var blindings = tokens.Select(t => Blinded(keys, System.Text.Encoding.ASCII.GetBytes(t))).ToList();
+
+        var answers = await AllAtOnceAsync(tokens.Select((t, i) => Body(t, blindings[i])));
+
+        Assert.Multiple(() =>
         {
-            start.Wait();
-            return await phones[i].PostAsJsonAsync("/api/v/checkin", Body(token, b));
-        })).Append(Task.Run(() => { start.Set(); return (HttpResponseMessage)null!; })));
+            for (var i = 0; i < tokens.Count; i++)
+            {
+                Assert.That(answers[i].Status, Is.EqualTo(HttpStatusCode.OK), answers[i].Body.ToString());
+                if (answers[i].Status != HttpStatusCode.OK) continue;
+                var b = blindings[i];
+                var door = Convert.FromBase64String(Signature(answers[i].Body, "doorSignature"));
+                var ballot = Convert.FromBase64String(Signature(answers[i].Body, "ballotSignature"));
+                Assert.That(BlindRsa.Verify(keys.Door, b.Door, BlindRsa.Finalize(keys.Door, b.Door, door, b.DoorBlinding.Inverse)), Is.True);
+                Assert.That(BlindRsa.Verify(keys.Ballot, b.Ballot, BlindRsa.Finalize(keys.Ballot, b.Ballot, ballot, b.BallotBlinding.Inverse)), Is.True);
+            }
+        });
+        Assert.That(await World.ScalarAsync<long>("select count(*) from slip where token_hash = any(@Hashes) and blinded_hash is not null",
+            new { Hashes = tokens.Select(Evaluation.Core.Slips.SlipToken.Hash).ToArray() }), Is.EqualTo(60));
+    }
 
-        var answered = responses.Where(r => r is not null).ToList();
-        Assert.That(answered.Count(r => r.StatusCode == HttpStatusCode.OK), Is.EqualTo(1));
-        Assert.That(answered.Count(r => r.StatusCode == HttpStatusCode.Conflict), Is.EqualTo(49));
-        foreach (var r in answered) r.Dispose();
-        foreach (var p in phones) p.Dispose();
+    /// <summary>
+    /// Holds a row locked (<paramref name="lockRow"/>) while <paramref name="staff"/> waits for it in
+    /// <paramref name="staffStatement"/> and then a check-in's batch queues behind, so the staff's action commits between
+    /// the check-in's read of the slip and its batch's burn.
+    /// </summary>
+    private async Task<(HttpResponseMessage Staff, HttpResponseMessage CheckIn)> StaffActsBetweenReadAndBurnAsync(string lockRow, object rowArgs,
+        Func<Task<HttpResponseMessage>> staff, string staffStatement, object checkIn)
+    {
+        await using var conn = await World.OpenAsync();
+        await using var tx = await conn.BeginTransactionAsync();
+        await conn.ExecuteAsync(lockRow, rowArgs, tx);
+        var acting = staff();
+        await WhenWaitingOnALockAsync(staffStatement);
+        using var phone = Phone();
+        var checkingIn = phone.PostAsJsonAsync("/api/v/checkin", checkIn);
+        await WhenWaitingOnALockAsync("update slip s set blinded_hash");
+        await tx.CommitAsync();
+        return (await acting, await checkingIn);
+    }
+
+    private async Task WhenWaitingOnALockAsync(string statement)
+    {
+        for (var waited = 0; ; waited += 20)
+        {
+            if (await World.ScalarAsync<long>("select count(*) from pg_stat_activity where wait_event_type = 'Lock' and strpos(query, @statement) > 0",
+                    new { statement }) > 0) return;
+            if (waited >= 30_000)
+            {
+                await using var conn = await World.OpenAsync();
+                Assert.Fail($"nothing waits on a lock in \"{statement}\": " + string.Join(" | ", await conn.QueryAsync<string>(
+                    "select coalesce(wait_event_type, '-') || ' ' || coalesce(wait_event, '-') || ' ' || left(query, 300) from pg_stat_activity where datname = current_database()")));
+            }
+            await Task.Delay(20);
+        }
+    }
+
+    [Test, CancelAfter(60_000)]
+    public async Task CheckIn_OfASlipVoidedAfterItWasRead_IsRefusedAsVoided_AndTheSlipStaysUnburnt()
+    {
+        var token = _tokens.Dequeue();
+        using var probe = Phone();
+        var blinded = Blinded(await KeysAsync(probe, token), "void"u8);
+
+        // Voiding locks the slip's row, as the batch's burn does.
+        var (voiding, checkIn) = await StaffActsBetweenReadAndBurnAsync("select 1 from slip where token_hash = @Hash for update",
+            new { Hash = Evaluation.Core.Slips.SlipToken.Hash(token) },
+            () => PostAsync($"{_open.Url}/slips/void", ("code", token)), "select voided, blinded_hash is not null from slip", Body(token, blinded));
+
+        Assert.That(voiding.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(voiding));
+        Assert.That(checkIn.StatusCode, Is.EqualTo(HttpStatusCode.Gone), await checkIn.Content.ReadAsStringAsync());
+        Assert.That((await JsonAsync(checkIn)).GetProperty("error").GetString(), Does.Contain("已作废"));
+        Assert.That((await StoredAsync(token)).BlindedHash, Is.Null);
+    }
+
+    [Test, CancelAfter(60_000)]
+    public async Task CheckIn_OfAnEvaluationClosedAfterTheSlipWasRead_IsRefusedAsClosed_AndTheSlipStaysUnburnt()
+    {
+        var evaluation = await World.SeedDraftAsync(World.UnitA, expectedCount: 10);
+        using (var open = await PostAsync($"{evaluation.Url}/open"))
+            Assert.That(open.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(open));
+        var token = (await IssueSlipsAsync(evaluation, 1)).Single();
+        using var probe = Phone();
+        var blinded = Blinded(await KeysAsync(probe, token), "close"u8);
+
+        // Closing updates the evaluation's row, which the batch locks before it burns.
+        var (closing, checkIn) = await StaffActsBetweenReadAndBurnAsync("select 1 from evaluation where id = @Id for update", new { evaluation.Id },
+            () => PostAsync($"{evaluation.Url}/close"), "set status = case when exists", Body(token, blinded));
+
+        Assert.That(closing.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(closing));
+        Assert.That(checkIn.StatusCode, Is.EqualTo(HttpStatusCode.Conflict), await checkIn.Content.ReadAsStringAsync());
+        Assert.That((await JsonAsync(checkIn)).GetProperty("code").GetString(), Is.EqualTo("closed"));
+        Assert.That((await StoredAsync(token)).BlindedHash, Is.Null);
     }
 
     [Test]
