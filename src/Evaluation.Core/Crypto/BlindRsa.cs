@@ -99,10 +99,10 @@ public static class BlindRsa
         ReadOnlySpan<byte> blindSignature, ReadOnlySpan<byte> inverse)
     {
         ArgumentNullException.ThrowIfNull(publicKey);
-        var z = InRange(publicKey, blindSignature, nameof(blindSignature));
-        var inv = InRange(publicKey, inverse, nameof(inverse));
-        var s = z.Multiply(inv).Mod(publicKey.Modulus);
-        var signature = BigIntegers.AsUnsignedByteArray(publicKey.ModulusLength, s);
+        InRange(publicKey, blindSignature, nameof(blindSignature));
+        InRange(publicKey, inverse, nameof(inverse));
+        var s = BlindRsaPublicKey.Numeric(blindSignature) * BlindRsaPublicKey.Numeric(inverse) % publicKey.NumericModulus;
+        var signature = publicKey.Fixed(s);
         if (!Verify(publicKey, preparedMessage, signature))
             throw new CryptographicException("Invalid signature: the blind signature does not match this message and key.");
         return signature;
@@ -123,13 +123,12 @@ public static class BlindRsa
     private static BlindingResult Blind(BlindRsaPublicKey pk, ReadOnlySpan<byte> preparedMessage,
         ReadOnlySpan<byte> salt, BigInteger r, BigInteger inverse)
     {
-        var m = new BigInteger(1, EmsaPss.Encode(preparedMessage, salt, pk.ModulusBits - 1));
-        if (!m.Gcd(pk.Modulus).Equals(BigInteger.One))
+        var n = pk.NumericModulus;
+        var m = BlindRsaPublicKey.Numeric(EmsaPss.Encode(preparedMessage, salt, pk.ModulusBits - 1));
+        if (!System.Numerics.BigInteger.GreatestCommonDivisor(m, n).IsOne)
             throw new CryptographicException("Invalid input: the encoded message is not coprime to n.");
-        var z = m.Multiply(r.ModPow(pk.Exponent, pk.Modulus)).Mod(pk.Modulus);
-        return new BlindingResult(
-            BigIntegers.AsUnsignedByteArray(pk.ModulusLength, z),
-            BigIntegers.AsUnsignedByteArray(pk.ModulusLength, inverse));
+        var z = m * System.Numerics.BigInteger.ModPow(BlindRsaPublicKey.Numeric(r), pk.NumericExponent, n) % n;
+        return new BlindingResult(pk.Fixed(z), BigIntegers.AsUnsignedByteArray(pk.ModulusLength, inverse));
     }
 
     // RSASP1 with CRT, itself blinded with a fresh random value: BouncyCastle's ModPow is not

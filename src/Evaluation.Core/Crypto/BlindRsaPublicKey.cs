@@ -17,6 +17,25 @@ public sealed class BlindRsaPublicKey
     internal BigInteger Modulus { get; }
     internal BigInteger Exponent { get; }
 
+    // The same values in .NET's arithmetic, for the client's blinding and unblinding: BouncyCastle's remainder works bit
+    // by bit and made blinding cost ten times a signature.
+    internal System.Numerics.BigInteger NumericModulus { get; }
+    internal System.Numerics.BigInteger NumericExponent { get; }
+
+    internal static System.Numerics.BigInteger Numeric(BigInteger value) =>
+        new(value.ToByteArrayUnsigned(), isUnsigned: true, isBigEndian: true);
+
+    internal static System.Numerics.BigInteger Numeric(ReadOnlySpan<byte> value) => new(value, isUnsigned: true, isBigEndian: true);
+
+    /// <summary>I2OSP: the value as exactly <see cref="ModulusLength"/> big-endian bytes.</summary>
+    internal byte[] Fixed(System.Numerics.BigInteger value)
+    {
+        var bytes = new byte[ModulusLength];
+        var length = value.GetByteCount(isUnsigned: true);
+        value.TryWriteBytes(bytes.AsSpan(bytes.Length - length), out _, isUnsigned: true, isBigEndian: true);
+        return bytes;
+    }
+
     /// <summary>Bit length of the modulus n.</summary>
     public int ModulusBits => Modulus.BitLength;
 
@@ -31,6 +50,7 @@ public sealed class BlindRsaPublicKey
             throw new CryptographicException("The RSA public exponent must be odd, at least 3 and less than the modulus.");
         Modulus = modulus;
         Exponent = exponent;
+        (NumericModulus, NumericExponent) = (Numeric(modulus), Numeric(exponent));
         Parameters = new RSAParameters
         {
             Modulus = BigIntegers.AsUnsignedByteArray(ModulusLength, modulus),
