@@ -181,7 +181,7 @@ public static class BlindRsa
     {
         // .NET's arithmetic here: BouncyCastle's remainder is bit by bit, and cost half an OpenSSL signature.
         var m = new System.Numerics.BigInteger(value, isUnsigned: true, isBigEndian: true);
-        if (m.IsZero || m.IsOne || m == key.Factors.NMinusOne)
+        if (m.IsZero || m.IsOne || m + 1 == key.PublicKey.NumericModulus)
             throw new ArgumentException("Not a blinded message: 0, 1 and n − 1 are their own signatures.", name);
         // n = p·q, so a common factor is p or q: two remainders instead of a gcd.
         if ((m % key.Factors.P).IsZero || (m % key.Factors.Q).IsZero)

@@ -26,17 +26,14 @@ public sealed class BlindRsaPrivateKey
         if (!p.Multiply(q).Equals(n))
             throw new CryptographicException("The RSA private key is inconsistent: p·q ≠ n.");
         (_d, P, Q, DP, DQ, QInv) = (d, p, q, dp, dq, qInv);
-        Factors = new(Numeric(p), Numeric(q), Numeric(n) - 1);
+        Factors = new(BlindRsaPublicKey.Numeric(p), BlindRsaPublicKey.Numeric(q));
         _openSsl = new(() => platform ? WithParameters(OpenSslRsa.TryCreate) : null);
     }
 
-    /// <summary>p, q and n − 1 for the input checks of every signature (<see cref="BlindRsa.BlindSign"/>).</summary>
-    internal sealed record CheckValues(System.Numerics.BigInteger P, System.Numerics.BigInteger Q, System.Numerics.BigInteger NMinusOne);
+    /// <summary>p and q in .NET's arithmetic, for the input checks of every signature (<see cref="BlindRsa.BlindSign"/>).</summary>
+    internal sealed record PrimeFactors(System.Numerics.BigInteger P, System.Numerics.BigInteger Q);
 
-    internal CheckValues Factors { get; }
-
-    private static System.Numerics.BigInteger Numeric(BigInteger value) =>
-        new(value.ToByteArrayUnsigned(), isUnsigned: true, isBigEndian: true);
+    internal PrimeFactors Factors { get; }
 
     /// <summary>The platform's OpenSSL signs with this key (Linux); null where the managed arithmetic does.</summary>
     internal OpenSslRsa? OpenSsl => _openSsl.Value;
