@@ -77,7 +77,7 @@ public sealed class LocalPostgres : IAsyncDisposable
         var running = await RunAsync(bin, ["pg_ctl", "status", "-D", data], ct, allowFailure: true);
         if (running.ExitCode != 0)
         {
-            var options = string.Join(' ', AnonymitySettings.Append($"port={port}").Select(s => $"-c {s}"));
+            var options = ServerOptions(port);
             var start = await RunAsync(bin, ["pg_ctl", "start", "-w", "-t", "60", "-D", data, "-l", Path.Combine(data, "server.log"), "-o", options], ct, allowFailure: true);
             if (start.ExitCode != 0)
                 throw new LocalPostgresException(
@@ -97,11 +97,18 @@ public sealed class LocalPostgres : IAsyncDisposable
         return new LocalPostgres(bin, data, builder.ConnectionString, stopOnDispose: true);
     }
 
+    /// <summary>pg_ctl's <c>-o</c> for a server of these settings on <paramref name="port"/>.</summary>
+    public static string ServerOptions(int port) => string.Join(' ', AnonymitySettings.Append($"port={port}").Select(s => $"-c {s}"));
+
     public static string? FindBinDirectory()
     {
         var onPath = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
             .FirstOrDefault(d => File.Exists(Path.Combine(d, "initdb")) && File.Exists(Path.Combine(d, "pg_ctl")));
-        if (onPath is not null) return onPath;
+        // A PATH entry may hold links to a few of the programs (initdb, pg_ctl) only: the folder they point to has them all
+        // (pg_basebackup among them).
+        if (onPath is not null)
+            return new FileInfo(Path.Combine(onPath, "pg_ctl")).ResolveLinkTarget(returnFinalTarget: true) is { } target
+                ? Path.GetDirectoryName(target.FullName) : onPath;
         return Directory.Exists("/usr/lib/postgresql")
             ? Directory.GetDirectories("/usr/lib/postgresql")
                 .Select(d => Path.Combine(d, "bin"))
@@ -171,7 +178,14 @@ public sealed class LocalPostgres : IAsyncDisposable
         await RunAsync(_binDirectory, ["pg_ctl", "stop", "-w", "-m", "fast", "-D", _dataDirectory], CancellationToken.None, allowFailure: true);
     }
 
-    private sealed record CommandResult(int ExitCode, string Output);
+    public sealed record CommandResult(int ExitCode, string Output);
+
+    /// <summary>Runs one of the PostgreSQL programs (as the postgres user when we are root), as this class runs pg_ctl.</summary>
+    public static Task<CommandResult> RunProgramAsync(string program, IEnumerable<string> arguments, bool allowFailure = false, CancellationToken ct = default)
+    {
+        var bin = FindBinDirectory() ?? throw new LocalPostgresException("找不到 PostgreSQL 程序（initdb、pg_ctl）。请安装：apt-get install -y postgresql。");
+        return RunAsync(bin, [program, .. arguments], ct, allowFailure);
+    }
 
     private static async Task<CommandResult> RunAsync(string bin, string[] command, CancellationToken ct, bool allowFailure = false, bool direct = false)
     {

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Dapper;
 using Evaluation.Web.Infrastructure;
 using Npgsql;
@@ -67,21 +66,10 @@ public sealed class FaultCluster
     /// </summary>
     public static async Task StopAsync(string mode = "immediate")
     {
-        var bin = LocalPostgres.FindBinDirectory() ?? throw new InvalidOperationException("no PostgreSQL binaries");
         // Whatever comes of it, the next StartAsync asks pg_ctl whether the cluster runs.
         _stopped = true;
-        var start = LocalPostgres.IsRoot
-            ? new ProcessStartInfo("runuser") { ArgumentList = { "-u", "postgres", "--", Path.Combine(bin, "pg_ctl") } }
-            : new ProcessStartInfo(Path.Combine(bin, "pg_ctl"));
-        foreach (var argument in new[] { "stop", "-w", "-t", "60", "-m", mode, "-D", Path.Combine(Root, "pgdata") }) start.ArgumentList.Add(argument);
-        start.RedirectStandardOutput = true;
-        start.RedirectStandardError = true;
-        start.WorkingDirectory = "/";
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync();
-        Assert.That(process.ExitCode, Is.Zero, $"pg_ctl stop failed: {await output}{await errors}");
+        var stop = await LocalPostgres.RunProgramAsync("pg_ctl", ["stop", "-w", "-t", "60", "-m", mode, "-D", Path.Combine(Root, "pgdata")], allowFailure: true);
+        Assert.That(stop.ExitCode, Is.Zero, $"pg_ctl stop failed: {stop.Output}");
     }
 
     [OneTimeTearDown]

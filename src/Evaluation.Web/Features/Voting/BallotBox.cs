@@ -16,7 +16,8 @@ public enum BallotOutcome { Stored, AlreadyStored, CredentialUsed, VotingClosed 
 /// The receipts go to a table of their own (ballot_receipt) that names no ballot. What a batch writes, even kept forever in
 /// the WAL, is ciphertexts, door messages and receipts: none of them occurs in the opened ballots or the audit bundle.
 /// </summary>
-public sealed class BallotBox(NpgsqlDataSource db, ILogger<BallotBox> logger) : GroupCommit<SealedEntry, BallotOutcome>(db, logger)
+public sealed class BallotBox(NpgsqlDataSource db, ILogger<BallotBox> logger, IConfiguration configuration)
+    : GroupCommit<SealedEntry, BallotOutcome>(db, logger, configuration)
 {
     protected override string BatchName => "ballot";
 
@@ -26,12 +27,13 @@ public sealed class BallotBox(NpgsqlDataSource db, ILogger<BallotBox> logger) : 
     {
         await using var conn = await Db.OpenConnectionAsync();
         await using var tx = await conn.BeginTransactionAsync();
+        var open = await LockOpenEvaluationsAsync(conn, tx, ballots.Select(b => b.EvaluationId));
         var inserted = (await conn.QueryAsync<byte[]>(
             """
             insert into sealed_ballot (door_message, evaluation_id, key_group_id, ciphertext)
             select b.door_message, b.evaluation_id, b.key_group_id, b.ciphertext
             from unnest(@Doors, @Evaluations, @Groups, @Ciphertexts) as b(door_message, evaluation_id, key_group_id, ciphertext)
-            where exists (select 1 from evaluation e where e.id = b.evaluation_id and e.status = 'open')
+            where b.evaluation_id = any(@Open)
             on conflict do nothing
             returning door_message
             """,
@@ -41,6 +43,7 @@ public sealed class BallotBox(NpgsqlDataSource db, ILogger<BallotBox> logger) : 
                 Evaluations = ballots.Select(b => b.EvaluationId).ToArray(),
                 Groups = ballots.Select(b => b.KeyGroupId).ToArray(),
                 Ciphertexts = ballots.Select(b => b.Ciphertext).ToArray(),
+                Open = open,
             }, tx)).Select(Convert.ToBase64String).ToHashSet();
 
         var keys = ballots.Select(b => Convert.ToBase64String(b.DoorMessage)).ToArray();
@@ -68,7 +71,7 @@ public sealed class BallotBox(NpgsqlDataSource db, ILogger<BallotBox> logger) : 
                 "select door_message, ciphertext from sealed_ballot where door_message = any(@Doors)",
                 new { Doors = others.Select(b => b.DoorMessage).ToArray() }, tx))
             .ToDictionary(r => Convert.ToBase64String(r.DoorMessage), r => r.Ciphertext);
-        await tx.CommitAsync();
+        await CommitReplicatedAsync(conn, tx);
 
         // Within one batch the first copy of a door message wins; later copies are answered like a retry of it.
         for (var i = 0; i < ballots.Count; i++)

@@ -86,22 +86,23 @@ public static class CheckIn
         if (HttpProtocol.IsHttp11(http.Request.Protocol) || HttpProtocol.IsHttp10(http.Request.Protocol))
             http.Response.Headers.Connection = "close";
 
-        if (slip!.BlindedHash is not null)
-            return AnswerBurnt(slip.BlindedHash, slip.BlindSignature, slip.BallotBlindSignature, blindedHash);
-
-        byte[] doorSignature, ballotSignature;
-        try
-        {
-            var keys = await SigningKeysAsync(slip, db, open, keyEncryptionKey, ct);
-            doorSignature = BlindRsa.BlindSign(keys.Door, blindedDoor);
-            ballotSignature = BlindRsa.BlindSign(keys.Ballot, blindedBallot);
-        }
-        catch (ArgumentException)
-        {
-            // Of the wrong size, not below the modulus, or a value such as 0 or 1 that the page never sends: refused before
-            // the slip is burnt, so the voter can still check in with it.
-            return VotingProblem.BadRequest("签到数据不完整或无效，这张票签还没有使用。请刷新页面后重试；如果仍然不行，请向工作人员说明。");
-        }
+        // A slip burnt before (a retry after a lost answer, or another phone) is answered by the burner too, not from the read:
+        // the burn it read may not be on the synchronous standby yet (its commit's wait cut short), and an answer is given
+        // only for what is on both copies.
+        byte[]? doorSignature = null, ballotSignature = null;
+        if (slip!.BlindedHash is null)
+            try
+            {
+                var keys = await SigningKeysAsync(slip, db, open, keyEncryptionKey, ct);
+                doorSignature = BlindRsa.BlindSign(keys.Door, blindedDoor);
+                ballotSignature = BlindRsa.BlindSign(keys.Ballot, blindedBallot);
+            }
+            catch (ArgumentException)
+            {
+                // Of the wrong size, not below the modulus, or a value such as 0 or 1 that the page never sends: refused before
+                // the slip is burnt, so the voter can still check in with it.
+                return VotingProblem.BadRequest("签到数据不完整或无效，这张票签还没有使用。请刷新页面后重试；如果仍然不行，请向工作人员说明。");
+            }
 
         // Burnt in a batch with other check-ins (SlipBurner): only if nobody burnt it, voided it or closed the evaluation in
         // the meantime, so of many simultaneous check-ins exactly one wins, and it is answered only once that is committed.

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
 using System.Security.Cryptography;
 using System.Threading.Channels;
+using Dapper;
 using Evaluation.Web.Infrastructure;
 using Npgsql;
 
@@ -12,8 +13,10 @@ namespace Evaluation.Web.Features.Voting;
 /// Each caller is answered only after its batch has committed; a batch that fails fails every one of its callers, who
 /// are told to retry (each write is idempotent). The batch is shuffled first, so neither heap order nor position in the
 /// batch tells arrival order.
+/// A caller waits at most <c>Voting:CommitTimeoutSeconds</c> (10 by default) and is then told to retry: a commit that
+/// waits for a synchronous standby that is gone would otherwise hold every phone of the venue on a spinning page.
 /// </summary>
-public abstract class GroupCommit<TItem, TOutcome>(NpgsqlDataSource db, ILogger logger) : BackgroundService
+public abstract class GroupCommit<TItem, TOutcome>(NpgsqlDataSource db, ILogger logger, IConfiguration configuration) : BackgroundService
 {
     public const int MaxBatch = 500;
 
@@ -21,6 +24,8 @@ public abstract class GroupCommit<TItem, TOutcome>(NpgsqlDataSource db, ILogger 
 
     private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(
         new BoundedChannelOptions(20_000) { FullMode = BoundedChannelFullMode.Wait, SingleReader = true });
+
+    private readonly TimeSpan _commitTimeout = TimeSpan.FromSeconds(configuration.GetValue("Voting:CommitTimeoutSeconds", 10.0));
 
     protected NpgsqlDataSource Db => db;
 
@@ -33,9 +38,52 @@ public abstract class GroupCommit<TItem, TOutcome>(NpgsqlDataSource db, ILogger 
     protected async Task<TOutcome> EnqueueAsync(TItem item, CancellationToken ct)
     {
         var pending = new Pending(item, new TaskCompletionSource<TOutcome>(TaskCreationOptions.RunContinuationsAsynchronously));
-        await _queue.Writer.WriteAsync(pending, ct);
-        // Not cancelled with the request: once queued, the item is written whether or not the phone is still listening.
-        return await pending.Done.Task;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(_commitTimeout);
+        try
+        {
+            await _queue.Writer.WriteAsync(pending, timeout.Token);
+            // Only the waiting ends: once queued, the item is written whether or not anyone is still listening, and its
+            // caller, told to retry, is answered from what was written.
+            return await pending.Done.Task.WaitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The {BatchName} batch did not commit within {_commitTimeout.TotalSeconds} s.");
+        }
+    }
+
+    /// <summary>
+    /// Locks the evaluations FOR SHARE and returns those that are open. Closing (an UPDATE of the evaluation) and voiding
+    /// wait for the batch to commit, or the batch waits for them and then sees the evaluation no longer open. The lock
+    /// also gives every batch a transaction id, so its commit waits for the synchronous standby even when the batch
+    /// writes nothing else (only retries): an answer read from a row that exists on the primary alone is not given.
+    /// </summary>
+    protected static async Task<Guid[]> LockOpenEvaluationsAsync(NpgsqlConnection conn, NpgsqlTransaction tx, IEnumerable<Guid> evaluationIds) =>
+        (await conn.QueryAsync<(Guid Id, bool Open)>(
+            "select id, status = 'open' from evaluation where id = any(@Ids) order by id for share",
+            new { Ids = evaluationIds.Distinct().ToArray() }, tx))
+        .Where(e => e.Open).Select(e => e.Id).ToArray();
+
+    /// <summary>
+    /// Commits, and fails if PostgreSQL committed without the synchronous standby: when someone cancels a commit's wait
+    /// for the standby, the commit succeeds on the primary alone with a warning, and nothing may be acknowledged then.
+    /// </summary>
+    protected static async Task CommitReplicatedAsync(NpgsqlConnection conn, NpgsqlTransaction tx)
+    {
+        PostgresNotice? warning = null;
+        void Watch(object? _, NpgsqlNoticeEventArgs e) => warning ??= e.Notice.InvariantSeverity == "WARNING" ? e.Notice : null;
+        conn.Notice += Watch;
+        try
+        {
+            await tx.CommitAsync();
+        }
+        finally
+        {
+            conn.Notice -= Watch;
+        }
+        if (warning is not null)
+            throw new NotReplicatedException(warning.MessageText);
     }
 
     /// <summary>On shutdown, takes nothing new but writes everything already queued before the process ends.</summary>
@@ -56,7 +104,12 @@ public abstract class GroupCommit<TItem, TOutcome>(NpgsqlDataSource db, ILogger 
             RandomNumberGenerator.Shuffle(CollectionsMarshal.AsSpan(batch));
             try
             {
-                var outcomes = await WriteAsync(batch.ConvertAll(p => p.Item));
+                var writing = WriteAsync(batch.ConvertAll(p => p.Item));
+                // One line for a batch that outlasts what its callers wait: the usual cause is a synchronous standby gone.
+                if (await Task.WhenAny(writing, Task.Delay(_commitTimeout)) != writing)
+                    logger.LogWarning("A {Batch} batch of {Count} has waited {Seconds} s to commit; phones are told to retry meanwhile. " +
+                                      "Is the synchronous standby down?", BatchName, batch.Count, _commitTimeout.TotalSeconds);
+                var outcomes = await writing;
                 for (var i = 0; i < batch.Count; i++) batch[i].Done.TrySetResult(outcomes[i]);
             }
             catch (Exception e)
@@ -69,3 +122,6 @@ public abstract class GroupCommit<TItem, TOutcome>(NpgsqlDataSource db, ILogger 
         }
     }
 }
+
+/// <summary>The commit landed on the primary only: its wait for the synchronous standby was cancelled.</summary>
+public sealed class NotReplicatedException(string message) : Exception(message);

@@ -3,8 +3,11 @@ using Npgsql;
 
 namespace Evaluation.Web.Features.Voting;
 
-/// <summary>A check-in, signed, waiting to burn its slip: the blind signatures are stored with the slip as its burn.</summary>
-public sealed record SlipBurn(byte[] TokenHash, Guid EvaluationId, byte[] BlindedHash, byte[] DoorSignature, byte[] BallotSignature);
+/// <summary>
+/// A check-in waiting to burn its slip: the blind signatures are stored with the slip as its burn. Without signatures, it
+/// only asks how the slip stands (a retry of a slip burnt before), answered once that is on the synchronous standby too.
+/// </summary>
+public sealed record SlipBurn(byte[] TokenHash, Guid EvaluationId, byte[] BlindedHash, byte[]? DoorSignature, byte[]? BallotSignature);
 
 /// <summary>The slip as it stands once its check-in's batch has committed: burnt (by whom the blinded hash says), or why not.</summary>
 public sealed record BurntSlip(bool Voided, string Status, byte[]? BlindedHash, byte[]? BlindSignature, byte[]? BallotBlindSignature);
@@ -15,22 +18,21 @@ public sealed record BurntSlip(bool Voided, string Status, byte[]? BlindedHash, 
 /// slip in a batch, the first (after the shuffle) is the one tried; the others are answered from what it left, like
 /// check-ins that came after it.
 /// </summary>
-public sealed class SlipBurner(NpgsqlDataSource db, ILogger<SlipBurner> logger) : GroupCommit<SlipBurn, BurntSlip?>(db, logger)
+public sealed class SlipBurner(NpgsqlDataSource db, ILogger<SlipBurner> logger, IConfiguration configuration)
+    : GroupCommit<SlipBurn, BurntSlip?>(db, logger, configuration)
 {
     protected override string BatchName => "check-in";
 
     /// <summary>The slip after the burn was tried; null if the slip no longer exists.</summary>
     public Task<BurntSlip?> BurnAsync(SlipBurn burn, CancellationToken ct) => EnqueueAsync(burn, ct);
 
-    // The evaluations are locked FOR SHARE before any slip is burnt: closing (an UPDATE of the evaluation) and voiding
-    // (which locks it FOR UPDATE) wait for the batch to commit, or the batch waits for them and then sees the slip voided
-    // or the evaluation no longer open, and leaves the slip alone. MATERIALIZED keeps the lock a step of its own.
+    // Only in evaluations still open once locked (LockOpenEvaluationsAsync), and never a slip voided or burnt before.
     private const string BurnSlips =
         """
-        with open as materialized (select id from evaluation where id = any(@Evaluations) and status = 'open' for share)
         update slip s set blinded_hash = b.blinded_hash, blind_signature = b.door_signature, ballot_blind_signature = b.ballot_signature
         from unnest(@Hashes, @BlindedHashes, @DoorSignatures, @BallotSignatures) as b(token_hash, blinded_hash, door_signature, ballot_signature)
-        where s.token_hash = b.token_hash and s.blinded_hash is null and not s.voided and s.evaluation_id in (select id from open)
+        where s.token_hash = b.token_hash and b.door_signature is not null and s.blinded_hash is null and not s.voided
+          and s.evaluation_id = any(@Open)
         returning s.token_hash
         """;
 
@@ -45,24 +47,26 @@ public sealed class SlipBurner(NpgsqlDataSource db, ILogger<SlipBurner> logger) 
     {
         var tried = batch.DistinctBy(b => Key(b.TokenHash)).ToList();
         await using var conn = await Db.OpenConnectionAsync();
-        // One statement, so one transaction of its own: answered once it has committed.
+        await using var tx = await conn.BeginTransactionAsync();
+        var open = await LockOpenEvaluationsAsync(conn, tx, tried.Select(b => b.EvaluationId));
         var burnt = (await conn.QueryAsync<byte[]>(BurnSlips, new
         {
-            Evaluations = tried.Select(b => b.EvaluationId).Distinct().ToArray(),
             Hashes = tried.Select(b => b.TokenHash).ToArray(),
             BlindedHashes = tried.Select(b => b.BlindedHash).ToArray(),
             DoorSignatures = tried.Select(b => b.DoorSignature).ToArray(),
             BallotSignatures = tried.Select(b => b.BallotSignature).ToArray(),
-        })).Select(Key).ToHashSet();
+            Open = open,
+        }, tx)).Select(Key).ToHashSet();
 
         var slips = tried.Where(b => burnt.Contains(Key(b.TokenHash))).ToDictionary(b => Key(b.TokenHash),
             b => (BurntSlip?)new BurntSlip(false, "open", b.BlindedHash, b.DoorSignature, b.BallotSignature));
         var others = tried.Where(b => !burnt.Contains(Key(b.TokenHash))).Select(b => b.TokenHash).ToArray();
-        // Rare: slips burnt before, voided, or of an evaluation that closed since the check-in read them.
+        // Retries of slips burnt before, and the rare slip voided, or of an evaluation closed since the check-in read it.
         if (others.Length > 0)
             foreach (var slip in await conn.QueryAsync<(byte[] TokenHash, bool Voided, string Status, byte[]? BlindedHash, byte[]? BlindSignature,
-                         byte[]? BallotBlindSignature)>(SelectSlips, new { Hashes = others }))
+                         byte[]? BallotBlindSignature)>(SelectSlips, new { Hashes = others }, tx))
                 slips[Key(slip.TokenHash)] = new BurntSlip(slip.Voided, slip.Status, slip.BlindedHash, slip.BlindSignature, slip.BallotBlindSignature);
+        await CommitReplicatedAsync(conn, tx);
         return batch.Select(b => slips.GetValueOrDefault(Key(b.TokenHash))).ToArray();
     }
 

@@ -262,11 +262,11 @@ public sealed class CheckInTests : OrganizerSession
 
     /// <summary>
     /// Holds a row locked (<paramref name="lockRow"/>) while <paramref name="staff"/> waits for it in
-    /// <paramref name="staffStatement"/> and then a check-in's batch queues behind, so the staff's action commits between
-    /// the check-in's read of the slip and its batch's burn.
+    /// <paramref name="staffStatement"/> and then a check-in's batch queues behind in <paramref name="batchStatement"/>, so the
+    /// staff's action commits between the check-in's read of the slip and its batch's burn.
     /// </summary>
     private async Task<(HttpResponseMessage Staff, HttpResponseMessage CheckIn)> StaffActsBetweenReadAndBurnAsync(string lockRow, object rowArgs,
-        Func<Task<HttpResponseMessage>> staff, string staffStatement, object checkIn)
+        Func<Task<HttpResponseMessage>> staff, string staffStatement, object checkIn, string batchStatement)
     {
         await using var conn = await World.OpenAsync();
         await using var tx = await conn.BeginTransactionAsync();
@@ -275,7 +275,7 @@ public sealed class CheckInTests : OrganizerSession
         await WhenWaitingOnALockAsync(staffStatement);
         using var phone = Phone();
         var checkingIn = phone.PostAsJsonAsync("/api/v/checkin", checkIn);
-        await WhenWaitingOnALockAsync("update slip s set blinded_hash");
+        await WhenWaitingOnALockAsync(batchStatement);
         await tx.CommitAsync();
         return (await acting, await checkingIn);
     }
@@ -306,7 +306,8 @@ public sealed class CheckInTests : OrganizerSession
         // Voiding locks the slip's row, as the batch's burn does.
         var (voiding, checkIn) = await StaffActsBetweenReadAndBurnAsync("select 1 from slip where token_hash = @Hash for update",
             new { Hash = Evaluation.Core.Slips.SlipToken.Hash(token) },
-            () => PostAsync($"{_open.Url}/slips/void", ("code", token)), "select voided, blinded_hash is not null from slip", Body(token, blinded));
+            () => PostAsync($"{_open.Url}/slips/void", ("code", token)), "select voided, blinded_hash is not null from slip", Body(token, blinded),
+            batchStatement: "update slip s set blinded_hash");
 
         Assert.That(voiding.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(voiding));
         Assert.That(checkIn.StatusCode, Is.EqualTo(HttpStatusCode.Gone), await checkIn.Content.ReadAsStringAsync());
@@ -326,7 +327,8 @@ public sealed class CheckInTests : OrganizerSession
 
         // Closing updates the evaluation's row, which the batch locks before it burns.
         var (closing, checkIn) = await StaffActsBetweenReadAndBurnAsync("select 1 from evaluation where id = @Id for update", new { evaluation.Id },
-            () => PostAsync($"{evaluation.Url}/close"), "set status = case when exists", Body(token, blinded));
+            () => PostAsync($"{evaluation.Url}/close"), "set status = case when exists", Body(token, blinded),
+            batchStatement: "from evaluation where id = any($1) order by id for share");
 
         Assert.That(closing.StatusCode, Is.EqualTo(HttpStatusCode.Redirect), await StaffClient.BodyAsync(closing));
         Assert.That(checkIn.StatusCode, Is.EqualTo(HttpStatusCode.Conflict), await checkIn.Content.ReadAsStringAsync());
