@@ -37,6 +37,7 @@ public sealed class AuthorizationMatrixTests
         new("POST", "/admin/accounts/{victim}/enable", [Admin]),
         new("GET", "/admin/units", [Admin]),
         new("POST", "/admin/units", [Admin]),
+        new("POST", "/admin/units/{unit}/parent", [Admin]),
         new("GET", "/admin/campaigns", [Admin]),
         new("POST", "/admin/campaigns", [Admin]),
         new("POST", "/admin/campaigns/{campaign}/name", [Admin]),
@@ -148,7 +149,8 @@ public sealed class AuthorizationMatrixTests
         var path = endpoint.Path
             .Replace("{e}", id.ToString()).Replace("{member}", evaluation.MemberId.ToString())
             .Replace("{category}", evaluation.CategoryId.ToString()).Replace("{question}", evaluation.QuestionId)
-            .Replace("{victim}", _victim.ToString()).Replace("{campaign}", _campaign.ToString());
+            .Replace("{victim}", _victim.ToString()).Replace("{campaign}", _campaign.ToString())
+            .Replace("{unit}", _world.UnitB.ToString());
         var client = _clients[caller];
 
         using var response = endpoint.Method == "GET"

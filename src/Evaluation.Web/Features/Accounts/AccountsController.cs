@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using Dapper;
+using Evaluation.Web.Features.Units;
 using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -19,12 +20,11 @@ public sealed record AccountRow
     public string[] Units { get; init; } = [];
     public bool Locked => LockedUntil > DateTime.UtcNow;
 }
-public sealed record UnitOption(Guid Id, string Name);
 public sealed record AccountForm(string? UserName, string? DisplayName, string? Role, Guid[]? Units, string? Password)
 {
     public override string ToString() => nameof(AccountForm);
 }
-public sealed record AccountEditPage(Guid? Id, AccountForm Form, IReadOnlyList<UnitOption> AllUnits, IReadOnlyList<string> Errors);
+public sealed record AccountEditPage(Guid? Id, AccountForm Form, IReadOnlyList<UnitNode> AllUnits, IReadOnlyList<string> Errors);
 public sealed record PasswordShownOnce(string UserName, string Password, bool IsNew);
 
 /// <summary>管理员: staff accounts and the units each one covers.</summary>
@@ -222,13 +222,13 @@ public sealed partial class AccountsController(NpgsqlDataSource db) : Controller
         return admins is [var only] && only == id;
     }
 
-    private async Task<IReadOnlyList<UnitOption>> AllUnitsAsync(CancellationToken ct)
+    private async Task<IReadOnlyList<UnitNode>> AllUnitsAsync(CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        return (await conn.QueryAsync<UnitOption>("select id, name from unit order by name")).ToList();
+        return await UnitTree.AllAsync(conn);
     }
 
-    private ViewResult Invalid(Guid? id, AccountForm form, List<string> errors, IReadOnlyList<UnitOption> units)
+    private ViewResult Invalid(Guid? id, AccountForm form, List<string> errors, IReadOnlyList<UnitNode> units)
     {
         Response.StatusCode = StatusCodes.Status400BadRequest;
         return View("Edit", new AccountEditPage(id, form, units, errors));

@@ -58,7 +58,7 @@ public static class AuditLogQueries
         var evaluations = await conn.QueryAsync<(Guid Id, string Name, string Round, DateTime CreatedAt, bool Rehearsal)>(new CommandDefinition(
             """
             select e.id, e.name, e.round, e.created_at, e.rehearsal_of is not null from evaluation e
-            where exists (select 1 from staff_unit su where su.unit_id = e.unit_id and su.account_id = @me)
+            where e.unit_id in (select unit_id from staff_reach(@me))
             order by e.created_at desc, e.name
             """, new { me = user.AccountId() }, tx, cancellationToken: ct));
         var actors = await conn.QueryAsync<string>(new CommandDefinition("select distinct actor from staff_action order by actor", transaction: tx, cancellationToken: ct));

@@ -51,7 +51,7 @@ public static class EvaluationScope
                e.created_at, e.opened_at, e.closed_at, e.rehearsal_of, e.campaign_id, c.name as campaign_name
         from evaluation e join unit u on u.id = e.unit_id left join campaign c on c.id = e.campaign_id
         where e.id = @id
-          and exists (select 1 from staff_unit su where su.unit_id = e.unit_id and su.account_id = @me)
+          and e.unit_id in (select unit_id from staff_reach(@me))
         """;
 
     public static Task<EvaluationHeader?> FindAsync(NpgsqlConnection conn, Guid id, ClaimsPrincipal user, NpgsqlTransaction? tx = null) =>

@@ -6,6 +6,7 @@ using Evaluation.Web.Features.Campaigns;
 using Evaluation.Web.Features.Raters;
 using Evaluation.Web.Features.Voting;
 using Evaluation.Web.Features.Reports;
+using Evaluation.Web.Features.Units;
 using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -45,7 +46,7 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
                    (select coalesce(sum(expected_count), 0)::int from respondent_category c where c.evaluation_id = e.id) as expected,
                    e.rehearsal_of is not null as rehearsal
             from evaluation e join unit u on u.id = e.unit_id
-            where e.unit_id in (select unit_id from staff_unit where account_id = @me)
+            where e.unit_id in (select unit_id from staff_reach(@me))
             order by e.created_at desc
             """, new { me = User.AccountId() });
         return View(rows.ToList());
@@ -211,8 +212,6 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
     private async Task<IReadOnlyList<(Guid Id, string Name)>> MyUnitsAsync(CancellationToken ct)
     {
         await using var conn = await db.OpenConnectionAsync(ct);
-        return (await conn.QueryAsync<(Guid, string)>(
-            "select u.id, u.name from unit u join staff_unit su on su.unit_id = u.id where su.account_id = @me order by u.name",
-            new { me = User.AccountId() })).ToList();
+        return (await UnitTree.ReachOfAsync(conn, User.AccountId())).Select(u => (u.Id, u.Name)).ToList();
     }
 }

@@ -39,7 +39,7 @@ public sealed class RehearsalBandViewComponent(NpgsqlDataSource db) : ViewCompon
         var rehearsal = await conn.ExecuteScalarAsync<bool>(
             """
             select exists (select 1 from evaluation e where e.id = @id and e.rehearsal_of is not null
-                             and e.unit_id in (select unit_id from staff_unit where account_id = @me))
+                             and e.unit_id in (select unit_id from staff_reach(@me)))
             """, new { id, me = UserClaimsPrincipal.AccountId() });
         return rehearsal ? View("~/Features/Rehearsals/_RehearsalBand.cshtml", id) : Content("");
     }

@@ -72,7 +72,7 @@ public sealed record RollupReport(
             """
             select e.id, u.name as unit_name, e.name, e.round, e.closed_at, e.campaign_id, c.name as campaign_name
             from evaluation e join unit u on u.id = e.unit_id left join campaign c on c.id = e.campaign_id
-            where e.status = 'closed' and e.rehearsal_of is null and e.unit_id in (select unit_id from staff_unit where account_id = @me)
+            where e.status = 'closed' and e.rehearsal_of is null and e.unit_id in (select unit_id from staff_reach(@me))
             order by u.name, e.closed_at, e.name
             """, new { me = user.AccountId() }, cancellationToken: ct))).ToList();
         // Latest closed first: the campaign under way is the one a 督导组 opens the page for.
