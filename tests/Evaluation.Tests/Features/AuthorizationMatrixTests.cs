@@ -41,6 +41,11 @@ public sealed class AuthorizationMatrixTests
         new("GET", "/admin/campaigns", [Admin]),
         new("POST", "/admin/campaigns", [Admin]),
         new("POST", "/admin/campaigns/{campaign}/name", [Admin]),
+        new("POST", "/admin/campaigns/{campaign}/unit", [Admin]),
+        new("GET", "/campaigns", [Organizer, Supervisor]),
+        new("GET", "/campaigns/{campaign}", [Organizer, Supervisor], Scoped: true),
+        new("GET", "/campaigns/{campaign}.xlsx", [Organizer, Supervisor], Scoped: true),
+        new("GET", "/campaigns/{campaign}.pdf", [Organizer, Supervisor], Scoped: true),
         new("GET", "/results/rollup", [Organizer, Supervisor]),
         new("GET", "/results/rollup.xlsx", [Organizer, Supervisor]),
         new("GET", "/results/rollup.pdf", [Organizer, Supervisor]),
@@ -123,7 +128,9 @@ public sealed class AuthorizationMatrixTests
         _victim = await _world.AddAccountAsync("victim", "organizer", _world.UnitA);
         _campaign = Guid.NewGuid();
         await using (var conn = await _world.OpenAsync())
-            await Dapper.SqlMapper.ExecuteAsync(conn, "insert into campaign (id, name) values (@_campaign, '矩阵测试活动')", new { _campaign });
+            // Run by unit A: its board is A's staff's, and B's get 404 as for A's evaluations.
+            await Dapper.SqlMapper.ExecuteAsync(conn, "insert into campaign (id, name, unit_id) values (@_campaign, '矩阵测试活动', @UnitA)",
+                new { _campaign, _world.UnitA });
         foreach (var userName in _world.Accounts.Keys)
             _clients[userName] = await _world.SignInAsync(userName);
         _clients["anonymous"] = _world.App.CreateStaffClient();

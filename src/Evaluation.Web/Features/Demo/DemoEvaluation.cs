@@ -95,12 +95,13 @@ public static class DemoEvaluation
         await ActionLogWriter.AppendAsync(tx, "系统", "创建演示数据", $"{UnitName}《{EvaluationName}》，编号 {evaluationId}", evaluationId: evaluationId);
         var rounds = await DemoResults.SeedAsync(conn, tx, services.GetRequiredService<KeyEncryptionKey>(), unitId, UnitName,
             Members.Select(m => (m.Name, m.Title, m.TransferredMonthsAgo > 0 ? today.AddMonths(-m.TransferredMonthsAgo) : (DateOnly?)null)).ToList());
-        // One campaign over the draft and both closed rounds, so the roll-up shows them grouped as a 督导组 would look at them.
+        // One campaign over the draft and both closed rounds, run by the demo unit, so the roll-up shows them grouped as a 督导组
+        // would look at them and the campaign board has a unit to list.
         var campaignId = await conn.ExecuteScalarAsync<Guid>(
             """
-            insert into campaign (id, name) values (gen_random_uuid(), @CampaignName)
-            on conflict (name) do update set name = excluded.name returning id
-            """, new { CampaignName }, tx);
+            insert into campaign (id, name, unit_id) values (gen_random_uuid(), @CampaignName, @unitId)
+            on conflict (name) do update set name = excluded.name, unit_id = coalesce(campaign.unit_id, excluded.unit_id) returning id
+            """, new { CampaignName, unitId }, tx);
         await conn.ExecuteAsync("update evaluation set campaign_id = @campaignId where unit_id = @unitId", new { campaignId, unitId }, tx);
         await tx.CommitAsync();
         // 开箱 runs in transactions of its own, on rounds already sealed and committed, as the 监票人 would open them.

@@ -22,6 +22,17 @@ public sealed record RollupRow(RollupEvaluation Evaluation, Turnout Turnout, boo
 
     /// <summary>Why <see cref="Headline"/> is empty, in the words every output uses.</summary>
     public string HeadlineMissing => Team is null && !Suppressed ? "本次评议没有评议领导班子" : ReportFormat.SuppressedNote(SmallCell);
+
+    /// <summary>
+    /// A closed evaluation's turnout and 班子 headline, counted from its ballots: the roll-up's rows and the campaign board's
+    /// opened cells (Features/Campaigns) both come from here, so the two never disagree on a figure or on what is hidden.
+    /// </summary>
+    public static async Task<RollupRow> CountAsync(NpgsqlConnection conn, RollupEvaluation evaluation, ReportsOptions options, CancellationToken ct)
+    {
+        var tally = await EvaluationResults.CountAsync(conn, evaluation.Id, ct);
+        return new RollupRow(evaluation, tally.Turnout, tally.Suppressed, tally.Targets.FirstOrDefault(t => t.Target.Kind == TargetKind.Team),
+            options.IsLow(tally.Turnout.Received, tally.Turnout.Expected), tally.Settings.EffectiveSmallCell);
+    }
 }
 
 public sealed record CampaignChoice(string Value, string Name, int Evaluations);
@@ -115,11 +126,7 @@ public sealed record RollupReport(
 
         var rows = new List<RollupRow>();
         foreach (var e in selected.Take(MaxEvaluations))
-        {
-            var tally = await EvaluationResults.CountAsync(conn, e.Id, ct);
-            rows.Add(new RollupRow(e, tally.Turnout, tally.Suppressed, tally.Targets.FirstOrDefault(t => t.Target.Kind == TargetKind.Team),
-                options.IsLow(tally.Turnout.Received, tally.Turnout.Expected), tally.Settings.EffectiveSmallCell));
-        }
+            rows.Add(await RollupRow.CountAsync(conn, e, options, ct));
         return new Outcome(new RollupReport(campaigns, closed, campaign, chosen, title, rows, selected.Count > MaxEvaluations, options));
     }
 

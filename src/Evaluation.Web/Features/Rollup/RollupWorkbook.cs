@@ -32,24 +32,10 @@ public static class RollupWorkbook
             s.Text(row, 2, e.Name);
             s.Text(row, 3, e.Round);
             s.Text(row, 4, RollupReport.Date(e.ClosedAt));
-            s.Count(row, 5, r.Turnout.Expected);
-            s.Count(row, 6, r.Turnout.Received);
-            s.Percent(row, 7, r.TurnoutRate);
-            s.Text(row, 8, r.Low ? LowMark : "");
+            Turnout(s, row, 5, r.Turnout.Expected, r.Turnout.Received, r.Low);
             s.Count(row, 9, r.Turnout.Abstained);
-            if (r.Headline is { Rates: { } rates } item)
-            {
-                // The flag sits beside the rate too, so a sorted or filtered sheet never shows a bare figure.
-                s.Text(row, 10, r.Low ? $"{rates.PositiveName}（{LowMark}）" : rates.PositiveName);
-                s.Percent(row, 11, rates.Positive);
-                s.Count(row, 12, item.Denominator);
-                s.Percent(row, 13, rates.Negative);
-                s.Text(row, 14, string.Join("；", r.Team!.Warnings));
-            }
-            else
-                s.Note(row, r.HeadlineMissing, column: 10);
-            if (r.Low)
-                ws.Range(row, 1, row, Headers.Length).Style.Fill.BackgroundColor = XLColor.FromHtml("#FDECEA");
+            Headline(s, row, 10, r);
+            if (r.Low) MarkLow(ws, row, Headers.Length);
             row++;
         }
         s.Label(row, 1, "合计");
@@ -62,5 +48,43 @@ public static class RollupWorkbook
         using var stream = new MemoryStream();
         workbook.SaveAs(stream);
         return stream.ToArray();
+    }
+
+    /// <summary>
+    /// 应到, 收回, 收回率 and the <see cref="LowMark"/> column, four from <paramref name="column"/>; without <paramref name="received"/>
+    /// (nothing voted yet) only 应到. The campaign board's sheet writes its rows' turnout with the same.
+    /// </summary>
+    public static void Turnout(SheetWriter s, int row, int column, int expected, int? received, bool low)
+    {
+        s.Count(row, column, expected);
+        if (received is { } n)
+        {
+            s.Count(row, column + 1, n);
+            s.Percent(row, column + 2, expected > 0 ? (decimal)n / expected : null);
+        }
+        s.Text(row, column + 3, low ? LowMark : "");
+    }
+
+    /// <summary>A flagged row, shaded across the sheet's columns so it stands out when scrolled or filtered.</summary>
+    public static void MarkLow(IXLWorksheet ws, int row, int columns) =>
+        ws.Range(row, 1, row, columns).Style.Fill.BackgroundColor = XLColor.FromHtml("#FDECEA");
+
+    /// <summary>
+    /// The 班子's headline in five columns from <paramref name="column"/> (评价, 评价率, 作答（D）, 差评率, 预警), or why it is not
+    /// published; the campaign board's sheet writes its opened rows with the same.
+    /// </summary>
+    public static void Headline(SheetWriter s, int row, int column, RollupRow r)
+    {
+        if (r.Headline is { Rates: { } rates } item)
+        {
+            // The flag sits beside the rate too, so a sorted or filtered sheet never shows a bare figure.
+            s.Text(row, column, r.Low ? $"{rates.PositiveName}（{LowMark}）" : rates.PositiveName);
+            s.Percent(row, column + 1, rates.Positive);
+            s.Count(row, column + 2, item.Denominator);
+            s.Percent(row, column + 3, rates.Negative);
+            s.Text(row, column + 4, string.Join("；", r.Team!.Warnings));
+        }
+        else
+            s.Note(row, r.HeadlineMissing, column: column);
     }
 }

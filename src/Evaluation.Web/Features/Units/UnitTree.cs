@@ -37,6 +37,17 @@ public static class UnitTree
         return (await AllAsync(conn)).Where(u => reach.Contains(u.Id)).ToList();
     }
 
+    /// <summary>
+    /// <paramref name="root"/> and every unit below it, in tree order, from a list read by <see cref="AllAsync"/>: read depth
+    /// first, a unit's subtree is the run of units right after it that lie deeper. Empty when the root is not in the list.
+    /// </summary>
+    public static IReadOnlyList<UnitNode> Subtree(IReadOnlyList<UnitNode> tree, Guid root)
+    {
+        var start = tree.ToList().FindIndex(u => u.Id == root);
+        if (start < 0) return [];
+        return tree.Skip(start).TakeWhile((u, i) => i == 0 || u.Depth > tree[start].Depth).ToList();
+    }
+
     /// <summary>Whether <paramref name="candidate"/> is <paramref name="unit"/> or lies below it: it cannot become its parent.</summary>
     public static Task<bool> IsInSubtreeAsync(NpgsqlConnection conn, NpgsqlTransaction tx, Guid unit, Guid candidate) =>
         conn.ExecuteScalarAsync<bool>(
