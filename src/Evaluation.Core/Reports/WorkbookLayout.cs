@@ -117,7 +117,17 @@ public static class WorkbookLayout
     public static string TargetTitle(Target t) =>
         TargetTitlePrefix + TargetLabel.Of(t.Name, t.Title, UserText.Isolate);
 
-    public static string TransferredNote(DateOnly left) => $"已于 {left:yyyy-MM-dd} 调出。";
+    /// <summary>
+    /// A 调出 member, under its name in every report and on the 汇总 sheet: when they left and where the result went. The
+    /// result goes to the evaluating unit's parent, as recorded at 开箱 (评议结果转局党委教育实践活动办公室; Features/Transfers);
+    /// <paramref name="sentTo"/> is null when nothing travelled. <paramref name="isolate"/> wraps the unit's name.
+    /// </summary>
+    public static string TransferredNote(DateOnly left, string? sentTo, bool rehearsal, Func<string, string> isolate) =>
+        $"已于 {left:yyyy-MM-dd} 调出，" + (sentTo is not null ? $"评议结果已转 {isolate(sentTo)}。"
+            : rehearsal ? "演练的结果不转出。"
+            : "本单位开箱时没有上级单位，评议结果未转出。");
+
+    public const string TransferredLabel = "调出人员";
     /// <summary>
     /// A target some categories do not rate (评议范围): who rated it and its own denominators; null when everyone rates it.
     /// The reports print it under the target's name, the verifier compares it with its recount.

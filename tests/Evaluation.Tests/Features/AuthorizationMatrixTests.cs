@@ -19,7 +19,13 @@ public sealed class AuthorizationMatrixTests
 
     /// <param name="Scoped">The endpoint belongs to one unit's evaluation, so staff of another unit must get 404.</param>
     /// <param name="Closed">The endpoint exists only once voting has closed: it is called on a closed evaluation.</param>
-    public sealed record Endpoint(string Method, string Path, string[] Allowed, bool Scoped = false, bool Closed = false)
+    /// <param name="SentUp">
+    /// The endpoint serves a 调出 member's result sent at 开箱 to the evaluating unit's parent (Features/Transfers), so
+    /// covering the evaluating unit is not the rule: it is called on a closed evaluation of a unit below unit A whose
+    /// {transferred} member's result was sent to A, so A's staff are its office and B's get 404. Staff of the evaluating
+    /// unit alone, or of a unit beside it, are UnitTreeScopeTests-like cases in TransferredResultsTests.
+    /// </param>
+    public sealed record Endpoint(string Method, string Path, string[] Allowed, bool Scoped = false, bool Closed = false, bool SentUp = false)
     {
         public override string ToString() => $"{Method} {Path}";
     }
@@ -98,6 +104,8 @@ public sealed class AuthorizationMatrixTests
         new("GET", "/evaluations/{e}/results.xlsx", UnitStaff, Scoped: true, Closed: true),
         new("GET", "/evaluations/{e}/compare", [Organizer, Supervisor], Scoped: true, Closed: true),
         new("GET", "/evaluations/{e}/audit-bundle", [Auditor], Scoped: true, Closed: true),
+        new("GET", "/transferred", [Organizer, Supervisor]),
+        new("GET", "/evaluations/{e}/transferred/{transferred}.pdf", [Organizer, Supervisor], Scoped: true, Closed: true, SentUp: true),
         new("GET", "/verifier/win-x64", [Auditor]),
         new("GET", "/verifier/linux-x64", [Auditor]),
         new("GET", "/audit-log.xlsx", [Auditor]),
@@ -115,6 +123,7 @@ public sealed class AuthorizationMatrixTests
     private readonly Dictionary<string, StaffClient> _clients = [];
     private Guid _victim;
     private Guid _campaign;
+    private Guid _belowA;
     private string _verifier = null!;
 
     [OneTimeSetUp]
@@ -127,10 +136,14 @@ public sealed class AuthorizationMatrixTests
         _world = await StaffWorld.StartAsync(web => web.UseSetting("Verifier:Directory", _verifier));
         _victim = await _world.AddAccountAsync("victim", "organizer", _world.UnitA);
         _campaign = Guid.NewGuid();
+        _belowA = Guid.NewGuid();
         await using (var conn = await _world.OpenAsync())
             // Run by unit A: its board is A's staff's, and B's get 404 as for A's evaluations.
-            await Dapper.SqlMapper.ExecuteAsync(conn, "insert into campaign (id, name, unit_id) values (@_campaign, '矩阵测试活动', @UnitA)",
-                new { _campaign, _world.UnitA });
+            await Dapper.SqlMapper.ExecuteAsync(conn,
+                """
+                insert into campaign (id, name, unit_id) values (@_campaign, '矩阵测试活动', @UnitA);
+                insert into unit (id, name, parent_id) values (@_belowA, '甲单位下属单位', @UnitA);
+                """, new { _campaign, _belowA, _world.UnitA });
         foreach (var userName in _world.Accounts.Keys)
             _clients[userName] = await _world.SignInAsync(userName);
         _clients["anonymous"] = _world.App.CreateStaffClient();
@@ -149,11 +162,18 @@ public sealed class AuthorizationMatrixTests
     {
         // A fresh evaluation in unit A per case, so one case's successful change cannot affect the next.
         var evaluation = await _world.SeedDraftAsync(_world.UnitA);
-        var id = endpoint.Closed
-            ? (await _world.SeedClosedAsync(_world.UnitA, ClosedEvaluations.Form(FormTemplates.MobilisationEvaluation.Questionnaire, "张三"),
-                [("机关工作人员", 10)], [])).Id
-            : evaluation.Id;
+        var form = ClosedEvaluations.Form(FormTemplates.MobilisationEvaluation.Questionnaire, "张三");
+        if (endpoint.SentUp)
+            form = form with { Targets = [.. form.Targets.Select(t => t.Kind == TargetKind.Member ? t with { TransferredOutOn = new DateOnly(2026, 9, 1) } : t)] };
+        var closed = endpoint.Closed ? await _world.SeedClosedAsync(endpoint.SentUp ? _belowA : _world.UnitA, form, [("机关工作人员", 10)], []) : null;
+        if (endpoint.SentUp)
+            // As 开箱 records it (Features/Transfers): the member's result sent to the evaluating unit's parent.
+            await _world.ScalarAsync<int>(
+                "insert into result_transfer (evaluation_id, target_id, to_unit_id) values (@Id, @MemberId, @UnitA) returning 1",
+                new { closed!.Id, MemberId = closed.Member("张三").Id, _world.UnitA });
+        var id = closed?.Id ?? evaluation.Id;
         var path = endpoint.Path
+            .Replace("{transferred}", closed?.Member("张三").Id.ToString())
             .Replace("{e}", id.ToString()).Replace("{member}", evaluation.MemberId.ToString())
             .Replace("{category}", evaluation.CategoryId.ToString()).Replace("{question}", evaluation.QuestionId)
             .Replace("{victim}", _victim.ToString()).Replace("{campaign}", _campaign.ToString())

@@ -45,17 +45,34 @@ public static class EvaluationScope
 {
     public const string FrozenMessage = "投票已开始，评议对象、问卷和评议人员类别已冻结，不能再修改。";
 
-    private const string SelectScoped =
+    private const string SelectHeader =
         """
         select e.id, e.unit_id, u.name as unit_name, e.name, e.round, e.status, e.questionnaire, e.form_hash,
                e.created_at, e.opened_at, e.closed_at, e.rehearsal_of, e.campaign_id, c.name as campaign_name
         from evaluation e join unit u on u.id = e.unit_id left join campaign c on c.id = e.campaign_id
+        """;
+
+    private const string SelectScoped = SelectHeader + "\n" +
+        """
         where e.id = @id
           and e.unit_id in (select unit_id from staff_reach(@me))
         """;
 
     public static Task<EvaluationHeader?> FindAsync(NpgsqlConnection conn, Guid id, ClaimsPrincipal user, NpgsqlTransaction? tx = null) =>
         conn.QuerySingleOrDefaultAsync<EvaluationHeader>(SelectScoped, new { id, me = user.AccountId() }, tx);
+
+    /// <summary>
+    /// A closed evaluation one of whose 调出 members' result was sent at 开箱 to a unit the caller covers (Features/Transfers):
+    /// the parent's office reads that member's sheet by this rule, not by covering the evaluating unit, so a unit moved
+    /// since does not take the result away from the office it was sent to, nor give it to the new one.
+    /// </summary>
+    public static Task<EvaluationHeader?> FindSentToAsync(NpgsqlConnection conn, Guid id, Guid targetId, ClaimsPrincipal user) =>
+        conn.QuerySingleOrDefaultAsync<EvaluationHeader>(SelectHeader + "\n" +
+            """
+            where e.id = @id and e.status = 'closed'
+              and exists (select 1 from result_transfer r
+                          where r.evaluation_id = e.id and r.target_id = @targetId and r.to_unit_id in (select unit_id from staff_reach(@me)))
+            """, new { id, targetId, me = user.AccountId() });
 
     /// <summary>
     /// Runs an organiser's change to a draft in one transaction that holds the evaluation row, so voting cannot open halfway through it.

@@ -6,6 +6,7 @@ using Evaluation.Web.Features.Campaigns;
 using Evaluation.Web.Features.Raters;
 using Evaluation.Web.Features.Voting;
 using Evaluation.Web.Features.Reports;
+using Evaluation.Web.Features.Transfers;
 using Evaluation.Web.Features.Units;
 using Evaluation.Web.Infrastructure;
 using Microsoft.AspNetCore.Authorization;
@@ -179,6 +180,8 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
             // The counting rules lock here (CountingController), so the log keeps the ones every report is counted by.
             await ActionLogWriter.AppendAsync(tx, User, BundleVerifier.CloseAction,
                 BundleVerifier.CloseDetail(evaluation.Name, id, await CountingController.DescribeAsync(conn, id, tx)), evaluationId: id);
+            // An evaluation voted before the sealed box has no box to open and is closed now: its 调出 results travel now.
+            await ResultTransfers.SendAsync(conn, tx, id, evaluation.Name, User.ActorLabel());
             custody = (await BoxKeys.StateAsync(conn, id, tx))?.Custody;
             await tx.CommitAsync(ct);
             await BoxOpening.VacuumAfterSealAsync(conn);

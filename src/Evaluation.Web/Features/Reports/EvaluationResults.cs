@@ -2,8 +2,10 @@ using System.Security.Claims;
 using Dapper;
 using Evaluation.Core;
 using Evaluation.Core.Forms;
+using Evaluation.Core.Reports;
 using Evaluation.Core.Tallies;
 using Evaluation.Web.Features.Evaluations;
+using Evaluation.Web.Features.Transfers;
 using Evaluation.Web.Infrastructure;
 using Npgsql;
 
@@ -23,10 +25,19 @@ public sealed record CountingInput(string FrozenForm, TallySettings Settings, IR
 /// What every result page, report and export is made from: the evaluation, its tally, the opinions' triage and the
 /// action log's head when it was made (printed so that a later rewrite of the log can be caught: verifier --anchor).
 /// </summary>
-public sealed record ResultsReport(EvaluationHeader Evaluation, Tally Tally, OpinionDigest Digest, ActionLogHead? LogHead = null)
+/// <param name="SentTo">The unit each 调出 member's result was sent to at 开箱, by target id (Features/Transfers).</param>
+public sealed record ResultsReport(EvaluationHeader Evaluation, Tally Tally, OpinionDigest Digest, ActionLogHead? LogHead = null,
+    IReadOnlyDictionary<Guid, string>? SentTo = null)
 {
     public string CategoryName(Guid id) => Tally.Categories.FirstOrDefault(c => c.Id == id)?.Name ?? "（已删除的类别）";
     public string SettingsNote => Tally.Settings.Describe(CategoryName);
+
+    public IEnumerable<Target> Transferred => Tally.Form.Targets.Where(t => t.TransferredOutOn is not null).OrderBy(t => t.Position);
+
+    /// <summary>Where a 调出 member's result went, as every report says it; null for anyone else.</summary>
+    public string? TransferredNote(Target target, Func<string, string> isolate) => target.TransferredOutOn is { } left
+        ? WorkbookLayout.TransferredNote(left, SentTo?.GetValueOrDefault(target.Id), Evaluation.IsRehearsal, isolate)
+        : null;
 }
 
 /// <summary>
@@ -51,7 +62,8 @@ public static class EvaluationResults
     {
         var tally = await CountAsync(conn, evaluation.Id, ct);
         var entries = await TriageEntriesAsync(conn, evaluation.Id, ct);
-        return new ResultsReport(evaluation, tally, OpinionDigest.Build(tally.Opinions, entries), await ActionLogWriter.HeadAsync(conn, ct));
+        return new ResultsReport(evaluation, tally, OpinionDigest.Build(tally.Opinions, entries), await ActionLogWriter.HeadAsync(conn, ct),
+            await ResultTransfers.SentToAsync(conn, evaluation.Id, ct));
     }
 
     public static async Task<Tally> CountAsync(NpgsqlConnection conn, Guid evaluationId, CancellationToken ct) =>

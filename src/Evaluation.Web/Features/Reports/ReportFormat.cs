@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Text.Encodings.Web;
+using System.Text.Unicode;
 using Evaluation.Core;
 using Evaluation.Core.Forms;
 using Evaluation.Core.Text;
@@ -27,6 +29,22 @@ public static class ReportFormat
     public static string TargetLabel(Target? target) => TallyFigures.TargetLabel(target);
 
     public static string SuppressedNote(int smallCell) => $"作答不足 {smallCell} 人，为保护匿名不公布";
+
+    /// <summary>The sentence that stands for every figure when fewer than k ballots answered: only the turnout is published.</summary>
+    public static string SuppressedEvaluationNote(Tally tally) =>
+        $"有效答卷（不含弃权）只有 {tally.Turnout.Answering} 份，少于 {tally.Settings.SmallCell} 份。为保护匿名，只公布参与情况，不公布统计结果和意见原文。";
+
+    /// <summary>
+    /// Where a 调出 member's result went (<see cref="ResultsReport.TransferredNote"/>), the receiving unit's name isolated;
+    /// null for anyone else. The note's other words are the product's own, with no markup to escape.
+    /// </summary>
+    public static IHtmlContent? Transferred(ResultsReport report, Target target) =>
+        report.TransferredNote(target, name => $"<bdi>{NameEncoder.Encode(UserText.Balanced(name))}</bdi>") is { } note
+            ? new HtmlString(note)
+            : null;
+
+    // As Program.cs configures the views' encoder: markup escaped, Chinese left as it is (the default would write 甲 as &#x7532;).
+    private static readonly HtmlEncoder NameEncoder = HtmlEncoder.Create(UnicodeRanges.All);
 
     /// <summary>Said once where opinions are listed: the texts of a suppressed item are left out, and how many there were is not said either.</summary>
     public static string SuppressedOpinionsNote(int smallCell) => $"作答不足 {smallCell} 人的题目不公布意见原文，也不公布条数";

@@ -4,6 +4,7 @@ using Dapper;
 using Evaluation.Core.Audit;
 using Evaluation.Core.Crypto;
 using Evaluation.Core.Tallies;
+using Evaluation.Web.Features.Transfers;
 using Evaluation.Web.Infrastructure;
 using Npgsql;
 
@@ -179,6 +180,8 @@ public static class BoxOpening
         await conn.ExecuteAsync("update evaluation set status = 'closed' where id = @evaluationId", new { evaluationId }, tx);
         await ActionLogWriter.AppendAsync(tx, actor, BundleVerifier.UnsealAction,
             BundleVerifier.UnsealDetail(evaluation.Name, evaluationId, rows.Count, opened.Length, outcome.Rejected), evaluationId: evaluationId);
+        // Results exist from here on, so the 调出 members' results go to the parent unit now, in the same commit.
+        await ResultTransfers.SendAsync(conn, tx, evaluationId, evaluation.Name, actor);
         await tx.CommitAsync(ct);
         // The ciphertexts' row versions would stay in the table's pages until reused. (Earlier WAL keeps them: sealed.)
         await conn.ExecuteAsync("vacuum sealed_ballot, ballot");

@@ -62,8 +62,14 @@ public static class ClosedEvaluations
                 frozen = FormJson.FrozenForm(form.Questionnaire, form.Targets), hash = FormJson.FormHash(form.Questionnaire, form.Targets),
             }, tx);
         await conn.ExecuteAsync(
-            "insert into target (id, evaluation_id, kind, name, title, position) values (@Id, @evaluationId, @Kind, @Name, @Title, @Position)",
-            form.Targets.Select(t => new { t.Id, evaluationId = id, Kind = t.Kind == TargetKind.Team ? "team" : "member", t.Name, t.Title, t.Position }), tx);
+            """
+            insert into target (id, evaluation_id, kind, name, title, transferred_out_on, position)
+            values (@Id, @evaluationId, @Kind, @Name, @Title, @TransferredOutOn, @Position)
+            """,
+            form.Targets.Select(t => new
+            {
+                t.Id, evaluationId = id, Kind = t.Kind == TargetKind.Team ? "team" : "member", t.Name, t.Title, t.TransferredOutOn, t.Position,
+            }), tx);
         await conn.ExecuteAsync(
             "insert into respondent_category (id, evaluation_id, name, expected_count, position) values (@Id, @evaluationId, @Name, @Expected, @Position)",
             categories.Select((c, i) => new { Id = categoryIds[i], evaluationId = id, c.Name, c.Expected, Position = i + 1 }), tx);

@@ -18,8 +18,8 @@ public static class SummarySheet
         var tally = report.Tally;
         var row = 1;
         s.Title(row++, (e.IsRehearsal ? Rehearsals.RehearsalNames.Mark : "") + L.Title(e.UnitName, e.Name));
-        foreach (var (label, value) in new[]
-        {
+        (string Label, string Value)[] facts =
+        [
             (L.UnitLabel, e.UnitName),
             (L.NameLabel, e.Name),
             (L.RoundLabel, e.Round),
@@ -29,7 +29,11 @@ public static class SummarySheet
             (L.LogHeadLabel, report.LogHead?.ToString() ?? L.Dash),
             // Category names stand among the rules' own words here.
             (L.SettingsLabel, tally.Settings.Describe(id => UserText.Isolate(report.CategoryName(id)))),
-        })
+            // Where each 调出 member's result went; also when too few ballots answered for the targets' sheets to exist.
+            .. report.Transferred.Select(t =>
+                (L.TransferredLabel, $"{TargetLabel.Of(t.Name, t.Title, UserText.Isolate)}：{report.TransferredNote(t, UserText.Isolate)}")),
+        ];
+        foreach (var (label, value) in facts)
         {
             s.Label(row, 1, label);
             s.Text(row++, 2, value, measure: false);

@@ -1,5 +1,6 @@
 using ClosedXML.Excel;
 using Evaluation.Core.Tallies;
+using Evaluation.Core.Text;
 using L = Evaluation.Core.Reports.WorkbookLayout;
 
 namespace Evaluation.Web.Features.Reports.Excel;
@@ -15,8 +16,8 @@ public static class TargetSheet
         var row = 1;
         s.Title(row++, L.TargetTitle(t));
         s.Note(row++, L.Byline(e.UnitName, e.Name, e.Round));
-        if (t.TransferredOutOn is { } left)
-            s.Note(row++, L.TransferredNote(left));
+        if (report.TransferredNote(t, UserText.Isolate) is { } transferred)
+            s.Note(row++, transferred);
         if (L.RatersNote(target) is { } raters)
             s.Note(row++, raters);
         if (target.Rank is { } rank)
