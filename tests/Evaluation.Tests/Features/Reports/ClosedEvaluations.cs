@@ -64,11 +64,13 @@ public static class ClosedEvaluations
         await conn.ExecuteAsync(
             """
             insert into target (id, evaluation_id, kind, name, title, transferred_out_on, position)
-            values (@Id, @evaluationId, @Kind, @Name, @Title, @TransferredOutOn, @Position)
+            values (@Id, @evaluationId, @Kind, @Name, @Title, @TransferredOutOn::date, @Position)
             """,
             form.Targets.Select(t => new
             {
-                t.Id, evaluationId = id, Kind = t.Kind == TargetKind.Team ? "team" : "member", t.Name, t.Title, t.TransferredOutOn, t.Position,
+                t.Id, evaluationId = id, Kind = t.Kind == TargetKind.Team ? "team" : "member", t.Name, t.Title,
+                // As text: Dapper knows DateOnly only once the app has registered its handler, and a browser test's app runs elsewhere.
+                TransferredOutOn = t.TransferredOutOn?.ToString("yyyy-MM-dd"), t.Position,
             }), tx);
         await conn.ExecuteAsync(
             "insert into respondent_category (id, evaluation_id, name, expected_count, position) values (@Id, @evaluationId, @Name, @Expected, @Position)",
