@@ -1,6 +1,7 @@
 using Evaluation.Web.Features.Accounts;
 using Evaluation.Web.Features.Audit;
 using Evaluation.Web.Features.Demo;
+using Evaluation.Web.Features.OpenBox;
 using Evaluation.Web.Features.Operations;
 using Evaluation.Web.Features.Rollup;
 using Evaluation.Web.Features.Voting;
@@ -32,6 +33,8 @@ try
         builder.Services.AddSingleton<SlipBurner>();
         builder.Services.AddSingleton<OpenEvaluations>();
         builder.Services.AddSingleton(new FailedLookups(TimeProvider.System));
+        builder.Services.AddSingleton<OpenBoxWriter>();
+        builder.Services.AddSingleton(new OpenBoxThrottle(TimeProvider.System));
         builder.Services.AddSingleton<PdfPrinter>();
         builder.Services.AddOptions<ReportsOptions>().BindConfiguration(ReportsOptions.Section)
             .Validate(o => o.IsValid, ReportsOptions.Problem).ValidateOnStart();
@@ -40,6 +43,7 @@ try
         builder.Services.AddScoped<ViewRenderer>();
         builder.Services.AddHostedService(services => services.GetRequiredService<BallotBox>());
         builder.Services.AddHostedService(services => services.GetRequiredService<SlipBurner>());
+        builder.Services.AddHostedService(services => services.GetRequiredService<OpenBoxWriter>());
         builder.Services.AddVotingApiDocument();
         builder.Services.AddControllersWithViews(mvc =>
         {
@@ -98,6 +102,7 @@ try
 
         app.MapOperations();
         app.MapVoting();
+        app.MapOpenBox();
         app.MapVotingApiDocument();
         app.MapAuditBundleSchema();
         app.MapControllers();

@@ -135,7 +135,8 @@ public static class BundleVerifier
         var subject = Subject(evaluationName, evaluationId);
         var escaped = Regex.Escape(subject);
         const string hex = "[0-9a-f]{64}";
-        var open = new Regex($@"^{escaped}，问卷哈希 ({hex})，签名公钥 ({hex}(?:、{hex})*)(?:{BoxPrefix}({hex})，(?:({ServerCustodyText})|{CardsText} ([0-9])/([0-9])：(.+)))?\z",
+        // No key at all is an evaluation without slips, whose only way in was the open 征求意见箱 (no ballot can exist then).
+        var open = new Regex($@"^{escaped}，问卷哈希 ({hex})，签名公钥 ((?:{hex}(?:、{hex})*)?)(?:{BoxPrefix}({hex})，(?:({ServerCustodyText})|{CardsText} ([0-9])/([0-9])：(.+)))?\z",
             RegexOptions.Singleline);
         var export = new Regex($@"^{escaped}，收回 [0-9]+ 票，指纹 {hex}\z");
         var unseal = new Regex($@"^{escaped}，密封选票 ([0-9]{{1,9}}) 张，开出 ([0-9]{{1,9}}) 张，拒收 ([0-9]{{1,9}}) 张(?:（(.+)）)?\z", RegexOptions.Singleline);
@@ -149,12 +150,12 @@ public static class BundleVerifier
             if (e.Action == OpenAction && open.Match(e.Detail) is { Success: true } m)
             {
                 if (!m.Groups[3].Success)
-                    opened.Add(new OpenEntry(e, m.Groups[1].Value, m.Groups[2].Value.Split('、'), null));
+                    opened.Add(new OpenEntry(e, m.Groups[1].Value, m.Groups[2].Value.Split('、', StringSplitOptions.RemoveEmptyEntries), null));
                 else if (m.Groups[4].Success)
-                    opened.Add(new OpenEntry(e, m.Groups[1].Value, m.Groups[2].Value.Split('、'),
+                    opened.Add(new OpenEntry(e, m.Groups[1].Value, m.Groups[2].Value.Split('、', StringSplitOptions.RemoveEmptyEntries),
                         new LoggedBox(m.Groups[3].Value, BoxCommitment.ServerCustody, 0, 0, [])));
                 else if (Cards(m.Groups[7].Value) is { } cards)
-                    opened.Add(new OpenEntry(e, m.Groups[1].Value, m.Groups[2].Value.Split('、'),
+                    opened.Add(new OpenEntry(e, m.Groups[1].Value, m.Groups[2].Value.Split('、', StringSplitOptions.RemoveEmptyEntries),
                         new LoggedBox(m.Groups[3].Value, BoxCommitment.CardsCustody, int.Parse(m.Groups[5].Value), int.Parse(m.Groups[6].Value), cards)));
             }
             else if (e.Action == CloseAction && LockedRules(e.Detail, subject) is not null)

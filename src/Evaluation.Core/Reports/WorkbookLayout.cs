@@ -185,7 +185,7 @@ public static class WorkbookLayout
 
     /// <summary>The count line, worded as on the results page and in the PDF.</summary>
     public static string OpinionsCount(OpinionDigest digest) =>
-        $"原始意见 {digest.OriginalCount} 条，梳理为 {digest.ConsolidatedCount} 条"
+        $"原始意见 {digest.OriginalCount} 条{OpinionDigest.OpenBoxShare(digest.OpenBoxCount)}，梳理为 {digest.ConsolidatedCount} 条"
         + (digest.OriginalCount > 0 && !digest.Items.Any(i => i.Triaged) ? "（督导组尚未梳理，以下为原文）" : "") + "。";
 
     public static string TagCounts(IEnumerable<(string Tag, int Lines, int Originals)> tags) =>
@@ -196,6 +196,19 @@ public static class WorkbookLayout
     public const string VerbatimHeading = "意见原文（原汁原味，按评议对象分列，顺序随机）";
     public static readonly IReadOnlyList<string> VerbatimHeaders = ["评议对象", "题目", "意见原文", "是否“其他”说明", "梳理条目"];
     public const string NoOpinions = "没有意见建议。";
+
+    // The open 征求意见箱's texts and choices, each block headed with where they came from (OpinionDigest.OpenBoxSource).
+    public const string DigestOpenBoxHeader = "其中" + OpinionDigest.OpenBoxSource + "（条）";
+    public const string OpenBoxVerbatimHeading = "意见原文（" + OpinionDigest.OpenBoxSource + "，原汁原味，顺序随机）";
+    public static readonly IReadOnlyList<string> OpenBoxVerbatimHeaders = ["来源", "题目", "意见原文", "是否“其他”说明", "梳理条目"];
+    public const string OpenBoxSourceCell = "公开征求意见箱";
+    public const string OpenBoxChoicesHeading = "选项提及次数（" + OpinionDigest.OpenBoxSource + "）";
+    public static readonly IReadOnlyList<string> OpenBoxChoicesHeaders = ["题目", "选项", "提及次数"];
+    public static string OpenBoxNote(int submissions) =>
+        $"公开征求意见箱共收到 {submissions} 份：任何人都可以提交，同一人可以提交多份，份数不是人数；其中的意见和提及次数都不是票数，" +
+        "不计入收回、有效票数和任何比率，也不在原始票和审计数据包中。";
+    public static string BallotOpinionsWithheld(int received, int k) =>
+        received == 0 ? "本次没有凭票签提交的答卷。" : $"作答的有效票（不含弃权）不足 {k} 票：为保护匿名，不列出票签答卷中的意见。";
 
     /// <summary>Several texts in one cell, each isolated; one text alone stays verbatim.</summary>
     public static string Listed(IReadOnlyList<string> texts, string separator = "、") =>

@@ -10,6 +10,9 @@ public sealed record TriageEntry(Guid Id, string Text, IReadOnlyList<string> Tag
 public sealed record DigestItem(Guid? EntryId, string Text, IReadOnlyList<string> Tags, IReadOnlyList<Opinion> Originals)
 {
     public bool Triaged => EntryId is not null;
+
+    /// <summary>How many of the originals came from the open box, which every output states beside the line's count.</summary>
+    public int FromOpenBox => Originals.Count(o => o.OpenBox);
 }
 
 /// <summary>The verbatim opinions (原汁原味) and their consolidation side by side: "252 条梳理为 155 条".</summary>
@@ -18,7 +21,16 @@ public sealed record OpinionDigest(IReadOnlyList<DigestItem> Items, int Original
     public const string OtherTag = "其他";
     public static readonly IReadOnlyList<string> FourWinds = ["形式主义", "官僚主义", "享乐主义", "奢靡之风"];
 
+    /// <summary>Said wherever an open-box text, or a count that includes some, is shown: it is no ballot and no vote.</summary>
+    public const string OpenBoxSource = "来自公开征求意见箱（不限人次，不计票）";
+
     public int ConsolidatedCount => Items.Count;
+
+    /// <summary>Originals from the open 征求意见箱 (<see cref="Opinion.OpenBox"/>), counted within <see cref="OriginalCount"/>.</summary>
+    public int OpenBoxCount => Items.Sum(i => i.FromOpenBox);
+
+    /// <summary>"，其中 3 条来自公开征求意见箱（不限人次，不计票）" after a count that includes open-box texts; empty otherwise.</summary>
+    public static string OpenBoxShare(int fromOpenBox) => fromOpenBox == 0 ? "" : $"，其中 {fromOpenBox} 条{OpenBoxSource}";
 
     /// <summary>
     /// Entries keep only the opinions that exist in this count, and each opinion belongs to the first entry naming it;

@@ -111,8 +111,13 @@ public sealed record TargetTally(Target Target, IReadOnlyList<ItemTally> Items, 
 /// A free-text answer, or the 其他 box of a choice, verbatim. <see cref="Key"/> names it for triage without naming the
 /// ballot: it is derived one-way from the ballot's message and the answer's place, so neither it nor the voter's receipt
 /// leads to the other, and two keys do not show that one voter wrote both.
+/// <see cref="OpenBox"/>: written into the open 征求意见箱 (<see cref="OpenBoxTally"/>), not on a ballot; every output
+/// that lists it says so (<see cref="OpinionDigest.OpenBoxSource"/>).
 /// </summary>
-public sealed record Opinion(string Key, Target? Target, Question Question, string Text, bool IsOther);
+public sealed record Opinion(string Key, Target? Target, Question Question, string Text, bool IsOther)
+{
+    public bool OpenBox { get; init; }
+}
 
 /// <summary>
 /// A ballot row for the 原始票 sheet: no category and no credential, and without its answers to items the tally

@@ -1,6 +1,4 @@
-using System.Globalization;
 using System.Net;
-using System.Net.Sockets;
 
 namespace Evaluation.Web.Infrastructure;
 
@@ -24,9 +22,9 @@ public enum LookupKind { Slip, Receipt }
 /// arrive); receipt checks after the meeting are similar. 300 at once, then one every 2 seconds (300 in 10 minutes,
 /// 9,000 an hour) keeps that within budget with room to spare, and a scanner to one guess every 2 seconds after its first 300.
 ///
-/// Kept in memory, per replica: behind a load balancer spreading requests over N replicas the budget is up to N times as
-/// large, which is acceptable for what it is for. Memory is bounded: at most <see cref="MaxAddresses"/> addresses are
-/// tracked; a full bucket is the same as none, so refilled ones are dropped when room is needed.
+/// Kept in memory, per replica (<see cref="AddressBudget"/>): behind a load balancer spreading requests over N replicas the
+/// budget is up to N times as large, which is acceptable for what it is for. At most <see cref="MaxAddresses"/> addresses
+/// are tracked per kind.
 /// </summary>
 public sealed class FailedLookups(TimeProvider time)
 {
@@ -34,86 +32,18 @@ public sealed class FailedLookups(TimeProvider time)
     public static readonly TimeSpan RefillEvery = TimeSpan.FromSeconds(2);
     public const int MaxAddresses = 100_000;
 
-    private static readonly TimeSpan Refilled = RefillEvery * Burst;
-
-    private sealed class Bucket
-    {
-        public double Tokens = Burst;
-        public DateTimeOffset Updated;
-    }
-
-    private readonly Dictionary<(LookupKind, IPAddress), Bucket> _buckets = [];
-    private readonly Lock _lock = new();
-    private DateTimeOffset _swept;
+    private readonly AddressBudget _slips = new(time, Burst, RefillEvery, MaxAddresses);
+    private readonly AddressBudget _receipts = new(time, Burst, RefillEvery, MaxAddresses);
 
     /// <summary>
     /// Records a failed lookup from <paramref name="address"/>: true when it was within budget (answer "not found"), false
     /// when the budget is spent (answer 429, retry after <paramref name="retryAfter"/>).
     /// </summary>
-    public bool TryFail(LookupKind kind, IPAddress? address, out TimeSpan retryAfter)
-    {
-        var now = time.GetUtcNow();
-        var key = (kind, Client(address));
-        lock (_lock)
-        {
-            if (!_buckets.TryGetValue(key, out var bucket))
-            {
-                if (_buckets.Count >= MaxAddresses || now - _swept > Refilled) Sweep(now);
-                // Still full after dropping every refilled bucket: over 100,000 addresses failing at once is beyond what a
-                // per-address budget can answer, so the newcomer goes untracked rather than memory growing without bound.
-                if (_buckets.Count >= MaxAddresses)
-                {
-                    retryAfter = TimeSpan.Zero;
-                    return true;
-                }
-                bucket = new Bucket { Updated = now };
-                _buckets[key] = bucket;
-            }
+    public bool TryFail(LookupKind kind, IPAddress? address, out TimeSpan retryAfter) =>
+        (kind == LookupKind.Slip ? _slips : _receipts).TrySpend(address, out retryAfter);
 
-            bucket.Tokens = Math.Min(Burst, bucket.Tokens + (now - bucket.Updated) / RefillEvery);
-            bucket.Updated = now;
-            if (bucket.Tokens >= 1)
-            {
-                bucket.Tokens -= 1;
-                retryAfter = TimeSpan.Zero;
-                return true;
-            }
-            retryAfter = RefillEvery * (1 - bucket.Tokens);
-            return false;
-        }
-    }
+    /// <inheritdoc cref="AddressBudget.RetryAfterSeconds"/>
+    public static string RetryAfterSeconds(TimeSpan retryAfter) => AddressBudget.RetryAfterSeconds(retryAfter);
 
-    /// <summary>Whole seconds for a Retry-After header, at least one.</summary>
-    public static string RetryAfterSeconds(TimeSpan retryAfter) =>
-        Math.Max(1, (int)Math.Ceiling(retryAfter.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-
-    internal int TrackedAddresses
-    {
-        get
-        {
-            lock (_lock) return _buckets.Count;
-        }
-    }
-
-    private void Sweep(DateTimeOffset now)
-    {
-        _swept = now;
-        foreach (var (key, bucket) in _buckets)
-            if (bucket.Tokens + (now - bucket.Updated) / RefillEvery >= Burst)
-                _buckets.Remove(key);
-    }
-
-    /// <summary>
-    /// One IPv4 address, or an IPv6 /64: a single host is usually given a whole /64 and could change addresses within it
-    /// at will. No address at all (a test host, a Unix socket) is one shared client.
-    /// </summary>
-    internal static IPAddress Client(IPAddress? address)
-    {
-        if (address is null) return IPAddress.None;
-        if (address.IsIPv4MappedToIPv6) return address.MapToIPv4();
-        if (address.AddressFamily != AddressFamily.InterNetworkV6) return address;
-        var bytes = address.GetAddressBytes();
-        Array.Clear(bytes, 8, 8);
-        return new IPAddress(bytes);
-    }
+    internal int TrackedAddresses => _slips.TrackedAddresses + _receipts.TrackedAddresses;
 }

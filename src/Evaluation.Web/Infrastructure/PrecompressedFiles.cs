@@ -109,6 +109,23 @@ public sealed class PrecompressedFiles
     public FixedFile this[string path] => _files["/" + path];
 
     /// <summary>
+    /// A page attendees open without signing in (the phone page, the open box's page): never cached, no referrer, and nothing
+    /// from another host, ever, so the page cannot leak a token or an answer to a third party. Its styles are its own
+    /// &lt;style&gt;, allowed by hash; no other style and no inline script may run.
+    /// </summary>
+    public static Task ServeAttendeePageAsync(HttpContext http, string path)
+    {
+        var page = http.RequestServices.GetRequiredService<PrecompressedFiles>()[path];
+        var headers = http.Response.Headers;
+        headers.CacheControl = "no-store";
+        headers["Referrer-Policy"] = "no-referrer";
+        headers["X-Content-Type-Options"] = "nosniff";
+        headers.ContentSecurityPolicy = $"default-src 'self'; script-src 'self'; style-src {page.InlineStyleSources}; img-src 'self' data:; " +
+                                        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+        return ServeAsync(http, page, validators: false);
+    }
+
+    /// <summary>
     /// Answers with the copy the client takes (br, then gzip, then the file itself), its length, and Vary. With
     /// <paramref name="validators"/>, ETag (one per copy) and Last-Modified, and 304 to a client that has it already.
     /// </summary>

@@ -14,18 +14,21 @@ public static class StaticAssets
         app.Use((context, next) =>
         {
             var request = context.Request;
-            if (!(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) || request.Path == PhonePagePath
+            if (!(HttpMethods.IsGet(request.Method) || HttpMethods.IsHead(request.Method)) || PagePaths.Contains(request.Path.Value)
                 || !files.TryFind(request.Path, out var file))
                 return next(context);
             var headers = context.Response.Headers;
             headers.XContentTypeOptions = "nosniff";
-            // The phone page's own script, reached directly, keeps the page's rules.
-            if (request.Path.StartsWithSegments("/vote"))
+            // The attendee pages' own scripts, reached directly, keep the pages' rules.
+            if (request.Path.StartsWithSegments("/vote") || request.Path.StartsWithSegments("/open"))
                 headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'none'; connect-src 'self'; frame-ancestors 'none'";
             return PrecompressedFiles.ServeAsync(context, file, validators: true);
         });
     }
 
-    /// <summary>Served at its own addresses only, never as a file: there it would lack its policy, which allows its styles.</summary>
-    private const string PhonePagePath = "/vote/index.html";
+    /// <summary>
+    /// The attendee pages are served at their own addresses only (/v, /o/…), never as files: there they would lack their
+    /// policy, which allows their styles.
+    /// </summary>
+    private static readonly string[] PagePaths = ["/vote/index.html", "/open/index.html"];
 }

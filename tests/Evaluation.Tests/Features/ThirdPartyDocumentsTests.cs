@@ -156,8 +156,12 @@ public sealed class ThirdPartyDocumentsTests : OrganizerSession
             .SelectMany(path => path.Value!.AsObject().Select(operation => $"{operation.Key} {path.Key}"))
             .Order().ToList();
 
-        Assert.That(api, Is.EqualTo(new[] { "post /api/v/ballot", "post /api/v/checkin", "post /api/v/slip" }), "the voting API as the app maps it");
-        Assert.That(documented, Is.EqualTo(api), "every voting endpoint documented, and nothing else");
+        Assert.That(api, Is.EqualTo(new[]
+        {
+            "get /api/o/{publicId}", "post /api/o/{publicId}/answers", "post /api/v/ballot", "post /api/v/checkin", "post /api/v/slip",
+        }), "the API as the app maps it");
+        // The open 征求意见箱's two calls serve its own page only, and README describes them; the document is the voting API's.
+        Assert.That(documented, Is.EqualTo(api.Where(a => a.Contains(" /api/v/"))), "every voting endpoint documented, and nothing else");
         var staff = endpoints.Where(e => e.Metadata.GetMetadata<IAuthorizeData>() is not null && e.Metadata.GetMetadata<IAllowAnonymous>() is null)
             .Select(e => "/" + e.RoutePattern.RawText!.TrimStart('/')).ToList();
         Assert.That(staff, Has.Count.GreaterThan(20), "the staff routes this compares against");

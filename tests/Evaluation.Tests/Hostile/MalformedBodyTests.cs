@@ -186,16 +186,16 @@ public sealed class MalformedBodyTests : HostileSession
     }
 
     /// <summary>The same JSON, made <paramref name="size"/> bytes long with white space: valid, only too big.</summary>
-    private static string Padded(string json, long size) => json[..^1] + new string(' ', (int)(size - Encoding.UTF8.GetByteCount(json))) + "}";
+    internal static string Padded(string json, long size) => json[..^1] + new string(' ', (int)(size - Encoding.UTF8.GetByteCount(json))) + "}";
 
-    private static ByteArrayContent Bytes(byte[] bytes)
+    internal static ByteArrayContent Bytes(byte[] bytes)
     {
         var content = new ByteArrayContent(bytes);
         content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         return content;
     }
 
-    private static HttpContent Chunked(string json) => new UnknownLength(Encoding.UTF8.GetBytes(json));
+    internal static HttpContent Chunked(string json) => new UnknownLength(Encoding.UTF8.GetBytes(json));
 
     /// <summary>A body sent without Content-Length, as a chunked upload is.</summary>
     private sealed class UnknownLength : HttpContent

@@ -3,6 +3,7 @@ using Evaluation.Core.Audit;
 using Evaluation.Core.Crypto;
 using Evaluation.Core.Forms;
 using Evaluation.Web.Features.Campaigns;
+using Evaluation.Web.Features.OpenBox;
 using Evaluation.Web.Features.Raters;
 using Evaluation.Web.Features.Voting;
 using Evaluation.Web.Features.Reports;
@@ -139,9 +140,12 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
             var targets = await EvaluationScope.TargetsAsync(conn, id, tx);
             var categories = await EvaluationScope.CategoriesAsync(conn, id, tx);
             var errors = QuestionnaireValidator.ValidateForVoting(questionnaire, targets).ToList();
-            if (categories.Count == 0)
-                errors.Add("请至少添加一个评议人员类别（如机关工作人员），并填写应到人数。");
-            else if (categories.Sum(c => c.ExpectedCount) == 0)
+            // An evaluation that is only an open 征求意见箱 has no slips, so no categories and no 应到: the box is its way in.
+            var openBox = await OpenBoxes.OpeningProblemsAsync(conn, tx, id, questionnaire);
+            if (openBox is not null) errors.AddRange(openBox);
+            if (categories.Count == 0 && openBox is null)
+                errors.Add("请至少添加一个评议人员类别（如机关工作人员），并填写应到人数；只用公开征求意见箱（不发票签）的，请先发布征求意见箱。");
+            else if (categories.Count > 0 && categories.Sum(c => c.ExpectedCount) == 0)
                 errors.Add("请填写各评议人员类别的应到人数。");
             errors.AddRange(await RaterScopes.OpeningProblemsAsync(conn, tx, id, targets, categories));
             if (form.Custody is not (null or BoxKeys.Cards or BoxKeys.Server))
@@ -183,8 +187,11 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
             // An evaluation voted before the sealed box has no box to open and is closed now: its 调出 results travel now.
             await ResultTransfers.SendAsync(conn, tx, id, evaluation.Name, User.ActorLabel());
             custody = (await BoxKeys.StateAsync(conn, id, tx))?.Custody;
+            // The open 征求意见箱 ends with voting: its answers lose their arrival order on disk as the slips and receipts do.
+            await OpenBoxes.ShuffleAsync(conn, tx, id);
             await tx.CommitAsync(ct);
             await BoxOpening.VacuumAfterSealAsync(conn);
+            await OpenBoxes.VacuumAsync(conn);
         }
 
         if (custody != BoxKeys.Server)

@@ -37,7 +37,8 @@ public sealed class ErrorController(NpgsqlDataSource db, ILogger<ErrorController
                 return View("Error", new ErrorPage(StatusCodes.Status503ServiceUnavailable, DatabaseFaults.StaffMessage(fault)));
             }
             Response.Headers.CacheControl = "no-store";
-            var what = failure.Path == "/api/v/ballot" ? "您的答卷还没有保存" : "您的操作还没有完成";
+            var what = failure.Path == "/api/v/ballot" ? "您的答卷还没有保存"
+                : failure.Path.StartsWith("/api/o/", StringComparison.Ordinal) ? "您的意见还没有保存" : "您的操作还没有完成";
             return VoterProblem(StatusCodes.Status503ServiceUnavailable, DatabaseFaults.VoterMessage(fault, what), VotingProblem.Retry);
         }
         return Render(Response.StatusCode >= 400 ? Response.StatusCode : StatusCodes.Status500InternalServerError);
@@ -81,10 +82,14 @@ public sealed class ErrorController(NpgsqlDataSource db, ILogger<ErrorController
     private JsonResult Api(int code)
     {
         Response.Headers.CacheControl = "no-store";
+        // The open 征求意见箱's page has no slip to point to.
+        var openBox = OriginalPath()?.StartsWith("/api/o/", StringComparison.OrdinalIgnoreCase) == true;
         return Json(new
         {
             error = code switch
             {
+                404 when openBox => "没有这个地址，没有保存任何内容。请用手机浏览器重新打开组织者提供的征求意见箱网址或二维码。",
+                405 when openBox => "请求方式不正确，没有保存任何内容。请用手机浏览器重新打开组织者提供的征求意见箱网址或二维码。",
                 400 => "提交的数据格式不正确，没有保存。请刷新页面后重试；如果仍然不行，请向工作人员说明。",
                 404 => "没有这个地址。请重新扫描票签上的二维码，或向工作人员询问投票页面的地址。",
                 405 => "请求方式不正确。请重新扫描票签上的二维码打开投票页面。",
@@ -96,12 +101,10 @@ public sealed class ErrorController(NpgsqlDataSource db, ILogger<ErrorController
         });
     }
 
-    private bool IsApi()
-    {
-        var original = HttpContext.Features.Get<IStatusCodeReExecuteFeature>()?.OriginalPath
-                       ?? HttpContext.Features.Get<IExceptionHandlerPathFeature>()?.Path;
-        return original is not null && original.StartsWith("/api/", StringComparison.OrdinalIgnoreCase);
-    }
+    private bool IsApi() => OriginalPath()?.StartsWith("/api/", StringComparison.OrdinalIgnoreCase) == true;
+
+    private string? OriginalPath() =>
+        HttpContext.Features.Get<IStatusCodeReExecuteFeature>()?.OriginalPath ?? HttpContext.Features.Get<IExceptionHandlerPathFeature>()?.Path;
 }
 
 public sealed record ErrorPage(int Code, string Message);

@@ -215,11 +215,13 @@ public sealed class OpinionsController(NpgsqlDataSource db) : Controller
         var report = await EvaluationResults.LoadAsync(conn, evaluation, ct);
         var questionOrder = report.Tally.Form.Questionnaire.Questions.Select((q, i) => (q.Id, i)).ToDictionary(p => p.Id, p => p.i);
         // Within a question the untriaged keep the tally's random order, as the result table lists opinions (DESIGN.md §4).
+        // The open box's come last, under a heading of their own that says what they are.
         var untriaged = report.Digest.Items.Where(i => !i.Triaged).SelectMany(i => i.Originals)
-            .GroupBy(o => o.Target?.Id)
-            .OrderBy(g => g.First().Target is { } t ? t.Position : int.MaxValue)
+            .GroupBy(o => (o.OpenBox, o.Target?.Id))
+            .OrderBy(g => g.Key.OpenBox)
+            .ThenBy(g => g.First().Target is { } t ? t.Position : int.MaxValue)
             .Select(g => new OpinionGroup(
-                ReportFormat.TargetLabel(g.First().Target),
+                g.Key.OpenBox ? OpinionDigest.OpenBoxSource : ReportFormat.TargetLabel(g.First().Target),
                 g.GroupBy(o => o.Question.Id)
                     .OrderBy(q => questionOrder.GetValueOrDefault(q.Key, int.MaxValue))
                     .Select(q => (q.First().Question, (IReadOnlyList<Opinion>)q.ToList()))
@@ -264,7 +266,7 @@ public sealed class OpinionsController(NpgsqlDataSource db) : Controller
 
     /// <summary>The evaluation's published opinions as counted now, by key.</summary>
     private static async Task<IReadOnlyDictionary<string, Opinion>> OpinionsAsync(NpgsqlConnection conn, Guid id, CancellationToken ct) =>
-        (await EvaluationResults.CountAsync(conn, id, ct)).Opinions.GroupBy(o => o.Key, StringComparer.Ordinal)
+        (await EvaluationResults.OpinionsAsync(conn, id, ct)).GroupBy(o => o.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
 
     /// <summary>Keys must name opinions of this evaluation as counted now, not of another evaluation or a guess.</summary>

@@ -5,6 +5,7 @@ using Evaluation.Core.Forms;
 using Evaluation.Core.Reports;
 using Evaluation.Core.Tallies;
 using Evaluation.Web.Features.Evaluations;
+using Evaluation.Web.Features.OpenBox;
 using Evaluation.Web.Features.Transfers;
 using Evaluation.Web.Infrastructure;
 using Npgsql;
@@ -24,11 +25,16 @@ public sealed record CountingInput(string FrozenForm, TallySettings Settings, IR
 /// <summary>
 /// What every result page, report and export is made from: the evaluation, its tally, the opinions' triage and the
 /// action log's head when it was made (printed so that a later rewrite of the log can be caught: verifier --anchor).
+/// <see cref="OpenBox"/> is what the open 征求意见箱 received, when the evaluation had one: its texts are in the triage
+/// (<see cref="Digest"/>) beside the ballots' and marked as theirs, and nothing of it is in <see cref="Tally"/>.
 /// </summary>
 /// <param name="SentTo">The unit each 调出 member's result was sent to at 开箱, by target id (Features/Transfers).</param>
 public sealed record ResultsReport(EvaluationHeader Evaluation, Tally Tally, OpinionDigest Digest, ActionLogHead? LogHead = null,
-    IReadOnlyDictionary<Guid, string>? SentTo = null)
+    IReadOnlyDictionary<Guid, string>? SentTo = null, OpenBoxTally? OpenBox = null)
 {
+    /// <summary>Whether there are opinions to list: the ballots' (unless too few to publish any), or the open box's.</summary>
+    public bool HasOpinionsSection => !Tally.Suppressed || OpenBox is not null;
+
     public string CategoryName(Guid id) => Tally.Categories.FirstOrDefault(c => c.Id == id)?.Name ?? "（已删除的类别）";
     public string SettingsNote => Tally.Settings.Describe(CategoryName);
 
@@ -61,13 +67,21 @@ public static class EvaluationResults
     public static async Task<ResultsReport> LoadAsync(NpgsqlConnection conn, EvaluationHeader evaluation, CancellationToken ct)
     {
         var tally = await CountAsync(conn, evaluation.Id, ct);
+        var openBox = await OpenBoxes.CountAsync(conn, evaluation.Id, ct);
         var entries = await TriageEntriesAsync(conn, evaluation.Id, ct);
-        return new ResultsReport(evaluation, tally, OpinionDigest.Build(tally.Opinions, entries), await ActionLogWriter.HeadAsync(conn, ct),
-            await ResultTransfers.SentToAsync(conn, evaluation.Id, ct));
+        return new ResultsReport(evaluation, tally, OpinionDigest.Build(Opinions(tally, openBox), entries), await ActionLogWriter.HeadAsync(conn, ct),
+            await ResultTransfers.SentToAsync(conn, evaluation.Id, ct), openBox);
     }
 
     public static async Task<Tally> CountAsync(NpgsqlConnection conn, Guid evaluationId, CancellationToken ct) =>
         (await CountingInputAsync(conn, evaluationId, ct)).Count();
+
+    /// <summary>Every opinion the triage works on, as counted now: the ballots' that the tally publishes, then the open box's.</summary>
+    public static async Task<IReadOnlyList<Opinion>> OpinionsAsync(NpgsqlConnection conn, Guid evaluationId, CancellationToken ct) =>
+        Opinions(await CountAsync(conn, evaluationId, ct), await OpenBoxes.CountAsync(conn, evaluationId, ct));
+
+    private static IReadOnlyList<Opinion> Opinions(Tally tally, OpenBoxTally? openBox) =>
+        openBox is null ? tally.Opinions : [.. tally.Opinions, .. openBox.Opinions];
 
     /// <summary>What a tally is counted from; the audit bundle hands the same to the auditor.</summary>
     public static async Task<CountingInput> CountingInputAsync(NpgsqlConnection conn, Guid evaluationId, CancellationToken ct, NpgsqlTransaction? tx = null)

@@ -32,8 +32,9 @@ public static class ExcelReport
                     GeneralSheet.Write(workbook.AddWorksheet(WorkbookLayout.GeneralSheet), report, k);
                 if (tally.Form.Questionnaire.Questions.Any(q => q.Kind == QuestionKind.Symptoms))
                     WindsSheet.Write(workbook.AddWorksheet(WorkbookLayout.WindsSheet), tally, k);
-                streamed[WorkbookLayout.OpinionsSheet] = OpinionsSheet.Write(workbook.AddWorksheet(WorkbookLayout.OpinionsSheet), report);
             }
+            if (report.HasOpinionsSection)
+                streamed[WorkbookLayout.OpinionsSheet] = OpinionsSheet.Write(workbook.AddWorksheet(WorkbookLayout.OpinionsSheet), report);
             streamed[WorkbookLayout.BallotsSheet] = BallotsSheet.Write(workbook.AddWorksheet(WorkbookLayout.BallotsSheet), tally, k);
             workbook.SaveAs(stream);
         }

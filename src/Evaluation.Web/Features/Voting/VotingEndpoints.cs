@@ -44,17 +44,5 @@ public static class VotingEndpoints
     /// screen and all the page's styles are in it, so this one answer paints a screen to type into, scripts or not; it is
     /// a fixed file, precompressed (PrecompressedFiles), with nothing in it a request chose.
     /// </summary>
-    public static Task PhonePage(HttpContext http)
-    {
-        var page = http.RequestServices.GetRequiredService<PrecompressedFiles>()["vote/index.html"];
-        var headers = http.Response.Headers;
-        headers.CacheControl = "no-store";
-        headers["Referrer-Policy"] = "no-referrer";
-        headers["X-Content-Type-Options"] = "nosniff";
-        // Nothing from another host, ever: the page cannot leak a token or an answer to a third party. Its styles are its own
-        // <style>, allowed by hash; no other style and no inline script may run.
-        headers.ContentSecurityPolicy = $"default-src 'self'; script-src 'self'; style-src {page.InlineStyleSources}; img-src 'self' data:; " +
-                                        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
-        return PrecompressedFiles.ServeAsync(http, page, validators: false);
-    }
+    public static Task PhonePage(HttpContext http) => PrecompressedFiles.ServeAttendeePageAsync(http, "vote/index.html");
 }

@@ -87,7 +87,7 @@ public sealed partial class LogPrivacyTests
     [GeneratedRegex(@"/v#([A-Z0-9]{20})<")]
     private static partial Regex SlipLink();
 
-    private sealed class CapturedLog : ILoggerProvider
+    internal sealed class CapturedLog : ILoggerProvider
     {
         private readonly ConcurrentQueue<string> _lines = new();
 
