@@ -102,7 +102,9 @@ public sealed partial class VotingServer : IAsyncDisposable
         await page.GetByLabel("用户名").FillAsync(user);
         await page.GetByLabel("密码").FillAsync(password);
         await page.GetByRole(AriaRole.Button, new() { Name = "登录" }).ClickAsync();
-        await page.WaitForURLAsync(url => !url.Contains("/login"), new() { Timeout = 90_000 });
+        // Signed in once the redirect away from /login commits (it carries the cookie); every caller then opens the page it
+        // tests, so waiting for the landing page's load event as well only adds a way to time out.
+        await page.WaitForURLAsync(url => !url.Contains("/login"), new() { Timeout = 90_000, WaitUntil = WaitUntilState.Commit });
     }
 
     public async Task<StaffClient> SignInAsOrganizerAsync()
