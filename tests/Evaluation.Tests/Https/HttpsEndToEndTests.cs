@@ -6,7 +6,6 @@ using Evaluation.Tests.Browser;
 using Evaluation.Tests.Infrastructure;
 using Evaluation.Web.Infrastructure;
 using Microsoft.Playwright;
-using static Evaluation.Tests.Browser.VotingForm;
 
 namespace Evaluation.Tests.Https;
 
@@ -76,19 +75,7 @@ public sealed partial class HttpsEndToEndTests
             Assert.That(await page.EvaluateAsync<bool>("() => window.isSecureContext && location.protocol === 'https:' && typeof crypto.subtle?.importKey === 'function'"),
                 Is.True, "https://pingyi.test is a secure context with WebCrypto, by its certificate alone");
 
-            await phone.StartAsync();
-            await phone.ExpectStepAsync("局领导班子");
-            await phone.ChooseAsync(TeamRating, "较好");
-            await phone.ClickAsync("下一步");
-            await phone.ExpectStepAsync("张三（局长）");
-            await phone.ChooseAsync(MemberRating, "称职");
-            await phone.ClickAsync("下一步");
-            await phone.ExpectStepAsync("李四（副局长）");
-            await phone.ChooseAsync(MemberRating, "优秀");
-            await phone.ClickAsync("下一步");
-            await phone.ExpectStepAsync("总体评价和意见建议");
-            await phone.ClickAsync("核对答卷");
-            await phone.ShowsAsync("review");
+            await phone.AnswerRequiredOnlyToReviewAsync();
             await phone.ClickAsync("提交答卷");
             var receipt = await phone.ReceiptAsync();
             await phone.SnapAsync("receipt");
