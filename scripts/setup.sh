@@ -2,7 +2,8 @@
 # Makes sure this machine has what the project needs to run and to test:
 #   PostgreSQL server binaries (the app and the tests start a private cluster from them),
 #   Chromium, a CJK font, colour emoji and a CJK Extension B font (PDF reports, browser tests), poppler-utils (pdftotext, PDF tests),
-#   PgBouncer (the tests run the app through it in transaction mode, as deploy/k8s does), and the .NET 10 SDK.
+#   PgBouncer (the tests run the app through it in transaction mode, as deploy/k8s does), Caddy and NSS's certutil (the HTTPS
+#   test runs deploy/Caddyfile in front of the app and has Chromium trust Caddy's own CA), and the .NET 10 SDK.
 # Idempotent and quiet: when everything is present it prints nothing and returns at once.
 # As root it installs what is missing with apt; otherwise it prints the command to run and fails.
 set -euo pipefail
@@ -24,6 +25,8 @@ missing_packages() {
     fi
     command -v pdftotext >/dev/null || absent+=(poppler-utils)
     [[ -x /usr/sbin/pgbouncer ]] || absent+=(pgbouncer)
+    [[ -x /usr/bin/caddy ]] || absent+=(caddy)
+    [[ -x /usr/bin/certutil ]] || absent+=(libnss3-tools)
     echo "${absent[*]}"
 }
 
@@ -60,9 +63,13 @@ if [[ -n "$missing" ]]; then
     apt_get update -q
     # shellcheck disable=SC2086 # word splitting of the package list is intended
     apt_get install -y -q --no-install-recommends $missing
+    # The package enables a system-wide caddy serving its welcome page on port 80; the tests start their own.
+    if [[ " $missing " == *" caddy "* ]] && command -v systemctl >/dev/null; then
+        systemctl disable --now caddy.service >/dev/null 2>&1 || true
+    fi
     still="$(missing_packages)"
     if [[ -n "$still" ]]; then
-        echo "setup: 安装后仍缺少：$still（/usr/lib/postgresql/*/bin/initdb、/usr/bin/chromium、fc-list :lang=zh、fc-list :charset=1f44d、fc-list :charset=2a6d6、pdftotext、/usr/sbin/pgbouncer）。" >&2
+        echo "setup: 安装后仍缺少：$still（/usr/lib/postgresql/*/bin/initdb、/usr/bin/chromium、fc-list :lang=zh、fc-list :charset=1f44d、fc-list :charset=2a6d6、pdftotext、/usr/sbin/pgbouncer、/usr/bin/caddy、/usr/bin/certutil）。" >&2
         exit 1
     fi
 fi

@@ -33,13 +33,34 @@ public static class SlipAddress
         return problems;
     }
 
+    /// <summary>
+    /// Why voting may not open while slips carry this address, or null. A refusal, unlike <see cref="Problems"/>: a phone's
+    /// browser gives the page WebCrypto only in a secure context, so over plain http nobody can vote, and the slip codes
+    /// would cross the venue's Wi-Fi in the clear. Allowed without TLS is only what browsers themselves count as secure
+    /// (W3C Secure Contexts: localhost, 127.0.0.0/8, ::1), so development and a rehearsal on one's own computer still work;
+    /// 0.0.0.0 is not among them.
+    /// </summary>
+    public static string? OpeningRefusal(string baseUrl)
+    {
+        if (Uri.TryCreate(Trimmed(baseUrl), UriKind.Absolute, out var uri) && (uri.Scheme == "https" || uri.Scheme == "http" && IsSecureWithoutTls(uri)))
+            return null;
+        return $"不能开始投票：票签二维码地址是 {Printed(baseUrl)}，不是 HTTPS 地址。手机浏览器只在 HTTPS 下提供投票所需的加密功能，"
+            + "会场 Wi-Fi 上的人还可能截获票签代码。请让管理员启用 HTTPS，把 Site__PublicBaseUrl 设为 https:// 开头的对外地址"
+            + "（用 docker compose 部署时，在 .env 中设置 DOMAIN 即可），重启服务后再开始投票；服务在反向代理之后时，还要把代理所在网段填入 Proxy__KnownNetworks。"
+            + "只有在本机开发时（localhost、127.0.0.1、::1）可以不用 HTTPS。";
+    }
+
     private static string Trimmed(string baseUrl) => baseUrl.Trim().TrimEnd('/');
 
-    private static bool IsLoopback(Uri uri)
+    private static bool IsSecureWithoutTls(Uri uri)
     {
         var host = uri.IdnHost.Trim('[', ']');
         if (host.Equals("localhost", StringComparison.OrdinalIgnoreCase) || host.EndsWith(".localhost", StringComparison.OrdinalIgnoreCase))
             return true;
-        return IPAddress.TryParse(host, out var ip) && (IPAddress.IsLoopback(ip) || ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any));
+        return IPAddress.TryParse(host, out var ip) && IPAddress.IsLoopback(ip);
     }
+
+    // Phones cannot open the machine's own address either, nor an address that only says "every interface".
+    private static bool IsLoopback(Uri uri) =>
+        IsSecureWithoutTls(uri) || IPAddress.TryParse(uri.IdnHost.Trim('[', ']'), out var ip) && (ip.Equals(IPAddress.Any) || ip.Equals(IPAddress.IPv6Any));
 }

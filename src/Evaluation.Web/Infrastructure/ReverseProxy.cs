@@ -6,7 +6,8 @@ namespace Evaluation.Web.Infrastructure;
 /// Behind a TLS-terminating proxy (the Kubernetes ingress, or nginx on the host) a request arrives as plain HTTP from
 /// the proxy's address. X-Forwarded-Proto restores "https", which marks the staff, antiforgery and TempData cookies
 /// Secure and puts https into slip links; X-Forwarded-For restores the client's address. Both are believed only from
-/// loopback and the networks listed in <c>Proxy:KnownNetworks</c>: from anyone else they would be a client's lie.
+/// the networks listed in <c>Proxy:KnownNetworks</c>, or, when it is not set, from loopback: from anyone else they would be
+/// a client's lie.
 /// </summary>
 public static class ReverseProxy
 {
@@ -24,6 +25,11 @@ public static class ReverseProxy
             options.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             // ForwardLimit stays 1: one proxy (the ingress controller) stands between the client and the app, and only the
             // entry it appended is its own word; entries further left came from the client.
+            // Set, the listed networks replace loopback rather than join it: behind docker compose's Caddy only Caddy's own
+            // address speaks for clients, and a container's loopback is nobody's proxy.
+            if (networks.Count == 0) return;
+            options.KnownIPNetworks.Clear();
+            options.KnownProxies.Clear();
             foreach (var network in networks) options.KnownIPNetworks.Add(network);
         });
 

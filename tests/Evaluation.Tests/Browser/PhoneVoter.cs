@@ -62,6 +62,24 @@ public sealed class PhoneVoter(IPage page, string origin, string name, Screensho
 
     public Task CheckedInAsync() => page.Locator("#ready.ok").WaitForAsync();
 
+    /// <summary>From the introduction to the review of <see cref="VotingForm"/>, answering only its required questions.</summary>
+    public async Task AnswerRequiredOnlyToReviewAsync()
+    {
+        await StartAsync();
+        await ExpectStepAsync("局领导班子");
+        await ChooseAsync(VotingForm.TeamRating, "较好");
+        await ClickAsync("下一步");
+        await ExpectStepAsync("张三（局长）");
+        await ChooseAsync(VotingForm.MemberRating, "称职");
+        await ClickAsync("下一步");
+        await ExpectStepAsync("李四（副局长）");
+        await ChooseAsync(VotingForm.MemberRating, "优秀");
+        await ClickAsync("下一步");
+        await ExpectStepAsync("总体评价和意见建议");
+        await ClickAsync("核对答卷");
+        await ShowsAsync("review");
+    }
+
     public async Task ExpectStepAsync(string heading)
     {
         await ShowsAsync("step");

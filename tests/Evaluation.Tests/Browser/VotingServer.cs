@@ -40,14 +40,17 @@ public sealed partial class VotingServer : IAsyncDisposable
     public HttpClient Client() => _service.Client();
 
     /// <param name="connectionString">An empty database to use; by default, a new one on the run's server.</param>
-    public static async Task<VotingServer> StartAsync(string? connectionString = null)
+    /// <param name="settings">More environment variables for the app.</param>
+    public static async Task<VotingServer> StartAsync(string? connectionString = null, IReadOnlyDictionary<string, string?>? settings = null)
     {
         connectionString ??= await TestDatabase.CreateDatabaseAsync();
-        var server = new VotingServer(ServiceProcess.Start(new Dictionary<string, string?>
+        var environment = new Dictionary<string, string?>
         {
             ["ConnectionStrings__Evaluation"] = connectionString,
             ["Bootstrap__AdminPassword"] = "Admin-Password-1",
-        }), connectionString);
+        };
+        foreach (var (name, value) in settings ?? new Dictionary<string, string?>()) environment[name] = value;
+        var server = new VotingServer(ServiceProcess.Start(environment), connectionString);
         await server._service.WaitUntilServingAsync();
         await server.SeedUnitAndOrganizerAsync();
         return server;

@@ -2,7 +2,6 @@ using Evaluation.Tests.Browser;
 using Evaluation.Tests.Infrastructure;
 using Microsoft.Playwright;
 using Npgsql;
-using static Evaluation.Tests.Browser.VotingForm;
 
 namespace Evaluation.Tests.Faults;
 
@@ -67,18 +66,7 @@ public sealed class PhonePageRetryTests
         var phone = new PhoneVoter(page, _server.Origin, "database-down", new Screenshots(TestContext.CurrentContext.Test.MethodName!));
 
         await phone.OpenLinkAsync(_slip);
-        await phone.StartAsync();
-        await phone.ChooseAsync(TeamRating, "较好");
-        await phone.ClickAsync("下一步");
-        await phone.ExpectStepAsync("张三（局长）");
-        await phone.ChooseAsync(MemberRating, "称职");
-        await phone.ClickAsync("下一步");
-        await phone.ExpectStepAsync("李四（副局长）");
-        await phone.ChooseAsync(MemberRating, "优秀");
-        await phone.ClickAsync("下一步");
-        await phone.ExpectStepAsync("总体评价和意见建议");
-        await phone.ClickAsync("核对答卷");
-        await phone.ShowsAsync("review");
+        await phone.AnswerRequiredOnlyToReviewAsync();
 
         // A clean shutdown ("fast"): the app's pooled connections are ended by the server (57P01), then refused.
         await FaultCluster.StopAsync("fast");

@@ -61,7 +61,9 @@ public sealed partial class TwoReplicasTests
         {
             ["ConnectionStrings__Evaluation"] = _connectionString,
             ["Bootstrap__AdminPassword"] = "Admin-Password-1",
-            ["Proxy__KnownNetworks"] = "10.0.0.0/8, fd00::/8",
+            // The ingress's pod network, as deploy/k8s sets it, and loopback, where this test's "ingress" (its client) stands:
+            // set, the list replaces the loopback default.
+            ["Proxy__KnownNetworks"] = "10.0.0.0/8, fd00::/8, 127.0.0.0/8",
             ["HOME"] = home,
         });
     }

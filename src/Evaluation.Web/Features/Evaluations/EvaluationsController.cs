@@ -2,6 +2,7 @@ using Dapper;
 using Evaluation.Core.Audit;
 using Evaluation.Core.Crypto;
 using Evaluation.Core.Forms;
+using Evaluation.Core.Slips;
 using Evaluation.Web.Features.Campaigns;
 using Evaluation.Web.Features.OpenBox;
 using Evaluation.Web.Features.Raters;
@@ -30,7 +31,7 @@ public sealed record EvaluationPage(
 
 [Authorize(Roles = Roles.UnitStaff)]
 [Route("evaluations")]
-public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey keyEncryptionKey) : Controller
+public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey keyEncryptionKey, IConfiguration configuration) : Controller
 {
     public static readonly IReadOnlyList<string> RoundPresets = ["动员大会后民主评议", "总结大会后满意度测评"];
 
@@ -148,6 +149,9 @@ public sealed class EvaluationsController(NpgsqlDataSource db, KeyEncryptionKey 
             else if (categories.Count > 0 && categories.Sum(c => c.ExpectedCount) == 0)
                 errors.Add("请填写各评议人员类别的应到人数。");
             errors.AddRange(await RaterScopes.OpeningProblemsAsync(conn, tx, id, targets, categories));
+            // Checked here, not only warned about on the page: slips are printed after opening, and a meeting that discovers
+            // plain http on the attendees' phones has no way to vote at all.
+            if (SlipAddress.OpeningRefusal(Request.PublicBaseUrl(configuration)) is { } notHttps) errors.Add(notHttps);
             if (form.Custody is not (null or BoxKeys.Cards or BoxKeys.Server))
                 errors.Add("请选择开箱方式：监票人密钥卡，或服务器保管。");
             if (errors.Count > 0) return await this.ShowWithErrorsAsync(conn, tx, id, errors);

@@ -32,6 +32,24 @@ public sealed class SlipAddressTests
     [TestCase("https://10.1.2.3")]
     public void PublicHttps_HasNoProblem(string baseUrl) => Assert.That(SlipAddress.Problems(baseUrl), Is.Empty);
 
+    [TestCase("http://pingyi.example.cn")]
+    [TestCase("http://192.168.1.20:5000/")]
+    [TestCase("http://0.0.0.0:5000")]
+    [TestCase("pingyi.example.cn")]
+    [TestCase("ftp://pingyi.example.cn")]
+    public void Https_OpeningRefused_WhenSlipsWouldCarryAnythingButHttps_SayingWhatToSet(string baseUrl) =>
+        Assert.That(SlipAddress.OpeningRefusal(baseUrl), Does.StartWith("不能开始投票").And.Contain("HTTPS")
+            .And.Contain("Site__PublicBaseUrl").And.Contain("DOMAIN").And.Contain("Proxy__KnownNetworks"));
+
+    [TestCase("https://pingyi.example.cn/")]
+    [TestCase("https://10.1.2.3:8443")]
+    [TestCase("http://localhost:5000")]
+    [TestCase("http://127.0.0.1:5123")]
+    [TestCase("http://[::1]:5000")]
+    [TestCase("https://localhost")]
+    public void Https_OpeningAllowed_OverHttps_OrOnThisMachineForDevelopment(string baseUrl) =>
+        Assert.That(SlipAddress.OpeningRefusal(baseUrl), Is.Null);
+
     [TestCase("pingyi.example.cn")]
     [TestCase("ftp://pingyi.example.cn")]
     public void NotAWebAddress_IsAProblem(string baseUrl) => Assert.That(SlipAddress.Problems(baseUrl).Single(), Does.Contain("不是有效的网址"));
