@@ -9,6 +9,9 @@ namespace Evaluation.Core.Slips;
 /// </summary>
 public static class SlipAddress
 {
+    // Without it the app cannot tell that the proxy took HTTPS, and sees http even where phones see https.
+    private const string BehindAProxy = "服务在反向代理之后时，还要把代理所在网段填入 Proxy__KnownNetworks。";
+
     public static string Link(string baseUrl, string token) => $"{Trimmed(baseUrl)}/v#{token}";
 
     /// <summary>What an attendee types into the browser: the base address with its slash, e.g. https://pingyi.example.cn/.</summary>
@@ -29,7 +32,7 @@ public static class SlipAddress
                 + "（如 https://pingyi.example.gov.cn），重启服务后再发放；只在本机演练时可以忽略。");
         else if (uri.Scheme == "http")
             problems.Add($"二维码地址是 {shown}，不加密：会场 Wi-Fi 上的人可能截获票签代码，而且手机浏览器只在 HTTPS 下提供投票所需的加密功能，与会人员无法投票。"
-                + "请让管理员启用 HTTPS，并把 Site__PublicBaseUrl 设为 https:// 开头的地址；服务在反向代理之后时，还要把代理所在网段填入 Proxy__KnownNetworks。");
+                + "请让管理员启用 HTTPS，并把 Site__PublicBaseUrl 设为 https:// 开头的地址；" + BehindAProxy);
         return problems;
     }
 
@@ -46,7 +49,7 @@ public static class SlipAddress
             return null;
         return $"不能开始投票：票签二维码地址是 {Printed(baseUrl)}，不是 HTTPS 地址。手机浏览器只在 HTTPS 下提供投票所需的加密功能，"
             + "会场 Wi-Fi 上的人还可能截获票签代码。请让管理员启用 HTTPS，把 Site__PublicBaseUrl 设为 https:// 开头的对外地址"
-            + "（用 docker compose 部署时，在 .env 中设置 DOMAIN 即可），重启服务后再开始投票；服务在反向代理之后时，还要把代理所在网段填入 Proxy__KnownNetworks。"
+            + "（用 docker compose 部署时，在 .env 中设置 DOMAIN 即可），重启服务后再开始投票；" + BehindAProxy
             + "只有在本机开发时（localhost、127.0.0.1、::1）可以不用 HTTPS。";
     }
 

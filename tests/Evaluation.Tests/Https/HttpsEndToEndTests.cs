@@ -126,7 +126,7 @@ public sealed partial class HttpsEndToEndTests
         Assert.That(last, Is.EqualTo(HttpStatusCode.TooManyRequests), "X-Forwarded-For sent straight to the app is ignored");
 
         // Through the proxy the app sees the address Caddy forwarded (127.0.0.2, whose budget is spent), not Caddy's own
-        // (127.0.0.1), and not what the client wrote into X-Forwarded-For (Caddy replaces it).
+        // (127.0.0.1), and not what the client wrote into X-Forwarded-For itself.
         Assert.That(await UnknownSlipAsync(throughProxy, "203.0.113.9"), Is.EqualTo(HttpStatusCode.TooManyRequests));
         Assert.That(await UnknownSlipAsync(otherPhone, "127.0.0.2"), Is.EqualTo(HttpStatusCode.NotFound), "another phone has its own budget");
 
