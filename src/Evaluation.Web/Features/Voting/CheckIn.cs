@@ -17,12 +17,12 @@ namespace Evaluation.Web.Features.Voting;
 public static class CheckIn
 {
     private sealed record SlipState(byte[] TokenHash, Guid EvaluationId, Guid CategoryId, string CategoryName, Guid? KeyGroupId, bool Voided,
-        byte[]? BlindedHash, byte[]? BlindSignature, byte[]? BallotBlindSignature, string Status, string Name, string UnitName, string Round, bool Rehearsal);
+        byte[]? BlindedHash, string Status, string Name, string UnitName, string Round, bool Rehearsal);
 
     private const string SelectSlip =
         """
         select s.token_hash, s.evaluation_id, s.category_id, c.name as category_name, c.key_group_id, s.voided, s.blinded_hash,
-               s.blind_signature, s.ballot_blind_signature, e.status, e.name, u.name as unit_name, e.round,
+               e.status, e.name, u.name as unit_name, e.round,
                e.rehearsal_of is not null as rehearsal
         from slip s
         join evaluation e on e.id = s.evaluation_id
